@@ -1,0 +1,1 @@
+"""One module per concern; each is listed once in ``registry.py``."""

@@ -1,0 +1,8 @@
+"""The one place analyzers are registered. Order matters: later analyzers see earlier findings
+(``Context.findings``), so correlation comes last. A new analyzer is one module plus one line here."""
+
+from __future__ import annotations
+
+from rempart.analyzers.base import AnalyzeFn
+
+ANALYZERS: tuple[tuple[str, AnalyzeFn], ...] = ()

@@ -1,0 +1,161 @@
+"""Configuration: the organisation profile and the engine's settings, from ``rempart.toml``.
+
+Every section is strict: an unknown key or a wrong type fails at start with one sentence naming
+the key (``ConfigError``). Defaults are embedded, so Rempart runs with no file at all.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from rempart.errors import ConfigError
+
+CONFIG_ENV = "REMPART_CONFIG"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _lower_all(values: list[str]) -> list[str]:
+    return [v.strip().lower().rstrip(".") for v in values]
+
+
+class Person(_Strict):
+    name: str
+    email: str = ""
+    title: str = ""
+    department: str = ""
+    aliases: list[str] = Field(default_factory=list)  # other names the person signs with
+    ibans: list[str] = Field(default_factory=list)  # salary account(s) on file
+
+    @field_validator("email")
+    @classmethod
+    def _lower_email(cls, v: str) -> str:
+        return v.strip().lower()
+
+
+class Vendor(_Strict):
+    name: str
+    domains: list[str] = Field(default_factory=list)
+    ibans: list[str] = Field(default_factory=list)
+    contacts: list[str] = Field(default_factory=list)  # known contact addresses
+
+    _norm = field_validator("domains")(classmethod(lambda cls, v: _lower_all(v)))
+
+
+class Brand(_Strict):
+    name: str
+    domains: list[str] = Field(default_factory=list)
+
+    _norm = field_validator("domains")(classmethod(lambda cls, v: _lower_all(v)))
+
+
+class OrgProfile(_Strict):
+    """The company Rempart protects: impersonation and lookalike checks are relative to it."""
+
+    name: str = ""
+    domains: list[str] = Field(default_factory=list)
+    vips: list[Person] = Field(default_factory=list)
+    employees: list[Person] = Field(default_factory=list)
+    vendors: list[Vendor] = Field(default_factory=list)
+    brands: list[Brand] = Field(default_factory=list)  # added to the shipped brand list
+
+    _norm = field_validator("domains")(classmethod(lambda cls, v: _lower_all(v)))
+
+    @property
+    def people(self) -> list[Person]:
+        return [*self.vips, *self.employees]
+
+
+class AuthSettings(_Strict):
+    # Authentication-Results from any other authserv-id may have been written by the sender: ignored.
+    trusted_authserv_ids: list[str] = Field(default_factory=list)
+    verify_dkim: bool = False  # own DKIM verification needs a DNS resolver; off by default (no network)
+
+    _norm = field_validator("trusted_authserv_ids")(classmethod(lambda cls, v: _lower_all(v)))
+
+
+class EngineSettings(_Strict):
+    suspicious_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    malicious_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+    # Per-finding-code weight overrides, e.g. {"links.shortener" = 0.1}; 0 silences a finding.
+    weights: dict[str, float] = Field(default_factory=dict)
+    max_reasons: int = Field(default=8, ge=1, le=100)
+
+
+class Limits(_Strict):
+    """Bounds on everything untrusted input can grow. Exceeding one is a finding, never a crash."""
+
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_mime_depth: int = Field(default=20, ge=1)
+    max_parts: int = Field(default=500, ge=1)
+    max_attachment_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    max_urls: int = Field(default=1000, ge=1)
+    max_text_chars: int = Field(default=1_000_000, ge=1000)  # per body, after decoding
+    max_headers: int = Field(default=2000, ge=10)
+    max_embedded_depth: int = Field(default=3, ge=0)  # nested message/rfc822
+
+
+class Lists(_Strict):
+    """Organisation additions to the shipped data lists (see rempart/data/*.txt)."""
+
+    shorteners: list[str] = Field(default_factory=list)
+    free_hosting: list[str] = Field(default_factory=list)
+    freemail: list[str] = Field(default_factory=list)
+    suspicious_tlds: list[str] = Field(default_factory=list)
+
+    _norm = field_validator("shorteners", "free_hosting", "freemail", "suspicious_tlds")(
+        classmethod(lambda cls, v: _lower_all(v))
+    )
+
+
+class Config(_Strict):
+    org: OrgProfile = Field(default_factory=OrgProfile)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+    limits: Limits = Field(default_factory=Limits)
+    lists: Lists = Field(default_factory=Lists)
+    language: str = Field(default="en", pattern="^(en|fr)$")
+    source_path: str = ""  # where it was loaded from (informational)
+
+
+def _one_sentence(err: ValidationError, where: str) -> str:
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        return f"{where}: unknown key '{key}'; remove it or check its spelling against the documented settings."
+    if kind == "missing":
+        return f"{where}: required key '{key}' is missing; add it."
+    return f"{where}: key '{key}' is invalid ({first['msg']}); fix its value."
+
+
+def config_from_mapping(data: dict[str, Any], where: str = "configuration") -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_one_sentence(err, where)) from None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load the config from ``path``, else ``$REMPART_CONFIG``, else the embedded defaults."""
+    chosen = path if path is not None else os.environ.get(CONFIG_ENV) or None
+    if chosen is None:
+        return Config()
+    p = Path(chosen)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {p} does not exist; create it or point --config/{CONFIG_ENV} at it.") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"Config file {p} is not valid TOML ({err}); fix the syntax.") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"Config file {p} cannot be read ({err}); check its permissions and encoding.") from None
+    data["source_path"] = str(p)
+    return config_from_mapping(data, where=str(p))

@@ -1,0 +1,101 @@
+"""The engine: raw bytes in, verdict out. Pure: no network, no database, no global state.
+
+Resources (config, analyzers' data, rules, model) are loaded once in ``Engine.__init__``; ``scan``
+only reads them, so one engine serves any number of messages, in any process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from rempart.analyzers.base import AnalyzeFn, Context, Envelope, Resources
+from rempart.analyzers.registry import ANALYZERS
+from rempart.catalogue import Catalogue
+from rempart.config import Config
+from rempart.engine.facts import build_facts
+from rempart.engine.fusion import fuse, level_for
+from rempart.engine.verdict import Verdict
+from rempart.findings import Finding
+from rempart.message.model import Message
+from rempart.message.parse import parse_message
+
+
+class RuleEngine(Protocol):
+    """Detection-as-code (``rempart.rules``): evaluates rules over the facts document."""
+
+    def evaluate(self, facts: Mapping[str, Any]) -> list[Any]: ...
+
+
+class ScoreModel(Protocol):
+    """A learned model (``rempart.model``): probability that the message is an attack."""
+
+    weight: float  # how much the model counts in the fusion, in [0, 1]
+
+    def predict(self, message: Message, findings: Sequence[Finding], facts: Mapping[str, Any]) -> float: ...
+
+
+class Engine:
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        rules: RuleEngine | None = None,
+        model: ScoreModel | None = None,
+        analyzers: Sequence[tuple[str, AnalyzeFn]] | None = None,
+    ) -> None:
+        self.config = config or Config()
+        self.resources = Resources(self.config)
+        self.analyzers = tuple(analyzers if analyzers is not None else ANALYZERS)
+        self.rules = rules
+        self.model = model
+        self.catalogue = Catalogue.load_shipped()
+        self.analyzer_errors = 0  # counted for metrics; each error is also a finding on its message
+
+    def scan(self, raw: bytes, envelope: Envelope | None = None) -> Verdict:
+        started = time.perf_counter()
+        message = parse_message(raw, self.config.limits)
+        parsed = time.perf_counter()
+        verdict = self.scan_message(message, envelope)
+        timings = {"parse": (parsed - started) * 1000, **verdict.timings, "total": (time.perf_counter() - started) * 1000}
+        return Verdict(verdict.level, verdict.score, verdict.reasons, verdict.findings, verdict.rule_hits,
+                       verdict.model_score, timings, verdict.facts)
+
+    def run_analyzers(self, message: Message, envelope: Envelope | None = None) -> tuple[list[Finding], dict[str, float]]:
+        context = Context(self.config, self.resources, envelope)
+        timings: dict[str, float] = {}
+        for name, analyze in self.analyzers:
+            t0 = time.perf_counter()
+            try:
+                produced = [f.with_source(name) for f in analyze(message, context)]
+            except Exception as err:  # an analyzer bug must not lose the message: it becomes a finding
+                self.analyzer_errors += 1
+                produced = [Finding("engine.analyzer_error", 0.05,
+                                    {"analyzer": name, "error": type(err).__name__, "detail": str(err)[:200]},
+                                    source="engine")]
+            context.findings.extend(produced)
+            timings[name] = (time.perf_counter() - t0) * 1000
+        return context.findings, timings
+
+    def scan_message(self, message: Message, envelope: Envelope | None = None) -> Verdict:
+        findings, timings = self.run_analyzers(message, envelope)
+        facts = build_facts(message, findings, self.config.org)
+        rule_hits: list[Any] = []
+        if self.rules is not None:
+            t0 = time.perf_counter()
+            rule_hits = self.rules.evaluate(facts)
+            timings["rules"] = (time.perf_counter() - t0) * 1000
+        model_score: float | None = None
+        model_weight = 0.0
+        if self.model is not None:
+            t0 = time.perf_counter()
+            model_score = self.model.predict(message, findings, facts)
+            model_weight = self.model.weight
+            facts["model_score"] = model_score
+            timings["model"] = (time.perf_counter() - t0) * 1000
+        settings = self.config.engine
+        score, reasons = fuse(findings, rule_hits, model_score, weights=settings.weights, model_weight=model_weight)
+        level = level_for(score, settings.suspicious_threshold, settings.malicious_threshold)
+        return Verdict(level, score, tuple(reasons[: settings.max_reasons]), tuple(findings), tuple(rule_hits),
+                       model_score, timings, facts)

@@ -1,0 +1,93 @@
+"""How findings, rule hits and the model score become one score.
+
+Evidence is combined with a *noisy-OR*: each signal i with weight w_i in [0, 1] is treated as an
+independent chance of the message being an attack, so score = 1 - Π(1 - w_i). It never exceeds 1,
+a single strong signal (0.9) is enough on its own, and several weak ones add up without any one
+of them having to be decisive — which is how an analyst reasons about "three small odd things".
+
+A finding with a *negative* weight is a trust signal (e.g. a message signed by the very domain
+it claims, from a known vendor): it scales the score down by (1 - |w|), and is listed last.
+
+Findings that share a code family (``links.*`` with the same code) are counted once, at the
+strongest weight: twenty links to the same shortener are one signal, not twenty.
+
+The model score (when a model is loaded) enters as one more signal, scaled by ``model_weight``;
+the reason list says plainly when it is the model that carried the verdict.
+Each reason's share is the drop in score when that signal is removed, so the reasons are ordered
+by what they actually contributed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rempart.engine.verdict import Level, Reason, RuleHit
+from rempart.findings import Finding
+
+
+def noisy_or(weights: Iterable[float]) -> float:
+    keep = 1.0
+    for w in weights:
+        keep *= 1.0 - min(max(w, 0.0), 1.0)
+    return 1.0 - keep
+
+
+def strongest_per_code(findings: Iterable[Finding], overrides: Mapping[str, float]) -> dict[str, Finding]:
+    """One finding per code: the one with the largest absolute weight (after config overrides)."""
+    best: dict[str, Finding] = {}
+    for f in findings:
+        w = overrides.get(f.code, f.weight)
+        if w == 0:
+            continue
+        current = best.get(f.code)
+        if current is None or abs(w) > abs(overrides.get(current.code, current.weight)):
+            best[f.code] = f
+    return best
+
+
+def fuse(
+    findings: Iterable[Finding],
+    rule_hits: Iterable[RuleHit],
+    model_score: float | None,
+    *,
+    weights: Mapping[str, float],
+    model_weight: float = 0.0,
+) -> tuple[float, list[Reason]]:
+    signals: list[Reason] = []
+    for code, f in strongest_per_code(findings, weights).items():
+        signals.append(Reason(code=code, weight=weights.get(code, f.weight), source=f.source, evidence=f.evidence))
+    for hit in rule_hits:
+        if hit.weight > 0:
+            signals.append(
+                Reason(code=f"rule.{hit.rule_id}", weight=hit.weight, source="rules", texts=dict(hit.description))
+            )
+    if model_score is not None and model_weight > 0:
+        signals.append(
+            Reason(code="model.score", weight=model_score * model_weight, source="model",
+                   evidence={"probability": round(model_score, 3)})
+        )
+    positive = [s for s in signals if s.weight > 0]
+    trust = [s for s in signals if s.weight < 0]
+    raw = noisy_or(s.weight for s in positive)
+    damp = 1.0
+    for t in trust:
+        damp *= 1.0 + max(t.weight, -1.0)
+    score = raw * damp
+    # Contribution = score lost when the signal is dropped; with noisy-OR this is
+    # raw - noisy_or(others) = w_i * Π_{j≠i}(1 - w_j), scaled by the trust damping.
+    contributions: list[Reason] = []
+    for i, s in enumerate(positive):
+        others = noisy_or(o.weight for j, o in enumerate(positive) if j != i)
+        contributions.append(Reason(s.code, max(raw - others, 0.0) * damp, s.source, s.evidence, s.texts))
+    contributions.sort(key=lambda r: (-r.weight, r.code))
+    for t in sorted(trust, key=lambda r: r.weight):
+        contributions.append(Reason(t.code, -raw * (1.0 - (1.0 + max(t.weight, -1.0))), t.source, t.evidence))
+    return score, contributions
+
+
+def level_for(score: float, suspicious: float, malicious: float) -> Level:
+    if score >= malicious:
+        return Level.MALICIOUS
+    if score >= suspicious:
+        return Level.SUSPICIOUS
+    return Level.CLEAN
