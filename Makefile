@@ -1,0 +1,48 @@
+# Rempart — two commands on a fresh machine: `make demo` and `make test`. Each sets up .venv itself.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CORPUS ?= ../shared/corpus
+
+# PostgreSQL tests run when a server answers on 127.0.0.1:5432 (CI and dev machines provide one).
+PG_URL := $(shell $(PYTHON) -c "import socket;s=socket.socket();s.settimeout(0.5);print('postgresql+psycopg://postgres@127.0.0.1:5432/test' if s.connect_ex(('127.0.0.1',5432))==0 else '')" 2>/dev/null)
+
+.PHONY: demo test lint fuzz bench eval eval-fr install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@echo "== Rempart scans the bundled sample mails (examples/mail) for the fictional company in examples/rempart.toml =="
+	@$(BIN)/rempart scan --config examples/rempart.toml examples/mail; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+	@echo
+	@echo "== The same vendor-fraud message, explained in French =="
+	@$(BIN)/rempart scan --config examples/rempart.toml --lang fr examples/mail/vendor-bank-change.eml; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+
+test: $(STAMP)
+	REMPART_TEST_DATABASE_URL="$${REMPART_TEST_DATABASE_URL:-$(PG_URL)}" $(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check rempart tests bench
+	$(BIN)/mypy rempart
+
+fuzz: $(STAMP)
+	$(BIN)/python fuzz/fuzz_parser.py -max_total_time=60 tests/messages/parsing
+
+bench: $(STAMP)
+	$(BIN)/python bench/throughput.py --corpus $(CORPUS)/dev
+
+eval: $(STAMP)
+	$(BIN)/rempart eval --labels $(CORPUS)/labels.csv
+
+eval-fr: $(STAMP)
+	$(BIN)/rempart eval $(foreach f,$(wildcard bench/corpus-fr/*/labels.csv),--labels $(f))
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

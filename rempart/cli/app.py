@@ -1,0 +1,33 @@
+"""``rempart``: the command-line front door. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from rempart.cli import eval_cmd, scan_cmd
+from rempart.errors import RempartError
+
+app = typer.Typer(
+    name="rempart",
+    help="Detect phishing, CEO/vendor fraud and malicious attachments in email — explained in English and French.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("scan")(scan_cmd.scan)
+app.command("eval")(eval_cmd.evaluate)
+
+
+def main() -> None:
+    try:
+        app()
+    except RempartError as err:
+        # Operational errors are one clear sentence, never a stack trace.
+        print(f"rempart: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Measuring detection on labelled mail: metrics, label files, the eval runner."""
