@@ -1144,8 +1144,23 @@ def build_attachment(
 POLICY = email_policy.default.clone(linesep="\n", max_line_length=78)
 
 
+POLICY_UTF8 = POLICY.clone(utf8=True)
+
+
 def fold(name: str, value: str) -> str:
+    if name.lower() in ("from", "to", "cc", "reply-to") and not value.isascii():
+        # an internationalised (IDN) address is sent raw in UTF-8 (RFC 6532), as SMTPUTF8 mail is
+        addrs = re.findall(r"<([^>]*)>", value) or [value]
+        if any(not a.isascii() for a in addrs):
+            return POLICY_UTF8.header_factory(name, value).fold(policy=POLICY_UTF8)
     return POLICY.header_factory(name, value).fold(policy=POLICY)
+
+
+def a_label(domain: str) -> str:
+    try:
+        return domain if domain.isascii() else domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
 
 
 def addr(p: dict[str, Any]) -> str:
@@ -1158,7 +1173,7 @@ def addr(p: dict[str, Any]) -> str:
 
 
 def message_id(org: str, item: dict[str, Any]) -> str:
-    fdom = domain_of(item["from"]["address"])
+    fdom = a_label(domain_of(item["from"]["address"]))
     helo = str(item["helo"]).lower()
     ident = item["id"]
     if fdom in ("gmail.com", "googlemail.com") or helo.endswith("google.com"):
@@ -1290,7 +1305,7 @@ def build_eml(org: str, prof: dict[str, Any], item: dict[str, Any]) -> bytes:
         dkim_text, b_short = dkim_header(org, item, selector, d)
 
     ar = [authserv]
-    ar.append(f"spf={auth['spf']} smtp.mailfrom={domain_of(rp)}")
+    ar.append(f"spf={auth['spf']} smtp.mailfrom={a_label(domain_of(rp))}")
     if auth["dkim"] == "none":
         ar.append("dkim=none (message not signed)")
     else:
@@ -1309,7 +1324,7 @@ def build_eml(org: str, prof: dict[str, Any], item: dict[str, Any]) -> bytes:
     dm = f"dmarc={auth['dmarc']}"
     if auth["dmarc"] != "none":
         dm += f" (p={pol} dis={'none' if auth['dmarc'] == 'pass' else pol.upper()})"
-    ar.append(f"{dm} header.from={from_dom}")
+    ar.append(f"{dm} header.from={a_label(from_dom)}")
 
     out: list[str] = []
     out.append(f"Return-Path: <{rp}>\n")
