@@ -1,0 +1,578 @@
+"""Lookalike domains: is this host dressed up as the organisation's, a vendor's or a brand's?
+
+A library used by the sender and links analyzers (not an analyzer itself). Protected domains are the
+organisation's own, its vendors' (config) and the brands in ``rempart/data/brands.toml`` plus
+``[[org.brands]]``. A host that *is* a protected domain (or a subdomain of one) is never a lookalike.
+
+Techniques, tried from the most certain to the least:
+- ``homoglyph`` / ``mixed_script`` / ``punycode``: the label's confusable *skeleton* (Unicode TR39
+  prototypes from the ``confusable-homoglyphs`` data, accents dropped, then ``rn→m vv→w cl→d 0→o``
+  and ``1/i→l``) equals a protected label's skeleton;
+- ``tld_swap``: the same label under a suffix the owner does not hold (``exemple-industrie.com``);
+- ``keyboard_typo`` / ``edit_distance``: a Damerau-Levenshtein distance of 1 (labels of 5–8
+  characters) or 2 (9 and more) between skeletons, found through a deletion index;
+- ``combosquatting``: the protected label as a ``-``-separated token next to a lure word
+  (``secure-paypal-verify.net``), or glued to one (``paypallogin.com``);
+- ``subdomain_abuse``: a protected domain, or a protected label beside a lure word, in the
+  subdomain of an unrelated domain (``paypal.com.secure-login.xyz``).
+Short labels (< 5 characters) and brands whose name is an everyday word only match by skeleton.
+
+Everything derived from the profile is built once per engine (``resources.cached``), and results
+are cached per host, so a message with dozens of hosts costs a few dictionary lookups.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources as importlib_resources
+from typing import Any
+
+from rempart.analyzers.base import Resources
+from rempart.config import Config
+from rempart.domains import public_suffix, registered_domain
+
+KINDS = ("org", "vendor", "brand")  # priority order when one label belongs to several owners
+MIN_FUZZY_LENGTH = 5
+_HOST_CACHE_SIZE = 16384
+_LOOSE_GTLDS = frozenset({"com", "net", "org", "eu"})  # held by brands that hold every ccTLD
+
+
+# ---------------------------------------------------------------------------------------------
+# Brands (shipped data + organisation additions)
+
+
+@dataclass(frozen=True, slots=True)
+class BrandInfo:
+    name: str
+    domains: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    all_cctlds: bool = False
+    common_word: bool = False
+    user_content: bool = False
+
+
+def _shipped_brands() -> tuple[BrandInfo, ...]:
+    text = importlib_resources.files("rempart.data").joinpath("brands.toml").read_text(encoding="utf-8")
+    return tuple(_brand_from_entry(entry) for entry in tomllib.loads(text).get("brand", []))
+
+
+def _brand_from_entry(entry: dict[str, Any]) -> BrandInfo:
+    return BrandInfo(
+        name=str(entry["name"]),
+        domains=tuple(to_unicode_host(d) for d in entry.get("domains", [])),
+        aliases=tuple(str(a) for a in entry.get("aliases", [])),
+        labels=tuple(str(label).lower() for label in entry.get("labels", [])),
+        all_cctlds=bool(entry.get("all_cctlds", False)),
+        common_word=bool(entry.get("common_word", False)),
+        user_content=bool(entry.get("user_content", False)),
+    )
+
+
+def brands(resources: Resources) -> tuple[BrandInfo, ...]:
+    """Shipped brands followed by the organisation's ``[[org.brands]]``."""
+
+    def build() -> tuple[BrandInfo, ...]:
+        extra = tuple(
+            BrandInfo(name=b.name, domains=tuple(to_unicode_host(d) for d in b.domains))
+            for b in resources.config.org.brands
+        )
+        return _shipped_brands() + extra
+
+    return resources.cached("identity:brands", build)
+
+
+# ---------------------------------------------------------------------------------------------
+# Skeletons
+
+
+def _confusable_prototypes() -> dict[str, str]:
+    """Map every non-ASCII character that Unicode lists as confusable with an ASCII letter or digit
+    to that ASCII character (the TR39 prototype, lower-cased)."""
+    text = importlib_resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text(
+        encoding="utf-8"
+    )
+    data: dict[str, list[dict[str, str]]] = json.loads(text)
+    table: dict[str, str] = {}
+
+    def ascii_alnum(ch: str) -> bool:
+        return len(ch) == 1 and ch.isascii() and ch.isalnum()
+
+    for key, entries in data.items():
+        k = key.strip("\u200e")
+        glyphs = [e["c"].strip("\u200e") for e in entries]
+        if ascii_alnum(k):
+            for g in glyphs:
+                if len(g) == 1 and not g.isascii():
+                    table.setdefault(g, k.lower())
+        elif len(k) == 1 and not k.isascii():
+            targets = sorted((g for g in glyphs if ascii_alnum(g)), key=lambda g: (not g.isalpha(), g))
+            if targets:
+                table[k] = targets[0].lower()
+    return table
+
+
+# Multi-letter and digit look-alikes, applied after lower-casing. i/l/1 are one class: in most
+# fonts "I", "l" and "1" are the same stroke, and a lower-case "i" differs only by its dot.
+_ASCII_FOLDS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("0", "o"), ("1", "l"), ("i", "l"))
+
+
+@lru_cache(maxsize=1)
+def _prototypes() -> dict[str, str]:
+    return _confusable_prototypes()
+
+
+def _prototype(ch: str, table: dict[str, str]) -> str:
+    # Host names are lower-cased, but Cyrillic "м", "т", "н", "в", "к" copy Latin capitals: look
+    # at the upper-case form too.
+    return table.get(ch) or table.get(ch.upper()) or ch
+
+
+@lru_cache(maxsize=65536)
+def skeleton(label: str) -> str:
+    """What a label looks like, reduced to ASCII: two labels with the same skeleton are confusable."""
+    text = label.lower()
+    if not text.isascii():
+        table = _prototypes()
+        mapped = "".join(_prototype(ch, table) for ch in text)
+        decomposed = unicodedata.normalize("NFKD", mapped)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    for old, new in _ASCII_FOLDS:
+        text = text.replace(old, new)
+    return text
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else ""
+
+
+def is_mixed_script(label: str) -> bool:
+    """Letters from more than one script (Latin with Cyrillic or Greek, ...) in one label."""
+    if label.isascii():
+        return False
+    scripts = {_script(ch) for ch in label if ch.isalpha()}
+    return len(scripts) > 1
+
+
+def to_unicode_host(host: str) -> str:
+    """Lower-case, no trailing dot, ``xn--`` labels decoded (left as they are when invalid)."""
+    host = host.strip().lower().rstrip(".")
+    if "xn--" not in host:
+        return host
+    return ".".join(_decode_label(label) for label in host.split("."))
+
+
+def _decode_label(label: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    try:
+        return label[4:].encode("ascii").decode("punycode")
+    except (UnicodeError, ValueError):
+        return label
+
+
+# ---------------------------------------------------------------------------------------------
+# Distances
+
+
+def damerau_levenshtein(a: str, b: str) -> int:
+    """Optimal-string-alignment distance (insert, delete, substitute, swap adjacent)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+def allowed_distance(length: int) -> int:
+    if length < MIN_FUZZY_LENGTH:
+        return 0
+    return 1 if length <= 8 else 2
+
+
+def _deletions(text: str, depth: int) -> set[str]:
+    out = {text}
+    frontier = {text}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+_KEYBOARD_ROWS = {
+    "qwerty": ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"),
+    "azerty": ("1234567890", "azertyuiop", "qsdfghjklm", "wxcvbn"),
+}
+
+
+def _keyboard_neighbours() -> dict[str, frozenset[str]]:
+    near: dict[str, set[str]] = {}
+    for rows in _KEYBOARD_ROWS.values():
+        for r, row in enumerate(rows):
+            for c, ch in enumerate(row):
+                cells = [(r, c - 1), (r, c + 1), (r - 1, c), (r - 1, c + 1), (r + 1, c - 1), (r + 1, c)]
+                for rr, cc in cells:
+                    if 0 <= rr < len(rows) and 0 <= cc < len(rows[rr]):
+                        near.setdefault(ch, set()).add(rows[rr][cc])
+    return {k: frozenset(v) for k, v in near.items()}
+
+
+_NEIGHBOURS = _keyboard_neighbours()
+
+
+def is_keyboard_typo(typed: str, meant: str) -> bool:
+    """One substituted character, next to the intended one on an AZERTY or QWERTY keyboard."""
+    if len(typed) != len(meant):
+        return False
+    diffs = [(t, m) for t, m in zip(typed, meant, strict=True) if t != m]
+    return len(diffs) == 1 and diffs[0][0] in _NEIGHBOURS.get(diffs[0][1], frozenset())
+
+
+def differing_positions(shown: str, target: str) -> tuple[int, ...]:
+    """Indices in ``shown`` that are not a plain copy of ``target`` (for highlighting)."""
+    n, m = len(shown), len(target)
+    dist = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        dist[i][0] = i
+    for j in range(m + 1):
+        dist[0][j] = j
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost = 0 if shown[i - 1] == target[j - 1] else 1
+            dist[i][j] = min(dist[i - 1][j] + 1, dist[i][j - 1] + 1, dist[i - 1][j - 1] + cost)
+    out: set[int] = set()
+    i, j = n, m
+    while i > 0 or j > 0:
+        if i > 0 and j > 0 and dist[i][j] == dist[i - 1][j - 1] + (shown[i - 1] != target[j - 1]):
+            if shown[i - 1] != target[j - 1]:
+                out.add(i - 1)
+            i, j = i - 1, j - 1
+        elif i > 0 and dist[i][j] == dist[i - 1][j] + 1:
+            out.add(i - 1)
+            i -= 1
+        else:
+            out.add(min(i, n - 1) if n else 0)
+            j -= 1
+    return tuple(sorted(p for p in out if 0 <= p < n))
+
+
+# ---------------------------------------------------------------------------------------------
+# The protected set and its indices
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    kind: str  # org | vendor | brand
+    name: str
+    brand: BrandInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedLabel:
+    label: str  # e.g. "exemple-industrie"
+    skeleton: str
+    domain: str  # a real domain carrying it, e.g. "exemple-industrie.fr"
+    owner: Owner
+    fuzzy: bool  # typos, combinations and other TLDs count (not for everyday words)
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(self.skeleton.split("-"))
+
+
+@dataclass(frozen=True, slots=True)
+class LookalikeMatch:
+    host: str
+    target_domain: str
+    target_kind: str  # org | vendor | brand
+    target_name: str
+    technique: str  # homoglyph | mixed_script | punycode | edit_distance | keyboard_typo |
+    # combosquatting | tld_swap | subdomain_abuse
+    distance: int
+    diff: tuple[int, ...] = ()  # positions in ``host`` that differ from the target
+
+    def evidence(self) -> dict[str, Any]:
+        return {"target": self.target_domain, "target_kind": self.target_kind,
+                "target_name": self.target_name, "technique": self.technique,
+                "distance": self.distance, "diff": list(self.diff)}
+
+
+@dataclass(slots=True)
+class _Split:
+    host: str  # Unicode form
+    registered: str
+    label: str
+    suffix: str
+    subdomain: tuple[str, ...]
+    punycode: bool  # the host was written with xn-- labels
+
+
+def _split(host: str) -> _Split | None:
+    raw = host.strip().lower().rstrip(".")
+    unicode_host = to_unicode_host(raw)
+    if not unicode_host or "." not in unicode_host or unicode_host.replace(".", "").isdigit():
+        return None
+    registered = registered_domain(unicode_host)
+    label, _, suffix = registered.partition(".")
+    if not suffix or not label:
+        return None
+    sub = unicode_host[: -len(registered)].rstrip(".")
+    return _Split(unicode_host, registered, label, suffix, tuple(sub.split(".")) if sub else (),
+                  "xn--" in raw)
+
+
+def _owners(config: Config, resources: Resources) -> Iterator[tuple[Owner, tuple[str, ...], tuple[str, ...]]]:
+    """(owner, domains, extra lookalike labels) for org, vendors and brands, in priority order."""
+    org = config.org
+    if org.domains:
+        yield Owner("org", org.name or org.domains[0]), tuple(to_unicode_host(d) for d in org.domains), ()
+    for v in org.vendors:
+        yield Owner("vendor", v.name), tuple(to_unicode_host(d) for d in v.domains), ()
+    for b in brands(resources):
+        yield Owner("brand", b.name, b), b.domains, b.labels
+
+
+@dataclass
+class ProtectedIndex:
+    """Every structure the matcher needs, built once per engine."""
+
+    owners: dict[str, Owner] = field(default_factory=dict)  # protected domain -> owner
+    by_skeleton: dict[str, list[ProtectedLabel]] = field(default_factory=dict)
+    by_first_token: dict[str, list[ProtectedLabel]] = field(default_factory=dict)
+    deletions: dict[str, set[str]] = field(default_factory=dict)  # deletion variant -> fuzzy skeletons
+    domain_skeletons: dict[str, tuple[str, Owner]] = field(default_factory=dict)  # "paypal.com" skeleton
+    lures: frozenset[str] = frozenset()  # skeletons of the lure words
+    longest: int = 0  # longest fuzzy skeleton
+    match: Callable[[str], LookalikeMatch | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lures = frozenset(skeleton(w) for w in self.lures)
+        self.match = lru_cache(maxsize=_HOST_CACHE_SIZE)(self._match)
+
+    # -- building
+    def add_owner(self, owner: Owner, domains: Iterable[str], extra_labels: Iterable[str]) -> None:
+        domains = [d for d in domains if d]
+        for d in domains:
+            self.owners.setdefault(d, owner)
+            if "." in d:
+                self.domain_skeletons.setdefault(".".join(skeleton(x) for x in d.split(".")), (d, owner))
+        labelled: dict[str, str] = {}
+        for d in domains:
+            if registered_domain(d) == d or d.count(".") == 1:
+                labelled.setdefault(d.split(".", 1)[0], d)
+        # A brand that lists its `labels` gets typo and combination checks on those only: its
+        # other domains ("office.com", "live.com") are everyday words, protected from exact
+        # homoglyph copies alone.
+        chosen = set(extra_labels)
+        fuzzy_brand = owner.brand is None or not owner.brand.common_word
+        for label in [*chosen, *(x for x in labelled if x not in chosen)]:
+            fuzzy = fuzzy_brand and (not chosen or label in chosen)
+            self._add_label(label, labelled.get(label, domains[0] if domains else label), owner, fuzzy)
+
+    def _add_label(self, label: str, domain: str, owner: Owner, fuzzy: bool) -> None:
+        if len(label) < 3:
+            return
+        entry = ProtectedLabel(label, skeleton(label), domain, owner, fuzzy)
+        self.by_skeleton.setdefault(entry.skeleton, []).append(entry)
+        if fuzzy:
+            self.by_first_token.setdefault(entry.tokens[0], []).append(entry)
+            depth = allowed_distance(len(entry.skeleton))
+            if depth:
+                self.longest = max(self.longest, len(entry.skeleton))
+                for variant in _deletions(entry.skeleton, depth):
+                    self.deletions.setdefault(variant, set()).add(entry.skeleton)
+
+    # -- queries
+    def owner_of(self, host: str) -> Owner | None:
+        """Who really owns ``host`` (it is one of their domains or a subdomain of one), else None."""
+        host = to_unicode_host(host)
+        if not host:
+            return None
+        registered = registered_domain(host)
+        suffix = public_suffix(host)
+        labels = host.split(".")
+        for i in range(len(labels)):
+            candidate = ".".join(labels[i:])
+            # A private suffix (x.s3.amazonaws.com, x.blogspot.com) is someone else's site even
+            # though the brand owns the parent; a protected public suffix (gouv.fr) covers all.
+            if len(candidate) < len(registered) and candidate != suffix:
+                break
+            owner = self.owners.get(candidate)
+            if owner is not None:
+                return owner
+        return None
+
+    def _match(self, host: str) -> LookalikeMatch | None:
+        parts = _split(host)
+        if parts is None or self.owner_of(parts.host) is not None:
+            return None
+        return (self._same_skeleton(parts) or self._typo(parts) or self._combination(parts)
+                or self._in_subdomain(parts))
+
+    def _best(self, entries: Iterable[ProtectedLabel]) -> ProtectedLabel | None:
+        ranked = sorted(entries, key=lambda e: KINDS.index(e.owner.kind))
+        return ranked[0] if ranked else None
+
+    @staticmethod
+    def _result(parts: _Split, entry: ProtectedLabel, technique: str, distance: int,
+                label_diff: Iterable[int]) -> LookalikeMatch:
+        """``label_diff``: positions in the registrable label; reported as positions in the host."""
+        offset = len(parts.host) - len(parts.registered)
+        return LookalikeMatch(parts.host, entry.domain, entry.owner.kind, entry.owner.name, technique,
+                              distance, tuple(offset + i for i in label_diff))
+
+    def _same_skeleton(self, parts: _Split) -> LookalikeMatch | None:
+        entries = self.by_skeleton.get(skeleton(parts.label), [])
+        exact = self._best(e for e in entries
+                           if e.label == parts.label and e.fuzzy and self._foreign_tld(e, parts))
+        if exact is not None:
+            suffix_positions = range(len(parts.label) + 1, len(parts.registered))
+            return self._result(parts, exact, "tld_swap", 0, suffix_positions)
+        confusable = self._best(e for e in entries if e.label != parts.label)
+        if confusable is None:
+            return None
+        if parts.punycode:
+            technique = "punycode"
+        elif is_mixed_script(parts.label):
+            technique = "mixed_script"
+        else:
+            technique = "homoglyph"
+        diff = differing_positions(parts.label, confusable.label)
+        return self._result(parts, confusable, technique, 0, diff)
+
+    @staticmethod
+    def _foreign_tld(entry: ProtectedLabel, parts: _Split) -> bool:
+        """The same name under another suffix: a lookalike unless the brand holds every ccTLD."""
+        brand = entry.owner.brand
+        if brand is None or not brand.all_cctlds:
+            return True
+        last = parts.suffix.rsplit(".", 1)[-1]
+        return not ((len(last) == 2 and last.isascii()) or parts.suffix in _LOOSE_GTLDS)
+
+    def _typo(self, parts: _Split) -> LookalikeMatch | None:
+        skel = skeleton(parts.label)
+        if not MIN_FUZZY_LENGTH - 1 <= len(skel) <= self.longest + 2:
+            return None
+        candidates: set[str] = set()
+        for variant in _deletions(skel, 2):
+            candidates |= self.deletions.get(variant, set())
+        best: tuple[int, int, ProtectedLabel] | None = None
+        for target in candidates:
+            distance = damerau_levenshtein(skel, target)
+            if not 0 < distance <= allowed_distance(len(target)):
+                continue
+            entry = self._best(e for e in self.by_skeleton[target] if e.fuzzy)
+            if entry is not None and (best is None or (distance, KINDS.index(entry.owner.kind)) < best[:2]):
+                best = (distance, KINDS.index(entry.owner.kind), entry)
+        if best is None:
+            return None
+        distance, _, entry = best
+        technique = "keyboard_typo" if is_keyboard_typo(parts.label, entry.label) else "edit_distance"
+        return self._result(parts, entry, technique, distance, differing_positions(parts.label, entry.label))
+
+    def _combination(self, parts: _Split) -> LookalikeMatch | None:
+        tokens = skeleton(parts.label).split("-")
+        for i, token in enumerate(tokens):
+            for entry in self.by_first_token.get(token, []):
+                n = len(entry.tokens)
+                if tuple(tokens[i : i + n]) == entry.tokens and len(tokens) > n:
+                    rest = tokens[:i] + tokens[i + n :]
+                    if self._combined_with_lure(entry, rest):
+                        added = _outside(parts.label, entry.label)
+                        return self._result(parts, entry, "combosquatting", 0, added)
+        return self._glued(parts)
+
+    def _combined_with_lure(self, entry: ProtectedLabel, rest: list[str]) -> bool:
+        # Someone else's domain built on the organisation's or a vendor's full name is suspicious
+        # with any addition; a brand name needs a lure word ("paypal-verify"), as brands are
+        # legitimately cited in many domains.
+        if entry.owner.kind != "brand" and len(entry.skeleton) >= 6:
+            return True
+        return any(token in self.lures for token in rest)
+
+    def _glued(self, parts: _Split) -> LookalikeMatch | None:
+        """A brand name and a lure word written as one word: ``paypallogin``, ``securepaypal``."""
+        skel = skeleton(parts.label)
+        if "-" in skel or len(skel) > self.longest + 16:
+            return None
+        for cut in range(3, len(skel) - 2):
+            head, tail = skel[:cut], skel[cut:]
+            for name, lure in ((head, tail), (tail, head)):
+                if lure in self.lures and len(name) >= 4:
+                    entry = self._best(e for e in self.by_skeleton.get(name, []) if e.fuzzy)
+                    if entry is not None:
+                        added = _outside(parts.label, entry.label)
+                        return self._result(parts, entry, "combosquatting", 0, added)
+        return None
+
+    def _in_subdomain(self, parts: _Split) -> LookalikeMatch | None:
+        sub = [skeleton(label) for label in parts.subdomain]
+        if not sub:
+            return None
+        for i in range(len(sub)):
+            for j in range(i + 2, min(len(sub), i + 4) + 1):
+                found = self.domain_skeletons.get(".".join(sub[i:j]))
+                if found is not None:
+                    domain, owner = found
+                    entry = ProtectedLabel(parts.subdomain[i], sub[i], domain, owner, True)
+                    return self._result(parts, entry, "subdomain_abuse", 0, _sub_span(parts, i, j))
+        # A bare name ("paypal.secure-login.xyz") only counts on a domain made of lure words alone:
+        # tenants of real platforms ("exemple-industrie.service-now.com") must not match.
+        label_tokens = skeleton(parts.label).split("-")
+        if not all(t in self.lures for t in label_tokens):
+            return None
+        for i, label in enumerate(sub):
+            named = self._best(e for e in self.by_skeleton.get(label, []) if e.fuzzy)
+            if named is not None and len(label) >= MIN_FUZZY_LENGTH:
+                return self._result(parts, named, "subdomain_abuse", 0, _sub_span(parts, i, i + 1))
+        return None
+
+
+def _outside(label: str, protected: str) -> list[int]:
+    """Positions of ``label`` that are not the protected name (the added words)."""
+    start = label.find(protected)
+    if start < 0:
+        return list(range(len(label)))
+    return [i for i in range(len(label)) if not start <= i < start + len(protected)]
+
+
+def _sub_span(parts: _Split, i: int, j: int) -> range:
+    """Subdomain labels i..j-1 as positions relative to the registrable label (negative: before it)."""
+    start = sum(len(label) + 1 for label in parts.subdomain[:i])
+    end = start + len(".".join(parts.subdomain[i:j]))
+    offset = len(parts.host) - len(parts.registered)
+    return range(start - offset, end - offset)
+
+
+def protected_index(resources: Resources) -> ProtectedIndex:
+    def build() -> ProtectedIndex:
+        index = ProtectedIndex(lures=resources.data_list("lookalike_lures"))
+        for owner, domains, labels in _owners(resources.config, resources):
+            index.add_owner(owner, domains, labels)
+        return index
+
+    return resources.cached("identity:protected_index", build)
+
+
+def find_lookalike(host: str, resources: Resources) -> LookalikeMatch | None:
+    """The protected domain ``host`` imitates, and how; None for real and unrelated domains."""
+    if not host:
+        return None
+    return protected_index(resources).match(host.strip().lower().rstrip("."))
+
+
+def owner_of(host: str, resources: Resources) -> Owner | None:
+    """The organisation, vendor or brand that really owns ``host``; None when it is no one we know."""
+    return protected_index(resources).owner_of(host)
