@@ -115,12 +115,25 @@ class Lists(_Strict):
     )
 
 
+class PayloadSettings(_Strict):
+    """Attachment analysis (``[payload]``): extra YARA rules and the bounds every parser runs under."""
+
+    yara_dir: str = ""  # extra *.yar files, compiled with the shipped ones at start
+    timeout_seconds: float = Field(default=2.0, gt=0.0, le=120.0)  # wall clock for one message's attachments
+    memory_mb: int = Field(default=512, ge=64)  # address space the analysis may add
+    max_archive_depth: int = Field(default=4, ge=1, le=20)  # archives inside archives
+    max_archive_members: int = Field(default=1000, ge=1)  # members read, all archives of one attachment
+    max_expanded_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)  # total decompressed per attachment
+    max_compression_ratio: float = Field(default=200.0, ge=2.0)  # expanded / compressed, per member
+
+
 class Config(_Strict):
     org: OrgProfile = Field(default_factory=OrgProfile)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     limits: Limits = Field(default_factory=Limits)
     lists: Lists = Field(default_factory=Lists)
+    payload: PayloadSettings = Field(default_factory=PayloadSettings)
     language: str = Field(default="en", pattern="^(en|fr)$")
     source_path: str = ""  # where it was loaded from (informational)
 
