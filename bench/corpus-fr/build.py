@@ -1172,6 +1172,16 @@ def addr(p: dict[str, Any]) -> str:
     return f"{name} <{p['address']}>"
 
 
+def outlook_host(org: str, item: dict[str, Any]) -> str:
+    """The Exchange Online mailbox server of the sender (stable per sender address)."""
+    who = str(item["from"]["address"]).lower()
+    pod = ["AM9PR", "DB9PR", "PAXPR", "VI1PR", "AS8PR", "DU0PR", "GV1PR", "PA4PR"][hint(org, who, "pod", 8)]
+    return (
+        f"{pod}0{hint(org, who, 'ms2', 9) + 1}MB{alnum(org, who, 'ms3', 4, '0123456789')}"
+        f".eurprd0{hint(org, who, 'ms4', 8) + 1}.prod.outlook.com"
+    )
+
+
 def message_id(org: str, item: dict[str, Any]) -> str:
     fdom = a_label(domain_of(item["from"]["address"]))
     helo = str(item["helo"]).lower()
@@ -1179,22 +1189,17 @@ def message_id(org: str, item: dict[str, Any]) -> str:
     if fdom in ("gmail.com", "googlemail.com") or helo.endswith("google.com"):
         return f"<CA{alnum(org, ident, 'mid', 44, B62 + '+_-')}@mail.gmail.com>"
     if "outlook.com" in helo or fdom in ("outlook.fr", "outlook.com", "hotmail.fr", "hotmail.com", "live.fr"):
-        host = alnum(org, ident, "midhost", 4, "0123456789")
-        return (
-            f"<{alnum(org, ident, 'mid', 4, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')}{host}MB"
-            f"{alnum(org, ident, 'mid2', 4, '0123456789')}"
-            f"{alnum(org, ident, 'mid3', 28, '0123456789ABCDEF')}@PAXPR{host[:2]}MB"
-            f"{alnum(org, ident, 'mid2', 4, '0123456789')}.eurprd0{host[0]}.prod.outlook.com>"
-        )
-    style = hint(org, ident, "midstyle", 3)
+        host = outlook_host(org, item)
+        short = host.split(".", 1)[0]
+        return f"<{short}{alnum(org, ident, 'mid3', 32, '0123456789ABCDEF')}@{host}>"
+    # one style per sending domain, as one mail system always writes the same kind of Message-ID
+    style = hint(org, fdom, "midstyle", 3)
+    hexa = "0123456789abcdef"
     if style == 0:
-        return f"<{alnum(org, ident, 'mid', 32, '0123456789abcdef')}@{fdom}>"
+        return f"<{alnum(org, ident, 'mid', 32, hexa)}@{fdom}>"
     if style == 1:
-        return (
-            f"<{alnum(org, ident, 'mid', 8, '0123456789abcdef')}-{alnum(org, ident, 'mid2', 4, '0123456789abcdef')}-"
-            f"{alnum(org, ident, 'mid3', 4, '0123456789abcdef')}-{alnum(org, ident, 'mid4', 12, '0123456789abcdef')}"
-            f"@{fdom}>"
-        )
+        parts = [alnum(org, ident, f"mid{i}", n, hexa) for i, n in enumerate((8, 4, 4, 4, 12))]
+        return f"<{'-'.join(parts)}@{fdom}>"
     return f"<{alnum(org, ident, 'mid', 20, B62)}.{alnum(org, ident, 'mid2', 6, '0123456789')}@{helo}>"
 
 
@@ -1263,11 +1268,7 @@ def received_headers(org: str, item: dict[str, Any], authserv: str, internal: bo
         v6 = ":".join(alnum(org, ident, f"v6{i}", 4, "0123456789abcdef") for i in range(4))
         out += f"Received: by 2002:a05:{v6} with SMTP id {smtp_id};\n\t{rfc_date(t0)}{tz_comment(t0)}\n"
     elif "outlook.com" in hl:
-        host = (
-            f"{alnum(org, ident, 'ms', 3, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')}PR0{hint(org, ident, 'ms2', 9) + 1}MB"
-            f"{alnum(org, ident, 'ms3', 4, '0123456789')}.eurprd0{hint(org, ident, 'ms4', 8) + 1}"
-            ".prod.outlook.com"
-        )
+        host = outlook_host(org, item)
         v6 = "fe80::" + ":".join(alnum(org, ident, f"m6{i}", 4, "0123456789abcdef") for i in range(4))
         out += (
             f"Received: from {host}\n\t([{v6}]) by {host}\n\t([{v6}%7]) with mapi id 15.20.8"
