@@ -147,6 +147,18 @@ def skeleton(label: str) -> str:
     return text
 
 
+def fold_confusables(text: str) -> str:
+    """Lower-case text with look-alike characters replaced by their ASCII prototype and accents
+    dropped (``Саmillе Rоux`` in Cyrillic → ``camille roux``); other characters are kept."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    table = _prototypes()
+    mapped = "".join(_prototype(ch, table) if ch.isalnum() else ch for ch in text)
+    decomposed = unicodedata.normalize("NFKD", mapped)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
 def _script(ch: str) -> str:
     name = unicodedata.name(ch, "")
     return name.split(" ", 1)[0] if name else ""
