@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from rempart.analyzers import parse_defects
+from rempart.analyzers import links, parse_defects
 from rempart.analyzers.base import AnalyzeFn
 
 ANALYZERS: tuple[tuple[str, AnalyzeFn], ...] = (
     (parse_defects.NAME, parse_defects.analyze),
+    (links.NAME, links.analyze),
 )

@@ -1,0 +1,275 @@
+"""The checks run on one link. Each returns findings (code, weight, evidence) and nothing else.
+
+Weights are tuned against the dev corpus (see the analyzer's docstring): strong ones (≥ 0.5) are
+deceptions a legitimate sender has no reason to commit; weak ones (≤ 0.3) are oddities that only
+matter together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rempart.analyzers._links.hosts import HostInfo
+from rempart.analyzers._links.tables import LinkTables, suffix_match
+from rempart.analyzers._links.urlparts import UrlParts, as_url, query_params, shown_host, split_url
+from rempart.analyzers.base import Resources
+from rempart.analyzers.lookalike import Owner, owner_of
+from rempart.domains import domain_label, registered_domain
+
+# --- weights -------------------------------------------------------------------------------------
+SHOWN_BRAND_MISMATCH = 0.8
+SHOWN_BRAND_MISMATCH_ESP = 0.35
+SHOWN_BRAND_MISMATCH_ESP_SENDER = 0.1
+SHOWN_MISMATCH = 0.6
+SHOWN_MISMATCH_ESP = 0.15
+SHOWN_MISMATCH_TRACKER = 0.3  # an unlisted click tracker ("clickthru.example.com/Click?q=...")
+SHOWN_MISMATCH_SAME_NAME = 0.2
+IP_HOST = 0.5
+IP_HOST_ENCODED = 0.6
+IP_HOST_PRIVATE = 0.1
+IDN_HOST = 0.3
+MIXED_SCRIPT_HOST = 0.5
+LOOKALIKE_ORG = 0.7
+LOOKALIKE_BRAND = 0.6
+SHORTENER = 0.2
+FREE_HOSTING = 0.35
+FREE_HOSTING_LURE = 0.5
+SUSPICIOUS_TLD = 0.2
+DATA_HTML = 0.5
+DATA_OTHER = 0.3
+JAVASCRIPT_HREF = 0.5
+OPEN_REDIRECT = 0.3
+RECIPIENT_IN_URL = 0.4
+RECIPIENT_IN_URL_WEAK = 0.1
+USERINFO_DOMAIN = 0.6
+USERINFO_OTHER = 0.4
+BRAND_IN_SUBDOMAIN = 0.5
+DEEP_SUBDOMAIN = 0.15
+NONSTANDARD_PORT = 0.2
+HTTP_LOGIN = 0.15  # plain-http sign-in links were ordinary in older mail; a weak oddity today
+DOWNLOAD_RUN = 0.3
+DOWNLOAD_ARCHIVE = 0.2
+DOWNLOAD_PAGE = 0.3
+
+DEEP_SUBDOMAIN_LABELS = 4
+_STANDARD_PORTS = {"http": 80, "https": 443, "ftp": 21}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    code: str
+    weight: float
+    evidence: dict[str, Any]
+
+
+def _same_owner(a: Owner | None, b: Owner | None) -> bool:
+    return a is not None and b is not None and (a.kind, a.name) == (b.kind, b.name)
+
+
+def _is_tracker(info: HostInfo, parts: UrlParts, t: LinkTables) -> bool:
+    """The link has the shape of a click-tracking redirect (first host label or a path segment)."""
+    if info.subdomain_labels and info.subdomain_labels[0] in t.tracking_words:
+        return True
+    return any(segment.rsplit(".", 1)[0] in t.tracking_words for segment in parts.path.lower().split("/")[:8])
+
+
+def shown_text_mismatch(shown: str, info: HostInfo, parts: UrlParts, t: LinkTables, sender_domain: str,
+                        resources: Resources) -> Hit | None:
+    """The visible text is a web address on one site while the link goes to another."""
+    claimed = shown_host(shown, t.filename_suffixes)
+    if claimed is None or not info.host:
+        return None
+    claimed_reg = registered_domain(claimed)
+    if claimed_reg == info.registered or claimed == info.host:
+        return None
+    owner = owner_of(claimed, resources)
+    if _same_owner(owner, info.owner):
+        return None  # "youtube.com" shown, google.com linked: one owner, no deception
+    evidence: dict[str, Any] = {"shown": shown.strip()[:200], "shown_domain": claimed_reg,
+                                "domain": info.registered}
+    if owner is not None:
+        evidence.update(target_name=owner.name, target_kind=owner.kind)
+        if info.esp_tracking:
+            from_owner = sender_domain != "" and _same_owner(owner_of(sender_domain, resources), owner)
+            weight = SHOWN_BRAND_MISMATCH_ESP_SENDER if from_owner else SHOWN_BRAND_MISMATCH_ESP
+            evidence["esp_tracking"] = info.esp_tracking
+        else:
+            weight = SHOWN_BRAND_MISMATCH
+        return Hit("links.shown_brand_mismatch", weight, evidence)
+    if info.esp_tracking:
+        evidence["esp_tracking"] = info.esp_tracking
+        return Hit("links.shown_url_mismatch", SHOWN_MISMATCH_ESP, evidence)
+    if _is_tracker(info, parts, t):
+        return Hit("links.shown_url_mismatch", SHOWN_MISMATCH_TRACKER, evidence)
+    if domain_label(claimed) and domain_label(claimed) == domain_label(info.host):
+        return Hit("links.shown_url_mismatch", SHOWN_MISMATCH_SAME_NAME, evidence)
+    return Hit("links.shown_url_mismatch", SHOWN_MISMATCH, evidence)
+
+
+def userinfo_trick(parts: UrlParts) -> Hit | None:
+    """``https://paypal.com@evil.example``: what precedes ``@`` is not where the browser goes."""
+    if not parts.userinfo or parts.scheme not in ("http", "https"):
+        return None
+    shown = parts.userinfo.split(":", 1)[0]
+    looks_like_domain = "." in shown and shown.rsplit(".", 1)[-1].isalpha()
+    weight = USERINFO_DOMAIN if looks_like_domain else USERINFO_OTHER
+    return Hit("links.userinfo_in_url", weight, {"userinfo": parts.userinfo[:100]})
+
+
+def ip_host(info: HostInfo) -> Hit | None:
+    if not info.ip:
+        return None
+    weight = IP_HOST_PRIVATE if info.ip_private else IP_HOST_ENCODED if info.ip_encoded else IP_HOST
+    return Hit("links.ip_host", weight, {"ip": info.ip, "encoded": info.ip_encoded})
+
+
+def idn_host(info: HostInfo) -> Hit | None:
+    if info.mixed_script_label:
+        return Hit("links.mixed_script_host", MIXED_SCRIPT_HOST, {"label": info.mixed_script_label})
+    if info.non_ascii or info.punycode:
+        return Hit("links.idn_host", IDN_HOST, {})
+    return None
+
+
+def _lure_in(info: HostInfo, parts: UrlParts, t: LinkTables) -> str:
+    """A brand name or sign-in word in a page's subdomain or path: what turns "a page on free hosting"
+    into "a sign-in page for a brand on free hosting"."""
+    text = ".".join(info.subdomain_labels) + " " + parts.path.lower()
+    m = t.login_words.search(text)
+    if m:
+        return m.group(0)
+    for token in _tokens(text):
+        owner = t.brand_tokens.get(token)
+        if owner is not None and owner.domain != info.icann_registered:
+            return token
+    return ""
+
+
+def _tokens(text: str) -> list[str]:
+    out: list[str] = []
+    word: list[str] = []
+    for ch in text:
+        if ch.isalnum():
+            word.append(ch)
+        elif word:
+            out.append("".join(word))
+            word = []
+    if word:
+        out.append("".join(word))
+    return out
+
+
+def free_hosting(info: HostInfo, parts: UrlParts, t: LinkTables) -> Hit | None:
+    entry = info.free_hosting
+    if not entry:
+        matched = suffix_match(info.host, t.free_paths)
+        if matched is None:
+            return None
+        path = parts.path.lower()
+        prefix = next((p for p in t.free_paths[matched] if path.startswith(p)), None)
+        if prefix is None:
+            return None
+        entry = matched + prefix
+    lure = _lure_in(info, parts, t)
+    evidence: dict[str, Any] = {"service": entry}
+    if lure:
+        evidence["lure"] = lure
+        return Hit("links.free_hosting", FREE_HOSTING_LURE, evidence)
+    return Hit("links.free_hosting", FREE_HOSTING, evidence)
+
+
+def shortener(info: HostInfo) -> Hit | None:
+    return Hit("links.shortener", SHORTENER, {"service": info.shortener}) if info.shortener else None
+
+
+def suspicious_tld(info: HostInfo) -> Hit | None:
+    return Hit("links.suspicious_tld", SUSPICIOUS_TLD, {"tld": info.tld}) if info.suspicious_tld else None
+
+
+def lookalike(info: HostInfo) -> Hit | None:
+    """The host imitates the organisation's, a vendor's or a brand's domain (``find_lookalike``).
+    A trusted name placed in front of someone else's domain (``paypal.com.secure-login.xyz``) is
+    reported as ``brand_in_subdomain``; any other imitation as ``lookalike_domain``."""
+    match = info.lookalike
+    if match is None:
+        return None
+    evidence: dict[str, Any] = {"target_domain": match.target_domain, "target_kind": match.target_kind,
+                                "target_name": match.target_name, "technique": match.technique}
+    if match.technique == "subdomain_abuse":
+        return Hit("links.brand_in_subdomain", BRAND_IN_SUBDOMAIN, evidence)
+    weight = LOOKALIKE_BRAND if match.target_kind == "brand" else LOOKALIKE_ORG
+    return Hit("links.lookalike_domain", weight, {**evidence, "distance": match.distance})
+
+
+def deep_subdomain(info: HostInfo) -> Hit | None:
+    if len(info.subdomain_labels) >= DEEP_SUBDOMAIN_LABELS:
+        return Hit("links.deep_subdomain", DEEP_SUBDOMAIN, {"depth": len(info.subdomain_labels)})
+    return None
+
+
+def nonstandard_port(parts: UrlParts) -> Hit | None:
+    standard = _STANDARD_PORTS.get(parts.scheme)
+    if parts.port is None or standard is None or parts.port == standard:
+        return None
+    return Hit("links.nonstandard_port", NONSTANDARD_PORT, {"port": parts.port})
+
+
+def http_login(parts: UrlParts, t: LinkTables) -> Hit | None:
+    """A sign-in page reached over plain http: no real bank or provider serves one any more."""
+    if parts.scheme != "http":
+        return None
+    m = t.login_words.search(parts.path.lower()) or t.login_words.search(parts.host)
+    return Hit("links.http_login", HTTP_LOGIN, {"word": m.group(0)}) if m else None
+
+
+def risky_download(info: HostInfo, parts: UrlParts, t: LinkTables) -> Hit | None:
+    name = parts.path.rsplit("/", 1)[-1].lower()
+    if "." not in name:
+        return None
+    ext = name.rsplit(".", 1)[-1]
+    tier = t.risky_extensions.get(ext)
+    if tier is None:
+        return None
+    evidence = {"file": name[:100], "extension": ext}
+    if tier == "run":
+        return Hit("links.risky_download", DOWNLOAD_RUN, evidence)
+    if tier == "archive":
+        return Hit("links.risky_download", DOWNLOAD_ARCHIVE, evidence)
+    if suffix_match(info.host, t.object_storage):  # a raw page in a storage bucket, not a web site
+        return Hit("links.risky_download", DOWNLOAD_PAGE, evidence)
+    return None
+
+
+def redirect_targets(parts: UrlParts, t: LinkTables, limit: int = 2) -> list[tuple[str, str]]:
+    """``(parameter, target URL)`` for redirect parameters carrying an absolute web address."""
+    found: list[tuple[str, str]] = []
+    params = query_params(parts.query)
+    if "=" in parts.fragment:
+        params += query_params(parts.fragment.lstrip("!/?"))
+    for name, value in params:
+        if name.lower() in t.redirect_params:
+            target = as_url(value)
+            if target:
+                found.append((name, target))
+                if len(found) >= limit:
+                    break
+    return found
+
+
+def target_host(target: str) -> str:
+    return split_url(target if "//" in target[:10] else "//" + target).host
+
+
+def data_uri(url: str, origin_is_image: bool) -> Hit | None:
+    """A ``data:`` link carries its own page: no host to check, nothing for a filter to look up."""
+    media = url[5:].split(",", 1)[0].split(";", 1)[0].strip().lower()
+    if media in ("text/html", "application/xhtml+xml"):
+        return Hit("links.data_uri", DATA_HTML, {"media_type": media})
+    if origin_is_image:
+        return None  # an inline picture, as some mailers write them
+    if media == "image/svg+xml":  # opened as a page, an SVG runs its scripts
+        return Hit("links.data_uri", DATA_HTML, {"media_type": media})
+    if media.startswith("image/"):
+        return None
+    return Hit("links.data_uri", DATA_OTHER, {"media_type": media or "text/plain"})

@@ -1,0 +1,256 @@
+"""Links: where each link really goes, and what about it a careful reader would distrust.
+
+Looks at every URL the parser found (``Message.urls``) and at forms in the HTML body:
+the shown text against the real destination, hosts written as IP addresses or in mixed scripts,
+look-alikes of the organisation's, its vendors' and brands' domains, shorteners, free hosting and
+tunnels, abused TLDs, ``data:`` and ``javascript:`` links, open redirects, the reader's own address
+prefilled in a link, user-info tricks (``https://bank.fr@evil.example``), brand names in front of
+someone else's domain, odd ports, plain-http sign-in pages, direct downloads of runnable files, and
+credential forms.
+
+Links to the organisation's own domains and to the sender's authenticated domain are not
+suspicious by themselves. Link-protection wrappers (Safe Links, URL Defense) are looked through.
+Every finding carries ``url`` (exactly ``Url.url``, so the facts attach it to that link) and ``host``.
+Work is bounded: at most ``limits.max_urls`` links, host checks cached per engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rempart.analyzers._links import checks
+from rempart.analyzers._links.checks import Hit
+from rempart.analyzers._links.forms import html_forms
+from rempart.analyzers._links.hosts import HostInfo, host_info
+from rempart.analyzers._links.recipients import RecipientPattern, find_recipient, recipient_patterns
+from rempart.analyzers._links.tables import LinkTables, tables
+from rempart.analyzers._links.urlparts import UrlParts, display_host, split_url, unwrap
+from rempart.analyzers.base import Context
+from rempart.domains import icann_registered_domain
+from rempart.findings import Finding
+from rempart.message.model import Message, Url, UrlOrigin
+
+NAME = "links"
+CODES = frozenset({
+    "links.shown_brand_mismatch",
+    "links.shown_url_mismatch",
+    "links.userinfo_in_url",
+    "links.ip_host",
+    "links.idn_host",
+    "links.mixed_script_host",
+    "links.lookalike_domain",
+    "links.shortener",
+    "links.free_hosting",
+    "links.suspicious_tld",
+    "links.brand_in_subdomain",
+    "links.deep_subdomain",
+    "links.nonstandard_port",
+    "links.http_login",
+    "links.risky_download",
+    "links.open_redirect",
+    "links.recipient_in_url",
+    "links.data_uri",
+    "links.javascript_href",
+    "links.credential_form",
+})
+
+MAX_FINDINGS_PER_CODE = 20
+CREDENTIAL_FORM_PASSWORD = 0.6
+CREDENTIAL_FORM_PASSWORD_EXTERNAL = 0.7
+CREDENTIAL_FORM_SENSITIVE = 0.45  # card, bank, one-time code fields posted to another site
+# A search or subscription box posting elsewhere is not reported: older newsletters often had one.
+_WEB_SCHEMES = frozenset({"http", "https", "ftp", ""})
+_SKIPPED_ORIGINS = frozenset({UrlOrigin.HEADER, UrlOrigin.LINK_TEXT})
+_UNSUBSCRIBE = ("unsubscribe", "desabonn", "désabonn", "desinscri", "désinscri", "optout", "opt-out",
+                "preferences", "manage_subscription", "list-manage.com/profile")
+
+
+class _Findings:
+    """One finding per (code, url), the strongest; at most ``MAX_FINDINGS_PER_CODE`` per code."""
+
+    def __init__(self) -> None:
+        self._best: dict[tuple[str, str], Finding] = {}
+        self._per_code: dict[str, int] = {}
+
+    def add(self, hit: Hit | None, evidence: dict[str, Any]) -> None:
+        if hit is None or hit.weight <= 0:
+            return
+        key = (hit.code, str(evidence.get("url", "")))
+        current = self._best.get(key)
+        if current is None:
+            if self._per_code.get(hit.code, 0) >= MAX_FINDINGS_PER_CODE:
+                return
+            self._per_code[hit.code] = self._per_code.get(hit.code, 0) + 1
+        elif current.weight >= hit.weight:
+            return
+        self._best[key] = Finding(hit.code, hit.weight, {**evidence, **hit.evidence})
+
+    def findings(self) -> list[Finding]:
+        return list(self._best.values())
+
+
+def _aligned_sender_domain(message: Message, context: Context) -> str:
+    """The From domain when trusted authentication vouches for it (DMARC pass, or a passing DKIM
+    signature of that domain), read from the auth analyzer's ``auth.results``; "" otherwise."""
+    sender = message.from_address
+    if sender is None or not sender.domain:
+        return ""
+    domain = icann_registered_domain(sender.domain)
+    for f in context.findings:
+        if f.code != "auth.results":
+            continue
+        e = f.evidence
+        if not (e.get("trusted") or e.get("dkim_verified")):
+            return ""
+        dmarc_domain = str(e.get("dmarc_domain") or sender.domain)
+        if e.get("trusted") and e.get("dmarc") == "pass" and icann_registered_domain(dmarc_domain) == domain:
+            return domain
+        dkim_domains = e.get("dkim_domains") or []
+        if isinstance(dkim_domains, (list, tuple)) and any(
+            icann_registered_domain(str(d)) == domain for d in dkim_domains
+        ):
+            return domain
+    return ""
+
+
+def _recipients(message: Message, context: Context) -> list[RecipientPattern]:
+    addresses = [a.address for a in (*message.to, *message.cc)]
+    if context.envelope is not None:
+        addresses.extend(context.envelope.rcpt_to)
+    return recipient_patterns(addresses)
+
+
+class _Scan:
+    def __init__(self, message: Message, context: Context) -> None:
+        self.t: LinkTables = tables(context.resources)
+        self.resources = context.resources
+        self.sender = _aligned_sender_domain(message, context)
+        self.trusted = self.t.org_domains | ({self.sender} if self.sender else set())
+        self.recipients = _recipients(message, context)
+        self.out = _Findings()
+        self.seen_urls: set[str] = set()
+
+    def info(self, host: str) -> HostInfo:
+        return host_info(host, self.t, self.resources)
+
+    def is_trusted(self, info: HostInfo) -> bool:
+        return info.org or info.icann_registered in self.trusted
+
+    def link(self, url: Url) -> None:
+        if url.origin in _SKIPPED_ORIGINS:
+            return
+        base: dict[str, Any] = {"url": url.url, "host": url.host}
+        if url.scheme == "data":
+            self.out.add(checks.data_uri(url.url, url.origin == UrlOrigin.IMAGE), base)
+            return
+        if url.scheme == "javascript":
+            if url.origin in (UrlOrigin.HREF, UrlOrigin.FORM_ACTION):
+                script = Hit("links.javascript_href", checks.JAVASCRIPT_HREF, {"code": url.url[11:91]})
+                self.out.add(script, base)
+            return
+        if url.origin == UrlOrigin.IMAGE or url.scheme not in _WEB_SCHEMES:
+            return
+        parts = split_url(url.url)
+        destination = unwrap(parts, self.t.link_wrappers)
+        if destination is not None:
+            parts = split_url(destination)
+            base["destination"] = destination[:500]
+        host = display_host(parts.host) if destination is not None or not url.host else url.host
+        if not host:
+            return
+        info = self.info(host)
+        base["host"] = host
+        trusted = self.is_trusted(info)
+        if url.shown_text and url.origin == UrlOrigin.HREF and not trusted:
+            hit = checks.shown_text_mismatch(url.shown_text, info, parts, self.t, self.sender, self.resources)
+            self.out.add(hit, base)
+        if url.url in self.seen_urls:
+            return
+        self.seen_urls.add(url.url)
+        self.out.add(checks.userinfo_trick(parts), base)
+        self.host_checks(info, parts, base, trusted, punycode="xn--" in parts.host)
+        if not trusted:
+            self.out.add(checks.deep_subdomain(info), base)
+            self.out.add(checks.nonstandard_port(parts), base)
+            self.out.add(checks.http_login(parts, self.t), base)
+            self.out.add(checks.risky_download(info, parts, self.t), base)
+        self.redirects(info, parts, base)
+        self.recipient(url, parts, info, trusted, base)
+
+    def host_checks(self, info: HostInfo, parts: UrlParts, base: dict[str, Any], trusted: bool,
+                    punycode: bool) -> None:
+        self.out.add(checks.ip_host(info), base)
+        if trusted:
+            return
+        if punycode and not info.non_ascii:
+            self.out.add(Hit("links.idn_host", checks.IDN_HOST, {}), base)
+        self.out.add(checks.idn_host(info), base)
+        self.out.add(checks.lookalike(info), base)
+        self.out.add(checks.shortener(info), base)
+        self.out.add(checks.free_hosting(info, parts, self.t), base)
+        self.out.add(checks.suspicious_tld(info), base)
+
+    def redirects(self, info: HostInfo, parts: UrlParts, base: dict[str, Any]) -> None:
+        if info.esp_tracking or (self.sender and info.icann_registered == self.sender):
+            return  # an ESP's click tracker or the sender's own site redirecting is how they work
+        for param, target in checks.redirect_targets(parts, self.t):
+            host = display_host(checks.target_host(target))
+            if not host:
+                continue
+            target_info = self.info(host)
+            if target_info.registered == info.registered or self.is_trusted(target_info):
+                continue
+            evidence = {**base, "redirect_host": host}
+            self.out.add(Hit("links.open_redirect", checks.OPEN_REDIRECT,
+                             {"parameter": param, "target": target[:300]}), evidence)
+            target_parts = split_url(target if "//" in target[:10] else "//" + target)
+            self.host_checks(target_info, target_parts, {**base, "host": host}, False,
+                             punycode="xn--" in target_parts.host)
+
+    def recipient(self, url: Url, parts: UrlParts, info: HostInfo, trusted: bool,
+                  base: dict[str, Any]) -> None:
+        """The reader's address in the query or fragment (where kits read it), or base64 anywhere.
+        An address in a path is usually a message id in an archive link, not a prefilled field."""
+        if not self.recipients:
+            return
+        found = find_recipient(url.url, self.recipients)
+        if found is None:
+            return
+        address, encoding = found
+        where = parts.query + "#" + parts.fragment
+        if encoding != "base64" and find_recipient(where, self.recipients) is None:
+            return
+        lowered = url.url.lower()
+        ordinary = trusted or bool(info.esp_tracking) or any(word in lowered for word in _UNSUBSCRIBE)
+        weight = checks.RECIPIENT_IN_URL_WEAK if ordinary else checks.RECIPIENT_IN_URL
+        self.out.add(Hit("links.recipient_in_url", weight, {"recipient": address, "encoding": encoding}),
+                     base)
+
+    def forms(self, message: Message) -> None:
+        if not message.html:
+            return
+        actions = {u.url.strip(): u.url for u in message.urls if u.origin == UrlOrigin.FORM_ACTION}
+        for form in html_forms(message.html):
+            action = actions.get(form.action, form.action)
+            host = display_host(split_url(form.action).host) if form.action else ""
+            external = bool(host) and not self.is_trusted(self.info(host))
+            sensitive = [n for n in form.input_names if self.t.sensitive_fields.search(n.lower())]
+            if form.has_password:
+                weight = CREDENTIAL_FORM_PASSWORD_EXTERNAL if external else CREDENTIAL_FORM_PASSWORD
+            elif sensitive and (external or not host):
+                weight = CREDENTIAL_FORM_SENSITIVE
+            else:
+                continue
+            self.out.add(Hit("links.credential_form", weight,
+                             {"password_field": form.has_password, "fields": list(form.input_names)}),
+                         {"url": action, "host": host})
+
+
+def analyze(message: Message, context: Context) -> Iterable[Finding]:
+    scan = _Scan(message, context)
+    for url in message.urls[: context.config.limits.max_urls]:
+        scan.link(url)
+    scan.forms(message)
+    return scan.out.findings()
+

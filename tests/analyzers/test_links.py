@@ -1,0 +1,417 @@
+"""The links analyzer: each check on its own (messages built directly), then whole messages parsed
+from bytes (tests/messages/links/), then the contract with the catalogue and the facts."""
+
+from __future__ import annotations
+
+import base64
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rempart.analyzers import links
+from rempart.analyzers.base import Context, Envelope, Resources
+from rempart.catalogue import Catalogue
+from rempart.config import Config, config_from_mapping
+from rempart.engine.facts import build_facts
+from rempart.findings import Finding
+from rempart.message.model import Address, Message, Url, UrlOrigin
+from rempart.message.parse import parse_message
+
+MESSAGES = Path(__file__).parent.parent / "messages" / "links"
+STRONG = 0.5
+
+ORG: dict[str, Any] = {
+    "org": {
+        "name": "Exemple Industrie",
+        "domains": ["exemple-industrie.fr"],
+        "vendors": [{"name": "Transports Durand", "domains": ["transports-durand.fr"]}],
+    },
+    "auth": {"trusted_authserv_ids": ["mx.exemple-industrie.fr"]},
+}
+
+
+def config(extra: dict[str, Any] | None = None) -> Config:
+    data = {**ORG, **(extra or {})}
+    return config_from_mapping(data)
+
+
+_DEFAULT = config()
+_RESOURCES = Resources(_DEFAULT)
+
+
+def run(message: Message, cfg: Config | None = None, findings: list[Finding] | None = None,
+        envelope: Envelope | None = None) -> list[Finding]:
+    if cfg is None:
+        cfg, resources = _DEFAULT, _RESOURCES
+    else:
+        resources = Resources(cfg)
+    context = Context(cfg, resources, envelope, list(findings or []))
+    return list(links.analyze(message, context))
+
+
+def link(href: str, shown: str | None = None, origin: UrlOrigin = UrlOrigin.HREF) -> Url:
+    """A Url the way the parser writes it (scheme and host from the address)."""
+    from rempart.message.urls import make_url
+
+    url = make_url(href, origin, shown)
+    assert url is not None, href
+    return url
+
+
+def message(*urls: Url, to: str = "jean.dupont@exemple-industrie.fr", sender: str = "info@expediteur.example",
+            html: str = "") -> Message:
+    return Message(from_=(Address("", sender),), to=(Address("", to),), urls=urls, html=html)
+
+
+def codes(findings: list[Finding]) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for f in findings:
+        best[f.code] = max(best.get(f.code, 0.0), f.weight)
+    return best
+
+
+def strong(findings: list[Finding]) -> set[str]:
+    return {f.code for f in findings if f.weight >= STRONG}
+
+
+def auth_pass(domain: str) -> Finding:
+    return Finding("auth.results", 0.0, {"spf": "pass", "dkim": "pass", "dmarc": "pass", "arc": "none",
+                                         "dkim_domains": [domain], "trusted": True, "dmarc_domain": domain})
+
+
+# --- shown text against destination -----------------------------------------------------------
+
+
+def test_shown_brand_domain_leading_elsewhere_is_strong_and_cites_the_exact_url() -> None:
+    href = "https://secure-check.example.net/fr/connexion?id=42"
+    found = run(message(link(href, "https://www.paypal.com/fr/signin")))
+    hit = next(f for f in found if f.code == "links.shown_brand_mismatch")
+    assert hit.weight >= 0.7
+    assert hit.evidence["url"] == href and hit.evidence["host"] == "secure-check.example.net"
+    assert hit.evidence["target_name"] == "PayPal"
+    assert "links.shown_url_mismatch" not in codes(found)  # one signal, not two
+
+
+def test_shown_vendor_domain_counts_as_protected() -> None:
+    found = run(message(link("https://factures-en-ligne.example.com/", "www.transports-durand.fr")))
+    hit = next(f for f in found if f.code == "links.shown_brand_mismatch")
+    assert hit.evidence["target_kind"] == "vendor"
+
+
+def test_shown_unknown_domain_leading_elsewhere() -> None:
+    found = run(message(link("https://evil.example.com/x", "www.mabanque-regionale.fr")))
+    assert codes(found)["links.shown_url_mismatch"] == pytest.approx(0.6)
+
+
+def test_shown_text_on_the_same_site_or_same_owner_is_fine() -> None:
+    found = run(message(
+        link("https://www.credit-agricole.fr/particulier/acceder.html", "www.credit-agricole.fr"),
+        link("https://support.microsoft.com/fr-fr", "https://www.microsoft.com"),
+        link("https://www.google.com/maps", "youtube.com"),  # one owner: Google
+    ))
+    assert not {"links.shown_url_mismatch", "links.shown_brand_mismatch"} & set(codes(found))
+
+
+def test_text_that_is_not_a_web_address_is_ignored() -> None:
+    found = run(message(
+        link("https://github.com/org/repo/blob/main/setup.py", "setup.py"),
+        link("https://evil.example.com/", "Cliquez ici pour valider"),
+        link("https://evil.example.com/", "Votre espace client.fr sécurisé"),
+        link("https://evil.example.com/", "contact@mabanque.fr"),
+    ))
+    assert "links.shown_url_mismatch" not in codes(found)
+
+
+def test_esp_click_tracking_lowers_the_mismatch() -> None:
+    href = "https://decathlon.us12.list-manage.com/track/click?u=a1b2c3&id=d4e5f6&e=0a1b2c"
+    found = run(message(link(href, "www.decathlon.fr")))
+    assert codes(found)["links.shown_brand_mismatch" if "links.shown_brand_mismatch" in codes(found)
+                        else "links.shown_url_mismatch"] <= 0.35
+    assert not strong(found)
+
+
+def test_esp_tracking_with_authenticated_brand_sender_is_nearly_silent() -> None:
+    href = "https://u123456.ct.sendgrid.net/ls/click?upn=abcDEF"
+    found = run(message(link(href, "www.paypal.com"), sender="service@paypal.fr"),
+                findings=[auth_pass("paypal.fr")])
+    assert codes(found)["links.shown_brand_mismatch"] <= 0.1
+
+
+def test_unlisted_click_tracker_is_weaker_than_a_plain_mismatch() -> None:
+    found = run(message(link("http://clickthru.lettre-info.example/Click?q=02-abc", "www.journal.example")))
+    assert codes(found)["links.shown_url_mismatch"] == pytest.approx(0.3)
+
+
+# --- hosts ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("href", "weight"), [
+    ("http://45.137.21.9/login.php", 0.5),
+    ("http://[2a05:d018:1234::7]/", 0.5),
+    ("http://763958537/", 0.6),  # 45.137.21.9 as one decimal number
+    ("http://0x2d.0x89.0x15.0x9/", 0.6),
+    ("http://055.0211.025.011/", 0.6),  # octal
+    ("http://192.168.1.20:8080/intranet", 0.1),
+])
+def test_ip_hosts(href: str, weight: float) -> None:
+    found = run(message(link(href)))
+    assert codes(found)["links.ip_host"] == pytest.approx(weight)
+
+
+def test_mixed_script_host_and_lookalike() -> None:
+    found = run(message(link("https://www.p\u0430ypal.com/signin")))  # Cyrillic "а"
+    c = codes(found)
+    assert c["links.mixed_script_host"] >= 0.4
+    assert c["links.lookalike_domain"] >= 0.6
+
+
+def test_punycode_written_host_is_reported() -> None:
+    found = run(message(link("https://xn--caf-dma.example/menu")))
+    assert "links.idn_host" in codes(found)
+
+
+def test_lookalike_of_the_organisation() -> None:
+    found = run(message(link("https://exemple-industrle.fr/factures")))
+    hit = next(f for f in found if f.code == "links.lookalike_domain")
+    assert hit.weight == pytest.approx(0.7) and hit.evidence["target_kind"] == "org"
+
+
+def test_brand_domain_in_front_of_another_domain() -> None:
+    found = run(message(link("https://paypal.com.secure-login.example.xyz/verify")))
+    assert "links.brand_in_subdomain" in codes(found)
+    assert "links.suspicious_tld" in codes(found)
+
+
+def test_userinfo_trick() -> None:
+    found = run(message(link("https://www.paypal.com@evil.example/login")))
+    hit = next(f for f in found if f.code == "links.userinfo_in_url")
+    assert hit.weight == pytest.approx(0.6) and hit.evidence["host"] == "evil.example"
+
+
+def test_shortener_free_hosting_and_tld() -> None:
+    found = run(message(
+        link("https://bit.ly/3xYzAbC"),
+        link("https://facture-2024.pages.dev/"),
+        link("https://promo.example.xyz/"),
+    ))
+    c = codes(found)
+    assert c["links.shortener"] == pytest.approx(0.2)
+    assert c["links.free_hosting"] == pytest.approx(0.35)
+    assert c["links.suspicious_tld"] == pytest.approx(0.2)
+
+
+def test_free_hosting_with_a_sign_in_page_or_brand_is_stronger() -> None:
+    for href in ("https://x7k2.pages.dev/microsoft/index.html", "https://docs-share.web.app/login"):
+        assert codes(run(message(link(href))))["links.free_hosting"] == 0.5
+    forms = codes(run(message(link("https://docs.google.com/forms/d/e/1FAIpQLSd/viewform"))))
+    assert forms["links.free_hosting"] == pytest.approx(0.35)
+    # Other Google Docs paths are not on the list.
+    assert "links.free_hosting" not in codes(run(message(link("https://docs.google.com/document/d/1abc/edit"))))
+
+
+def test_deep_subdomain_nonstandard_port_http_login() -> None:
+    found = run(message(
+        link("https://a.b.c.d.e.example.com/"),
+        link("https://portal.example.net:8443/"),
+        link("http://portal.example.net/login.php"),
+    ))
+    c = codes(found)
+    assert {"links.deep_subdomain", "links.nonstandard_port", "links.http_login"} <= set(c)
+    assert max(c.values()) < STRONG
+
+
+@pytest.mark.parametrize(("href", "expected"), [
+    ("https://cdn.example.com/files/Facture_2024.exe", 0.3),
+    ("https://cdn.example.com/files/Facture_2024.iso", 0.3),
+    ("https://cdn.example.com/files/photos.zip", 0.2),
+    ("https://storage.googleapis.com/bucket-x/facture.html", 0.3),
+    ("https://www.example.com/docs/index.html", None),
+    ("https://blog.example.com/2024/article.php?id=3", None),
+])
+def test_risky_downloads(href: str, expected: float | None) -> None:
+    assert codes(run(message(link(href)))).get("links.risky_download") == expected
+
+
+# --- schemes, redirects, recipients, forms ----------------------------------------------------------
+
+
+def test_data_and_javascript_links() -> None:
+    found = run(message(
+        link("data:text/html;base64,PGh0bWw+PC9odG1sPg=="),
+        link("data:image/png;base64,iVBORw0KGgo=", origin=UrlOrigin.IMAGE),
+        link("javascript:document.location='https://evil.example'"),
+    ))
+    c = codes(found)
+    assert c["links.data_uri"] == pytest.approx(0.5)
+    assert c["links.javascript_href"] == pytest.approx(0.5)
+    assert [f.evidence["media_type"] for f in found if f.code == "links.data_uri"] == ["text/html"]
+
+
+def test_open_redirect_to_another_site_is_reported_and_its_target_checked() -> None:
+    href = "https://www.google.com/url?q=https://login-verify.example.xyz/&sa=D"
+    found = run(message(link(href)))
+    redirect = next(f for f in found if f.code == "links.open_redirect")
+    assert redirect.evidence["redirect_host"] == "login-verify.example.xyz"
+    tld = next(f for f in found if f.code == "links.suspicious_tld")
+    assert tld.evidence["url"] == href and tld.evidence["host"] == "login-verify.example.xyz"
+
+
+def test_redirect_within_one_site_or_through_an_esp_is_not() -> None:
+    found = run(message(
+        link("https://www.example.com/login?next=https://www.example.com/account"),
+        link("https://mc.us12.list-manage.com/track/click?url=https://www.decathlon.fr/"),
+    ))
+    assert "links.open_redirect" not in codes(found)
+
+
+def test_recipient_address_prefilled_plain_encoded_or_base64() -> None:
+    to = "jean.dupont@exemple-industrie.fr"
+    b64 = base64.b64encode(f"user={to}&t=1".encode()).decode()
+    for href in (f"https://evil.example/o365/?email={to}", "https://evil.example/#jean.dupont%40exemple-industrie.fr",
+                 f"https://evil.example/p/{b64}"):
+        hit = next(f for f in run(message(link(href), to=to)) if f.code == "links.recipient_in_url")
+        assert hit.weight == pytest.approx(0.4) and hit.evidence["recipient"] == to
+
+
+def test_recipient_in_an_unsubscribe_link_or_archive_path_is_ordinary() -> None:
+    to = "jean.dupont@exemple-industrie.fr"
+    found = run(message(
+        link(f"https://news.example.com/unsubscribe?email={to}"),
+        link(f"https://lists.example.org/archives/20240102-1-{to}/"),
+        to=to,
+    ))
+    assert codes(found).get("links.recipient_in_url", 0.0) <= 0.1
+
+
+def test_envelope_recipient_counts() -> None:
+    found = run(message(link("https://evil.example/?u=compta@exemple-industrie.fr")),
+                envelope=Envelope(rcpt_to=("compta@exemple-industrie.fr",)))
+    assert "links.recipient_in_url" in codes(found)
+
+
+def test_credential_form_in_the_html_body() -> None:
+    html = ('<form action="https://collect.example.net/post.php" method="post">'
+            '<input type="email" name="login"><input type="password" name="pass"></form>')
+    action = link("https://collect.example.net/post.php", origin=UrlOrigin.FORM_ACTION)
+    found = run(message(action, html=html))
+    hit = next(f for f in found if f.code == "links.credential_form")
+    assert hit.weight == pytest.approx(0.7)
+    assert hit.evidence["url"] == "https://collect.example.net/post.php" and hit.evidence["password_field"]
+
+
+def test_card_form_and_harmless_search_form() -> None:
+    card = '<form action="https://pay.example.net/"><input name="card_number"><input name="cvv"></form>'
+    assert codes(run(message(html=card)))["links.credential_form"] == pytest.approx(0.45)
+    search = ('<form action="https://www.journal.example/search">'
+              '<input name="q"><input name="shipping"></form>')
+    assert "links.credential_form" not in codes(run(message(html=search)))
+
+
+# --- trust -------------------------------------------------------------------------------------
+
+
+def test_links_to_the_organisation_are_not_suspicious_by_themselves() -> None:
+    found = run(message(
+        link("http://intranet.exemple-industrie.fr:8080/login"),
+        link("https://a.b.c.d.exemple-industrie.fr/x.zip", "www.exemple-industrie.fr"),
+    ))
+    assert found == []
+
+
+def test_sender_authenticated_domain_is_trusted_but_only_when_authenticated() -> None:
+    href = "http://espace.lettres-pro.example.xyz/login"
+    plain = codes(run(message(link(href), sender="info@lettres-pro.example.xyz")))
+    assert {"links.suspicious_tld", "links.http_login"} <= set(plain)
+    trusted = run(message(link(href), sender="info@lettres-pro.example.xyz"),
+                  findings=[auth_pass("lettres-pro.example.xyz")])
+    assert trusted == []
+
+
+def test_safe_links_wrapper_is_looked_through() -> None:
+    href = ("https://eur02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fbit.ly%2F3abcDEF"
+            "&data=05%7C01&reserved=0")
+    hit = next(f for f in run(message(link(href))) if f.code == "links.shortener")
+    assert hit.evidence["url"] == href and hit.evidence["destination"] == "https://bit.ly/3abcDEF"
+
+
+def test_organisation_lists_extend_the_shipped_ones() -> None:
+    cfg = config({"lists": {"shorteners": ["lnk.exemple"], "free_hosting": ["partage.example/public"]}})
+    found = codes(run(message(link("https://lnk.exemple/a1"), link("https://partage.example/public/f")), cfg))
+    assert {"links.shortener", "links.free_hosting"} <= set(found)
+
+
+def test_header_and_shown_text_origins_are_not_followed() -> None:
+    found = run(message(link("http://203.0.113.9/unsub", origin=UrlOrigin.HEADER),
+                        link("http://203.0.113.9/", origin=UrlOrigin.LINK_TEXT)))
+    assert found == []
+
+
+def test_many_links_to_one_shortener_stay_bounded() -> None:
+    urls = [link(f"https://bit.ly/a{i}") for i in range(200)]
+    found = run(message(*urls))
+    assert 0 < len(found) <= links.MAX_FINDINGS_PER_CODE
+
+
+# --- whole messages ----------------------------------------------------------------------------
+
+
+def scan_file(name: str, findings: list[Finding] | None = None) -> list[Finding]:
+    msg = parse_message((MESSAGES / name).read_bytes(), _DEFAULT.limits)
+    return run(msg, findings=findings)
+
+
+def test_legit_newsletter_with_esp_tracking_does_not_pile_up() -> None:
+    found = scan_file("newsletter_esp_tracking.eml")
+    assert not strong(found)
+    assert sum(f.weight for f in {f.code: f for f in found}.values()) < 0.5
+
+
+def test_legit_bank_notice_linking_to_its_own_domain_is_clean() -> None:
+    assert scan_file("bank_notice_own_domain.eml") == []
+
+
+def test_phishing_with_disguised_link_and_prefilled_address() -> None:
+    c = codes(scan_file("phish_disguised_link.eml"))
+    assert c["links.shown_brand_mismatch"] >= 0.7
+    assert "links.recipient_in_url" in c and "links.free_hosting" in c
+
+
+def test_phishing_with_credential_form_in_body() -> None:
+    c = codes(scan_file("phish_credential_form.eml"))
+    assert c["links.credential_form"] >= 0.6
+
+
+# --- contracts ---------------------------------------------------------------------------------
+
+
+def test_every_code_has_english_and_french_text() -> None:
+    catalogue = Catalogue.load_shipped()
+    for code in links.CODES:
+        assert catalogue.has(code, "en") and catalogue.has(code, "fr"), code
+
+
+def test_every_finding_is_declared_cites_url_and_host_and_fills_its_text() -> None:
+    found = scan_file("phish_disguised_link.eml") + scan_file("phish_credential_form.eml") + run(message(
+        link("http://45.137.21.9:8080/login.exe"), link("https://bit.ly/x"), link("https://www.paypal.com@e.example/"),
+        link("https://a.b.c.d.e.example.xyz/"), link("https://www.google.com/url?q=https://e.example/"),
+        link("data:text/html,x"), link("javascript:void(0)"), link("https://xn--pypal-4ve.com/"),
+    ))
+    catalogue = Catalogue.load_shipped()
+    assert len({f.code for f in found}) >= 12
+    for f in found:
+        assert f.code in links.CODES and 0 < f.weight <= 1
+        assert "url" in f.evidence and "host" in f.evidence
+        for lang in ("en", "fr"):
+            template = catalogue.entries[f.code][lang]
+            for _, key, _, _ in string.Formatter().parse(template):
+                assert key is None or key in f.evidence, (f.code, key)
+
+
+def test_facts_attach_findings_to_their_url() -> None:
+    msg = parse_message((MESSAGES / "phish_disguised_link.eml").read_bytes(), _DEFAULT.limits)
+    found = run(msg)
+    facts = build_facts(msg, found, _DEFAULT.org)
+    flagged = {u["url"]: u["findings"] for u in facts["urls"] if u["findings"]}
+    assert any("links.shown_brand_mismatch" in codes_ for codes_ in flagged.values())
