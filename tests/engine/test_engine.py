@@ -1,0 +1,57 @@
+from collections.abc import Iterable
+
+from rempart.analyzers.base import Context
+from rempart.analyzers.registry import ANALYZERS
+from rempart.config import Config
+from rempart.engine import Engine, Level
+from rempart.findings import Finding
+from rempart.message.model import Message
+
+RAW = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\n\r\nhello\r\n"
+
+
+def _boom(message: Message, context: Context) -> Iterable[Finding]:
+    raise RuntimeError("analyzer bug")
+
+
+def _odd(message: Message, context: Context) -> Iterable[Finding]:
+    yield Finding("test.odd", 0.6, {"subject": message.subject})
+
+
+def test_failing_analyzer_becomes_a_finding_and_scan_goes_on() -> None:
+    engine = Engine(Config(), analyzers=[("boom", _boom), ("odd", _odd)])
+    verdict = engine.scan(RAW)
+    codes = [f.code for f in verdict.findings]
+    assert "engine.analyzer_error" in codes and "test.odd" in codes
+    error = next(f for f in verdict.findings if f.code == "engine.analyzer_error")
+    assert error.evidence["analyzer"] == "boom"
+    assert engine.analyzer_errors == 1
+    assert verdict.level is Level.SUSPICIOUS
+
+
+def test_scan_is_deterministic_and_timed() -> None:
+    engine = Engine(Config())
+    a, b = engine.scan(RAW), engine.scan(RAW)
+    assert a.score == b.score and [f.code for f in a.findings] == [f.code for f in b.findings]
+    assert {"parse", "total"} <= a.timings.keys()
+    assert {name for name, _ in ANALYZERS} <= a.timings.keys()
+
+
+def test_garbage_still_gets_a_verdict() -> None:
+    engine = Engine(Config())
+    for raw in (b"", b"\x00\xff" * 100, b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n" * 50):
+        verdict = engine.scan(raw)
+        assert verdict.level in Level
+        assert 0.0 <= verdict.score <= 1.0
+
+
+def test_every_emitted_code_has_english_and_french_text() -> None:
+    import importlib
+
+    engine = Engine(Config())
+    for name, analyze in ANALYZERS:
+        module = importlib.import_module(analyze.__module__)
+        for code in getattr(module, "CODES", ()):
+            assert engine.catalogue.has(code, "en"), f"{name}: {code} lacks English text"
+            assert engine.catalogue.has(code, "fr"), f"{name}: {code} lacks French text"
+    assert engine.catalogue.has("engine.analyzer_error", "fr")
