@@ -110,7 +110,8 @@ def test_only_the_trusted_authserv_id_is_believed() -> None:
 
 def test_untrusted_results_alone_are_ignored_and_said_so() -> None:
     raw = build(["Authentication-Results: mx.attacker.example; "
-                 "spf=pass smtp.mailfrom=logistique-marchand.fr; dkim=pass header.d=logistique-marchand.fr; dmarc=pass header.from=logistique-marchand.fr"],
+                 "spf=pass smtp.mailfrom=logistique-marchand.fr; dkim=pass header.d=logistique-marchand.fr; "
+                 "dmarc=pass header.from=logistique-marchand.fr"],
                 sender="Logistique Marchand <factures@logistique-marchand.fr>")
     findings = run(raw)
     evidence = results(findings)
