@@ -127,6 +127,21 @@ class PayloadSettings(_Strict):
     max_compression_ratio: float = Field(default=200.0, ge=2.0)  # expanded / compressed, per member
 
 
+class ServiceSettings(_Strict):
+    """The service and its store (``[service]``); see docs/service.md. Paths and the database URL come
+    from ``REMPART_DATA_DIR`` / ``REMPART_DATABASE_URL``, not from here."""
+
+    retention_days: int = Field(default=90, ge=1)  # raw messages kept this long, then purged (metadata kept)
+    max_body_bytes: int = Field(default=26 * 1024 * 1024, ge=1024)  # request body limit (413 above)
+    rate_limit_per_minute: int = Field(default=3000, ge=0)  # per token; 0 disables
+    rate_limit_burst: int = Field(default=200, ge=1)  # requests a token may send at once
+    scan_workers: int = Field(default=0, ge=-1)  # scan processes: 0 = one per core, -1 = in-process thread
+    scan_timeout_seconds: float = Field(default=60.0, gt=0.0)  # one scan, then 503
+    audit_signing_key: str = ""  # Ed25519 private key (PEM file) signing each audit entry; "" = hash chain only
+    token_default_days: int = Field(default=365, ge=0)  # expiry of new API tokens; 0 = never
+    campaign_threshold: float = Field(default=0.5, gt=0.0, le=1.0)  # MinHash Jaccard to join a campaign
+
+
 class Config(_Strict):
     org: OrgProfile = Field(default_factory=OrgProfile)
     auth: AuthSettings = Field(default_factory=AuthSettings)
@@ -134,6 +149,7 @@ class Config(_Strict):
     limits: Limits = Field(default_factory=Limits)
     lists: Lists = Field(default_factory=Lists)
     payload: PayloadSettings = Field(default_factory=PayloadSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
     language: str = Field(default="en", pattern="^(en|fr)$")
     source_path: str = ""  # where it was loaded from (informational)
 
