@@ -49,6 +49,7 @@ CODES = frozenset({
     "links.http_login",
     "links.risky_download",
     "links.open_redirect",
+    "links.oauth_consent",
     "links.recipient_in_url",
     "links.data_uri",
     "links.javascript_href",
@@ -194,6 +195,9 @@ class _Scan:
     def redirects(self, info: HostInfo, parts: UrlParts, base: dict[str, Any]) -> None:
         if info.esp_tracking or (self.sender and info.icann_registered == self.sender):
             return  # an ESP's click tracker or the sender's own site redirecting is how they work
+        oauth = checks.oauth_request(parts)
+        if oauth is not None:
+            self.out.add(checks.oauth_consent(oauth, info, self.t, self.resources), base)
         for param, target in checks.redirect_targets(parts, self.t):
             host = display_host(checks.target_host(target))
             if not host:
@@ -201,29 +205,32 @@ class _Scan:
             target_info = self.info(host)
             if target_info.registered == info.registered or self.is_trusted(target_info):
                 continue
-            evidence = {**base, "redirect_host": host}
-            self.out.add(Hit("links.open_redirect", checks.OPEN_REDIRECT,
-                             {"parameter": param, "target": target[:300]}), evidence)
+            if oauth is None or param.lower() != "redirect_uri":  # reported as oauth_consent
+                evidence = {"parameter": param, "target": target[:300]}
+                self.out.add(Hit("links.open_redirect", checks.OPEN_REDIRECT, evidence),
+                             {**base, "redirect_host": host})
             target_parts = split_url(target if "//" in target[:10] else "//" + target)
             self.host_checks(target_info, target_parts, {**base, "host": host}, False,
                              punycode="xn--" in target_parts.host)
 
     def recipient(self, url: Url, parts: UrlParts, info: HostInfo, trusted: bool,
                   base: dict[str, Any]) -> None:
-        """The reader's address in the query or fragment (where kits read it), or base64 anywhere.
-        An address in a path is usually a message id in an archive link, not a prefilled field."""
+        """The reader's address in the query or fragment (where kits read it) or base64 anywhere;
+        written plainly in the path it is weaker: archive links carry addresses in message ids."""
         if not self.recipients:
             return
         found = find_recipient(url.url, self.recipients)
         if found is None:
             return
         address, encoding = found
-        where = parts.query + "#" + parts.fragment
-        if encoding != "base64" and find_recipient(where, self.recipients) is None:
-            return
+        in_path = encoding != "base64" and find_recipient(parts.query + "#" + parts.fragment,
+                                                          self.recipients) is None
         lowered = url.url.lower()
         ordinary = trusted or bool(info.esp_tracking) or any(word in lowered for word in _UNSUBSCRIBE)
-        weight = checks.RECIPIENT_IN_URL_WEAK if ordinary else checks.RECIPIENT_IN_URL
+        if ordinary:
+            weight = checks.RECIPIENT_IN_URL_WEAK
+        else:
+            weight = checks.RECIPIENT_IN_PATH if in_path else checks.RECIPIENT_IN_URL
         self.out.add(Hit("links.recipient_in_url", weight, {"recipient": address, "encoding": encoding}),
                      base)
 

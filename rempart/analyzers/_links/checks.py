@@ -40,8 +40,11 @@ DATA_HTML = 0.5
 DATA_OTHER = 0.3
 JAVASCRIPT_HREF = 0.5
 OPEN_REDIRECT = 0.3
+OAUTH_CONSENT = 0.45
+OAUTH_CONSENT_MAILBOX = 0.6
 RECIPIENT_IN_URL = 0.4
 RECIPIENT_IN_URL_WEAK = 0.1
+RECIPIENT_IN_PATH = 0.2
 USERINFO_DOMAIN = 0.6
 USERINFO_OTHER = 0.4
 BRAND_IN_SUBDOMAIN = 0.5
@@ -255,6 +258,33 @@ def redirect_targets(parts: UrlParts, t: LinkTables, limit: int = 2) -> list[tup
                 if len(found) >= limit:
                     break
     return found
+
+
+def oauth_request(parts: UrlParts) -> dict[str, str] | None:
+    """The parameters of an OAuth authorization request (``client_id`` and ``redirect_uri``, with a
+    ``response_type`` or an ``oauth`` path), or None."""
+    params = {name.lower(): value for name, value in query_params(parts.query)}
+    if "client_id" not in params or "redirect_uri" not in params:
+        return None
+    if "response_type" not in params and "oauth" not in parts.path.lower():
+        return None
+    return params
+
+
+def oauth_consent(params: dict[str, str], info: HostInfo, t: LinkTables, resources: Resources) -> Hit | None:
+    """A link asking the reader to grant an application access to their account: consent phishing
+    gets a token for the mailbox without ever needing the password. An application run by the
+    identity provider itself (same owner as the sign-in site) is not reported."""
+    target = as_url(params["redirect_uri"])
+    host = target_host(target) if target else ""
+    if not host or _same_owner(owner_of(host, resources), info.owner):
+        return None
+    scopes = [s for s in params.get("scope", "").lower().replace("+", " ").split() if s]
+    risky = [s for s in scopes if {s, s.removeprefix("https://").strip("/"), s.rstrip("/").rsplit("/", 1)[-1]}
+             & t.oauth_scopes]
+    evidence = {"application_host": host, "client_id": params["client_id"][:80],
+                "scopes": risky or scopes[:5]}
+    return Hit("links.oauth_consent", OAUTH_CONSENT_MAILBOX if risky else OAUTH_CONSENT, evidence)
 
 
 def target_host(target: str) -> str:

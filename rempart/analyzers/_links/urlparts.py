@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl, unquote
 
 import idna
 
+from rempart.domains import public_suffix
+
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]{0,30}):")
 _IPV4_PART = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")
 _HOST_IN_TEXT = re.compile(
@@ -181,8 +183,9 @@ def shown_host(text: str, filename_suffixes: frozenset[str]) -> str | None:
     """The host named by a link's visible text when the whole text is a web address or a domain
     (``https://www.mabanque.fr/compte``, ``www.mabanque.fr``, ``mabanque.fr``), else None.
 
-    Text ending like a file name (``setup.py``, ``README.md``) is not a domain unless it has a scheme
-    or starts with ``www.``; user-info (``paypal.com@…``) is skipped as a browser would.
+    The ending must be a real public suffix; one that is also a common file extension (``setup.py``,
+    ``README.md``, ``photos.zip``) counts only with a scheme or ``www.``. User-info
+    (``paypal.com@…``) is skipped as a browser would.
     """
     cleaned = _INVISIBLE.sub("", text).strip().strip("<>()[]\"'«»“”‘’.,;:!")
     if not cleaned or len(cleaned) > 2048 or "." not in cleaned or any(c.isspace() for c in cleaned):
@@ -194,7 +197,7 @@ def shown_host(text: str, filename_suffixes: frozenset[str]) -> str | None:
         return None  # an e-mail address, not a web address
     host = m.group("host").lower()
     tld = host.rsplit(".", 1)[-1]
-    if tld.isdigit():
+    if tld.isdigit() or not public_suffix(host):  # "Facture_mars.pdf" is a file name, not a site
         return None
     if not m.group("scheme") and not host.startswith("www.") and tld in filename_suffixes:
         return None
