@@ -1,0 +1,377 @@
+"""Who the message claims to be from, against who really sent it.
+
+- display-name impersonation: the name shown is one of the organisation's executives or
+  employees, a vendor, a well-known brand or the organisation itself, while the address is
+  outside the domains that name owns (stronger from free webmail);
+- an address written in the display name that is not the real one;
+- lookalike From and Reply-To domains (``rempart.analyzers.lookalike``);
+- Reply-To, Return-Path and Sender pointing elsewhere than From;
+- mail claiming to come from the organisation's own domain that the organisation's mail server
+  did not authenticate (read from the ``auth`` analyzer's ``auth.results``, never recomputed);
+- invisible or look-alike characters in the display name.
+
+"First contact" (a sender never seen before) needs a history of past mail: the engine is pure and
+keeps none, so that signal belongs to an outer layer with a store, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from rempart.analyzers.auth import has_aligned_pass, summary_from_findings
+from rempart.analyzers.base import Context, Resources
+from rempart.analyzers.lookalike import (
+    BrandInfo,
+    brands,
+    find_lookalike,
+    fold_confusables,
+    is_mixed_script,
+    owner_of,
+)
+from rempart.config import Config
+from rempart.domains import in_domains, registered_domain
+from rempart.findings import Finding
+from rempart.message.model import Address, Message
+
+NAME = "sender"
+IMPERSONATION = "sender.display_name_impersonation"
+CODES = frozenset({
+    f"{IMPERSONATION}.vip",
+    f"{IMPERSONATION}.employee",
+    f"{IMPERSONATION}.vendor",
+    f"{IMPERSONATION}.brand",
+    f"{IMPERSONATION}.org",
+    "sender.display_name_address_mismatch",
+    "sender.display_name_obfuscation",
+    "sender.lookalike_domain",
+    "sender.reply_to_lookalike",
+    "sender.reply_to_divergent",
+    "sender.return_path_divergent",
+    "sender.sender_header_divergent",
+    "sender.internal_unauthenticated",
+    "sender.internal_unverifiable",
+    "sender.freemail",
+})
+
+IMPERSONATION_WEIGHTS = {"vip": 0.65, "employee": 0.45, "vendor": 0.4, "brand": 0.4, "org": 0.35}
+FREEMAIL_BONUS = 0.1
+# The name of someone we know, relayed by a real platform ("Camille Roux via Google Drive"):
+# platforms can be abused, but the address is honest about where the mail comes from.
+VIA_PLATFORM_WEIGHT = 0.15
+LOOKALIKE_WEIGHTS = {"org": 0.75, "vendor": 0.75, "brand": 0.6}
+REPLY_TO_LOOKALIKE_FACTOR = 0.9
+WEIGHTS = {
+    "address_in_name": 0.35,
+    "address_in_name_known": 0.55,  # the address shown belongs to the organisation, a vendor or a brand
+    "address_in_name_list": 0.1,  # "'jo@x.org' via List": mailing-list rewriting
+    "obfuscation": 0.3,
+    "reply_to": 0.15,
+    "reply_to_strong": 0.4,
+    "return_path": 0.0,
+    "sender_header": 0.0,
+    "sender_header_internal": 0.05,
+    "internal_unauthenticated": 0.7,
+}
+MAX_EXTRA_NAME_TOKENS = 4
+
+_EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+# Bidirectional controls and invisible characters (zero-width joiner excluded: emoji use it).
+_HIDDEN = frozenset(
+    "\u061c\u180e\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
+    "\u2066\u2067\u2068\u2069\ufeff\u00ad"
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+
+
+def name_tokens(text: str) -> tuple[str, ...]:
+    """``"ROUX Camille - DG"`` → ``("roux", "camille", "dg")``: accents, case, look-alikes and
+    punctuation folded away."""
+    return tuple(t for t in _NON_WORD.split(fold_confusables(text).replace("_", " ")) if t)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kind: str  # vip | employee | vendor | brand | org
+    name: str
+    tokens: tuple[str, ...]
+    domains: tuple[str, ...]  # where mail under this name legitimately comes from
+    addresses: tuple[str, ...] = ()  # individual addresses that are also legitimate
+    strict: bool = False  # only the name itself plus lure words (brands whose name is a word)
+
+
+def person_matches(person: tuple[str, ...], shown: tuple[str, ...]) -> bool:
+    """All of the person's names appear, given names possibly as initials ("C. Roux"), the family
+    name in full, in any order ("ROUX Camille"), with at most a few extra words (a title:
+    "Camille Roux - DG")."""
+    if len(person) < 2 or len(shown) > len(person) + MAX_EXTRA_NAME_TOKENS:
+        return False
+    present = set(shown)
+    for family, given in ((person[-1], person[:-1]), (person[0], person[1:])):
+        if len(family) >= 2 and family in present and all(t in present or t[0] in present for t in given):
+            return True
+    return False
+
+
+def organisation_matches(target: tuple[str, ...], shown: tuple[str, ...], lures: frozenset[str],
+                         strict: bool) -> bool:
+    """A company or brand name: all its words, plus at most a few others (service words only when
+    ``strict``); or most of a long name ("Logistique Marchand" for "Logistique Marchand SAS")."""
+    present = set(shown)
+    extra = [t for t in shown if t not in target]
+    if set(target) <= present:
+        if strict:
+            return all(t in lures or t.isdigit() for t in extra)
+        return len(extra) <= MAX_EXTRA_NAME_TOKENS - 1 and (len(target) > 1 or len(target[0]) >= 4)
+    missing = [t for t in target if t not in present]
+    return not strict and len(shown) >= 2 and not extra and len(missing) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-engine index of the names worth impersonating
+
+
+@dataclass
+class NameIndex:
+    by_token: dict[str, list[Target]] = field(default_factory=dict)
+    org_domains: tuple[str, ...] = ()
+
+    def add(self, target: Target) -> None:
+        if not target.tokens:
+            return
+        for token in set(target.tokens):
+            if len(token) >= 2:
+                self.by_token.setdefault(token, []).append(target)
+
+    def candidates(self, shown: tuple[str, ...]) -> list[Target]:
+        found: dict[int, Target] = {}
+        for token in shown:
+            for target in self.by_token.get(token, ()):
+                found.setdefault(id(target), target)
+        return list(found.values())
+
+
+def _brand_targets(brand: BrandInfo) -> Iterator[Target]:
+    for name in (brand.name, *brand.aliases):
+        yield Target("brand", brand.name, name_tokens(name), brand.domains, strict=True)
+
+
+def _build_index(config: Config, resources: Resources) -> NameIndex:
+    org = config.org
+    index = NameIndex(org_domains=tuple(org.domains))
+    for kind, people in (("vip", org.vips), ("employee", org.employees)):
+        for p in people:
+            for name in (p.name, *p.aliases):
+                index.add(Target(kind, p.name, name_tokens(name), tuple(org.domains), (p.email,)))
+    for v in org.vendors:
+        contacts = tuple(c.lower() for c in v.contacts)
+        index.add(Target("vendor", v.name, name_tokens(v.name), tuple(v.domains), contacts))
+    if org.name and org.domains:
+        index.add(Target("org", org.name, name_tokens(org.name), tuple(org.domains)))
+    for brand in brands(resources):
+        for target in _brand_targets(brand):
+            index.add(target)
+    return index
+
+
+def name_index(resources: Resources) -> NameIndex:
+    return resources.cached("identity:name_index", lambda: _build_index(resources.config, resources))
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+
+
+def _is_freemail(domain: str, context: Context) -> bool:
+    return bool(domain) and registered_domain(domain) in context.resources.data_list("freemail")
+
+
+def _legitimate(target: Target, address: Address, context: Context) -> bool:
+    if address.address in target.addresses:
+        return True
+    if not in_domains(address.domain, target.domains):
+        return False
+    if target.kind == "brand" and address.domain in context.resources.data_list("freemail"):
+        # gmail.com or orange.fr: anyone has a mailbox there; only a service sender is the brand
+        return _service_local_part(address.local_part, context)
+    return True
+
+
+def _service_local_part(local: str, context: Context) -> bool:
+    return local in context.resources.data_list("service_local_parts")
+
+
+def _matches(target: Target, shown: tuple[str, ...], lures: frozenset[str]) -> bool:
+    if target.kind in ("vip", "employee"):
+        return person_matches(target.tokens, shown)
+    return organisation_matches(target.tokens, shown, lures, target.strict)
+
+
+def impersonated(address: Address, context: Context) -> Target | None:
+    """The most important known name the display name claims while the address is not theirs."""
+    shown = name_tokens(address.name)
+    if not shown:
+        return None
+    lures = context.resources.data_list("lookalike_lures")
+    order = list(IMPERSONATION_WEIGHTS)
+    hits = [t for t in name_index(context.resources).candidates(shown) if _matches(t, shown, lures)]
+    for target in sorted(hits, key=lambda t: order.index(t.kind)):
+        if _legitimate(target, address, context):
+            return None  # the name is used by its real owner (possibly alongside another match)
+        return target
+    return None
+
+
+def _impersonation(address: Address, context: Context) -> Iterator[Finding]:
+    target = impersonated(address, context)
+    if target is None:
+        return
+    weight = IMPERSONATION_WEIGHTS[target.kind]
+    freemail = _is_freemail(address.domain, context)
+    platform = _platform_brand(address.domain, context)
+    if freemail:
+        weight += FREEMAIL_BONUS
+    elif platform and target.kind != "brand":
+        weight = min(weight, VIA_PLATFORM_WEIGHT)
+    yield Finding(f"{IMPERSONATION}.{target.kind}", weight,
+                  {"display_name": address.name, "address": address.address, "domain": address.domain,
+                   "target": target.name, "target_kind": target.kind, "freemail": freemail,
+                   "platform": platform})
+
+
+def _platform_brand(domain: str, context: Context) -> str:
+    """The brand whose real domain this is ("Google" for docs.google.com), else ""."""
+    owner = owner_of(domain, context.resources)
+    return owner.name if owner is not None and owner.kind == "brand" else ""
+
+
+def _address_in_name(address: Address, context: Context) -> Iterator[Finding]:
+    for shown in _EMAIL_IN_TEXT.findall(address.name):
+        shown = shown.lower().strip(".'")
+        if shown == address.address:
+            continue
+        shown_domain = shown.rpartition("@")[2]
+        if registered_domain(shown_domain) == registered_domain(address.domain):
+            continue
+        if " via " in f" {address.name.lower()} ":
+            weight = WEIGHTS["address_in_name_list"]
+        elif _known_domain(shown_domain, context):
+            weight = WEIGHTS["address_in_name_known"]
+        else:
+            weight = WEIGHTS["address_in_name"]
+        yield Finding("sender.display_name_address_mismatch", weight,
+                      {"display_name": address.name, "shown_address": shown, "address": address.address,
+                       "domain": address.domain})
+        return
+
+
+def _known_domain(domain: str, context: Context) -> bool:
+    return owner_of(domain, context.resources) is not None and not _is_freemail(domain, context)
+
+
+def _obfuscation(address: Address) -> Iterator[Finding]:
+    hidden = sorted({f"U+{ord(ch):04X}" for ch in address.name if ch in _HIDDEN})
+    mixed = [word for word in address.name.split() if is_mixed_script(word)]
+    if hidden or mixed:
+        yield Finding("sender.display_name_obfuscation", WEIGHTS["obfuscation"],
+                      {"display_name": _visible(address.name), "address": address.address,
+                       "characters": hidden or mixed})
+
+
+def _visible(text: str) -> str:
+    return "".join(ch if ch not in _HIDDEN else f"<U+{ord(ch):04X}>" for ch in text)
+
+
+def _lookalikes(message: Message, context: Context) -> Iterator[Finding]:
+    sender = message.from_address
+    if sender is not None and sender.domain:
+        match = find_lookalike(sender.domain, context.resources)
+        if match is not None:
+            yield Finding("sender.lookalike_domain", LOOKALIKE_WEIGHTS[match.target_kind],
+                          {"domain": sender.domain, "address": sender.address, **match.evidence()})
+    for reply in message.reply_to:
+        if reply.domain and (sender is None or reply.domain != sender.domain):
+            match = find_lookalike(reply.domain, context.resources)
+            if match is not None:
+                weight = LOOKALIKE_WEIGHTS[match.target_kind] * REPLY_TO_LOOKALIKE_FACTOR
+                yield Finding("sender.reply_to_lookalike", weight,
+                              {"domain": reply.domain, "address": reply.address, **match.evidence()})
+                return
+
+
+def _reply_to(message: Message, context: Context, claimed: Target | None) -> Iterator[Finding]:
+    sender = message.from_address
+    if sender is None or not sender.domain:
+        return
+    org_domains = context.config.org.domains
+    for reply in message.reply_to:
+        if not reply.domain or registered_domain(reply.domain) == registered_domain(sender.domain):
+            continue
+        if in_domains(reply.domain, org_domains):
+            continue  # answers come back to us
+        strong = (
+            (_is_freemail(reply.domain, context) and not _is_freemail(sender.domain, context))
+            or in_domains(sender.domain, org_domains)
+            or any(in_domains(sender.domain, v.domains) for v in context.config.org.vendors)
+            or (claimed is not None and claimed.kind in ("vip", "employee", "vendor"))
+        )
+        yield Finding("sender.reply_to_divergent", WEIGHTS["reply_to_strong" if strong else "reply_to"],
+                      {"reply_to": reply.address, "reply_to_domain": reply.domain, "address": sender.address,
+                       "domain": sender.domain, "freemail": _is_freemail(reply.domain, context)})
+        return
+
+
+def _envelope_and_sender(message: Message, context: Context) -> Iterator[Finding]:
+    sender = message.from_address
+    if sender is None or not sender.domain:
+        return
+    from_registered = registered_domain(sender.domain)
+    rp_domain = message.return_path.rpartition("@")[2]
+    if rp_domain and registered_domain(rp_domain) != from_registered:
+        yield Finding("sender.return_path_divergent", WEIGHTS["return_path"],
+                      {"return_path": message.return_path, "return_path_domain": rp_domain,
+                       "address": sender.address, "domain": sender.domain})
+    on_behalf = message.sender
+    if on_behalf is not None and on_behalf.domain and registered_domain(on_behalf.domain) != from_registered:
+        internal = in_domains(sender.domain, context.config.org.domains)
+        yield Finding("sender.sender_header_divergent",
+                      WEIGHTS["sender_header_internal" if internal else "sender_header"],
+                      {"sender": on_behalf.address, "address": sender.address, "domain": sender.domain})
+
+
+def _internal(message: Message, context: Context) -> Iterator[Finding]:
+    sender = message.from_address
+    if sender is None or not in_domains(sender.domain, context.config.org.domains):
+        return
+    summary = summary_from_findings(context.findings)
+    if summary is None or not summary.trusted:
+        yield Finding("sender.internal_unverifiable", 0.0,
+                      {"address": sender.address, "domain": sender.domain})
+    elif summary.dmarc == "fail" or not has_aligned_pass(summary, sender.domain):
+        yield Finding("sender.internal_unauthenticated", WEIGHTS["internal_unauthenticated"],
+                      {"address": sender.address, "domain": sender.domain, "dmarc": summary.dmarc,
+                       "spf": summary.spf, "dkim": summary.dkim})
+
+
+def analyze(message: Message, context: Context) -> Iterable[Finding]:
+    findings: list[Finding] = []
+    sender = message.from_address
+    claimed: Target | None = None
+    if sender is not None:
+        claimed = impersonated(sender, context)
+        findings.extend(_impersonation(sender, context))
+        findings.extend(_address_in_name(sender, context))
+        findings.extend(_obfuscation(sender))
+        if _is_freemail(sender.domain, context):
+            findings.append(Finding("sender.freemail", 0.0,
+                                    {"address": sender.address, "domain": sender.domain}))
+    findings.extend(_lookalikes(message, context))
+    findings.extend(_reply_to(message, context, claimed))
+    findings.extend(_envelope_and_sender(message, context))
+    findings.extend(_internal(message, context))
+    return findings

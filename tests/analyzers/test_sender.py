@@ -1,0 +1,268 @@
+"""Display-name impersonation, lookalike sender domains, Reply-To/Return-Path/Sender divergence and
+internal spoofing, on parsed messages and the fictional Exemple Industrie profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rempart.analyzers import auth, sender
+from rempart.analyzers.base import Context, Resources
+from rempart.config import Config, Limits, config_from_mapping
+from rempart.findings import Finding
+from rempart.message.parse import parse_message
+
+MESSAGES = Path(__file__).parent.parent / "messages" / "identity"
+MX = "mx.exemple-industrie.fr"
+PROFILE = {
+    "org": {
+        "name": "Exemple Industrie",
+        "domains": ["exemple-industrie.fr"],
+        "vips": [{"name": "Camille Roux", "email": "camille.roux@exemple-industrie.fr", "title": "DG",
+                  "aliases": ["Cam Roux"]},
+                 {"name": "Anne-Laure de Saint-Just", "email": "al.desaintjust@exemple-industrie.fr"}],
+        "employees": [{"name": "Nicolas Blanc", "email": "nicolas.blanc@exemple-industrie.fr"}],
+        "vendors": [{"name": "Logistique Marchand", "domains": ["logistique-marchand.fr"],
+                     "contacts": ["l.marchand.compta@orange.fr"]}],
+    },
+    "auth": {"trusted_authserv_ids": [MX]},
+}
+CONFIG = config_from_mapping(PROFILE)
+RESOURCES = Resources(CONFIG)
+
+
+def build(sender_header: str, *extra: str, ar: str | None = None) -> bytes:
+    lines = []
+    if ar is not None:
+        lines.append(f"Authentication-Results: {MX}; {ar}")
+    lines += [*extra, f"From: {sender_header}", "To: nicolas.blanc@exemple-industrie.fr", "Subject: test",
+              "Date: Mon, 16 Nov 2026 10:00:00 +0100", "Message-ID: <t@example.org>",
+              "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "", "Bonjour.", ""]
+    return "\r\n".join(lines).encode("utf-8")
+
+
+def run(raw: bytes, config: Config = CONFIG, resources: Resources = RESOURCES) -> list[Finding]:
+    """auth then sender, in registry order: sender reads auth's published results."""
+    message = parse_message(raw, Limits())
+    context = Context(config, resources)
+    context.findings.extend(auth.analyze(message, context))
+    return list(sender.analyze(message, context))
+
+
+def by_code(findings: list[Finding]) -> dict[str, Finding]:
+    return {f.code: f for f in findings}
+
+
+IMPERSONATION = sender.IMPERSONATION
+
+
+# --- display-name impersonation ----------------------------------------------------------------
+
+
+def test_ceo_from_free_mail() -> None:
+    found = by_code(run((MESSAGES / "ceo-freemail.eml").read_bytes()))
+    vip = found[f"{IMPERSONATION}.vip"]
+    assert 0.7 <= vip.weight <= 0.8
+    assert vip.evidence["display_name"] == "Camille Roux - DG"
+    assert vip.evidence["address"] == "camille.roux.dg@gmail.com"
+    assert vip.evidence["target"] == "Camille Roux" and vip.evidence["freemail"] is True
+    reply = found["sender.reply_to_divergent"]
+    assert reply.weight == pytest.approx(0.4)  # the name of an executive, answers going elsewhere
+    assert "sender.freemail" in found
+
+
+@pytest.mark.parametrize(
+    "display",
+    ["Camille Roux", "ROUX Camille", "Roux, Camille", "C. Roux", "camille roux (DG)",
+     "Camille ROUX | Direction", "Cam Roux", "Саmillе Rоux",  # Cyrillic look-alikes
+     "Camille Roux via Exemple", "Anne-Laure de Saint-Just", "A.-L. de Saint-Just", "Camille Roüx"],
+)
+def test_vip_name_variants(display: str) -> None:
+    found = by_code(run(build(f'"{display}" <direction.generale@outlook.example>')))
+    assert f"{IMPERSONATION}.vip" in found, display
+
+
+@pytest.mark.parametrize(
+    "display",
+    ["Camille", "Roux", "Camille Martin", "Claire Roux", "Roux Transports et Logistique Camille Rivière Sud",
+     "Nicolas"],
+)
+def test_partial_names_are_not_impersonation(display: str) -> None:
+    findings = run(build(f'"{display}" <someone@outlook.example>'))
+    assert not [f for f in findings if f.code.startswith(IMPERSONATION)], display
+
+
+def test_employee_vendor_brand_and_org_names() -> None:
+    found = by_code(run(build('"Nicolas Blanc" <nicolas.blanc.perso@gmail.com>')))
+    assert 0.5 <= found[f"{IMPERSONATION}.employee"].weight <= 0.6
+    vendor = by_code(run(build('"Logistique Marchand SAS" <compta@lm-factures.example>')))[
+        f"{IMPERSONATION}.vendor"]
+    assert vendor.weight == pytest.approx(0.4) and vendor.evidence["target"] == "Logistique Marchand"
+    brand = by_code(run(build('"PayPal Service Client" <alerte@notif-compte.example>')))[
+        f"{IMPERSONATION}.brand"]
+    assert brand.weight == pytest.approx(0.4) and brand.evidence["target"] == "PayPal"
+    org = by_code(run(build('"Exemple Industrie - Comptabilité" <compta@gmail.com>')))[f"{IMPERSONATION}.org"]
+    assert org.evidence["target"] == "Exemple Industrie"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        '"Camille Roux" <camille.roux@exemple-industrie.fr>',  # the real one (auth is judged separately)
+        '"Logistique Marchand" <factures@logistique-marchand.fr>',
+        '"Logistique Marchand" <l.marchand.compta@orange.fr>',  # a known vendor contact
+        '"PayPal" <service@paypal.fr>',
+        '"Amazon.fr" <confirmation-commande@amazon.fr>',
+        '"Orange" <ne_pas_repondre@orange.fr>',  # the brand's own service address on its mail domain
+        '"Microsoft 365" <o365mc@microsoft.com>',
+        '"Free Webinar" <events@webinar.example>',  # an everyday word is not the brand "Free"
+        '"Orange juice club" <club@juice.example>',
+        '"Service public" <info@service-public.fr>',
+        '"Linus Torvalds" <torvalds@linux-foundation.org>',
+    ],
+)
+def test_legitimate_names(header: str) -> None:
+    findings = run(build(header))
+    assert not [f for f in findings if f.code.startswith(IMPERSONATION)], header
+
+
+def test_brand_name_from_a_free_mailbox_of_that_brand() -> None:
+    found = by_code(run(build('"Orange Service Client" <jean.dupont1987@orange.fr>')))
+    assert f"{IMPERSONATION}.brand" in found
+    found = by_code(run(build('"Google Security" <google.security.team@gmail.com>')))
+    assert found[f"{IMPERSONATION}.brand"].weight == pytest.approx(0.5)
+
+
+def test_known_person_relayed_by_a_platform_is_weak() -> None:
+    found = by_code(run(build('"Camille Roux (via Google Drive)" <drive-shares-dm-noreply@google.com>')))
+    vip = found[f"{IMPERSONATION}.vip"]
+    assert vip.weight <= 0.2 and vip.evidence["platform"] == "Google"
+
+
+def test_address_written_in_the_display_name() -> None:
+    found = by_code(run(build('"camille.roux@exemple-industrie.fr" <ceo.office@mail-secure.example>')))
+    mismatch = found["sender.display_name_address_mismatch"]
+    assert mismatch.weight == pytest.approx(0.55)
+    assert mismatch.evidence["shown_address"] == "camille.roux@exemple-industrie.fr"
+    found = by_code(run(build('"jo@somewhere.example" <x@elsewhere.example>')))
+    assert found["sender.display_name_address_mismatch"].weight == pytest.approx(0.35)
+    found = by_code(run(build("\"'jo@somewhere.example' via Users\" <users@lists.example>")))
+    assert found["sender.display_name_address_mismatch"].weight <= 0.1
+    same = by_code(run(build('"a@example.org" <a@example.org>')))
+    assert "sender.display_name_address_mismatch" not in same
+
+
+def test_hidden_and_mixed_script_characters() -> None:
+    found = by_code(run(build('"Nicolas\u202eBlanc" <n@example.org>')))
+    assert found["sender.display_name_obfuscation"].evidence["characters"] == ["U+202E"]
+    found = by_code(run(build('"Саmillе Roux" <c@example.org>')))
+    assert "sender.display_name_obfuscation" in found
+    assert "sender.display_name_obfuscation" not in by_code(run(build('"Сергей Иванов" <s@example.org>')))
+    assert "sender.display_name_obfuscation" not in by_code(run(build('"Team 👩\u200d💻" <s@example.org>')))
+
+
+# --- lookalike domains --------------------------------------------------------------------------
+
+
+def test_lookalike_vendor_domain() -> None:
+    found = by_code(run((MESSAGES / "vendor-lookalike.eml").read_bytes()))
+    lookalike = found["sender.lookalike_domain"]
+    assert lookalike.weight >= 0.7
+    assert lookalike.evidence["target"] == "logistique-marchand.fr"
+    assert lookalike.evidence["technique"] == "homoglyph" and lookalike.evidence["target_kind"] == "vendor"
+    # the display name claims the vendor too, from a domain that is not theirs
+    assert f"{IMPERSONATION}.vendor" in found
+
+
+@pytest.mark.parametrize(
+    ("address", "technique"),
+    [
+        ("camille.roux@exemple-lndustrie.fr", "homoglyph"),
+        ("camille.roux@exemple-industrie.com", "tld_swap"),
+        ("rh@exemple-industrie-login.com", "combosquatting"),
+        ("camille.roux@xn--ple-industrie-v3ka6izg.fr", "punycode"),
+    ],
+)
+def test_lookalike_org_domains(address: str, technique: str) -> None:
+    lookalike = by_code(run(build(f"Camille Roux <{address}>")))["sender.lookalike_domain"]
+    assert lookalike.evidence["technique"] == technique and lookalike.weight == pytest.approx(0.75)
+
+
+def test_brand_in_subdomain_with_free_mail_reply_to() -> None:
+    found = by_code(run((MESSAGES / "brand-subdomain.eml").read_bytes()))
+    assert found["sender.lookalike_domain"].evidence["technique"] == "subdomain_abuse"
+    assert found["sender.lookalike_domain"].weight == pytest.approx(0.6)
+    assert found[f"{IMPERSONATION}.brand"].evidence["target"] == "PayPal"
+    assert found["sender.reply_to_divergent"].weight == pytest.approx(0.4)  # free mail behind a company
+
+
+def test_reply_to_lookalike() -> None:
+    found = by_code(run(build("Nicolas Blanc <nicolas.blanc@exemple-industrie.fr>",
+                              "Reply-To: nicolas.blanc@exemple-lndustrie.fr")))
+    assert found["sender.reply_to_lookalike"].evidence["target"] == "exemple-industrie.fr"
+
+
+# --- Reply-To, Return-Path, Sender --------------------------------------------------------------
+
+
+def test_reply_to_divergence_weights() -> None:
+    weak = by_code(run(build("News <news@boutique-exemple.fr>", "Reply-To: support@helpdesk-exemple.com")))
+    assert weak["sender.reply_to_divergent"].weight == pytest.approx(0.15)
+    same = by_code(run(build("News <news@boutique-exemple.fr>",
+                             "Reply-To: support@aide.boutique-exemple.fr")))
+    assert "sender.reply_to_divergent" not in same
+    vendor = by_code(run(build("Logistique Marchand <factures@logistique-marchand.fr>",
+                               "Reply-To: factures.lm@proton.example")))
+    assert vendor["sender.reply_to_divergent"].weight == pytest.approx(0.4)
+    ours = by_code(run(build("Partner <p@partner.example>", "Reply-To: achats@exemple-industrie.fr")))
+    assert "sender.reply_to_divergent" not in ours
+
+
+def test_return_path_and_sender_are_informational() -> None:
+    found = by_code(run(build("Shop <news@boutique-exemple.fr>", "Return-Path: <bounce-123@esp-mailer.com>",
+                              "Sender: shop@esp-mailer.com")))
+    assert found["sender.return_path_divergent"].weight == 0
+    assert found["sender.return_path_divergent"].evidence["return_path_domain"] == "esp-mailer.com"
+    assert found["sender.sender_header_divergent"].weight == 0
+    same = by_code(run(build("Shop <news@boutique-exemple.fr>",
+                             "Return-Path: <bounce@mail.boutique-exemple.fr>")))
+    assert "sender.return_path_divergent" not in same
+
+
+# --- the organisation's own domain ----------------------------------------------------------------
+
+
+def test_internal_sender_failing_dmarc() -> None:
+    found = by_code(run((MESSAGES / "internal-spoof.eml").read_bytes()))
+    spoof = found["sender.internal_unauthenticated"]
+    assert spoof.weight == pytest.approx(0.7) and spoof.evidence["dmarc"] == "fail"
+
+
+def test_internal_sender_without_aligned_pass() -> None:
+    found = by_code(run(build("Camille Roux <camille.roux@exemple-industrie.fr>",
+                              ar="spf=pass smtp.mailfrom=bulk.example.net; dkim=none; dmarc=none")))
+    assert "sender.internal_unauthenticated" in found
+
+
+def test_internal_sender_authenticated_or_unknown() -> None:
+    ok = by_code(run(build("Camille Roux <camille.roux@exemple-industrie.fr>",
+                           ar="spf=pass smtp.mailfrom=exemple-industrie.fr; dkim=pass "
+                              "header.d=exemple-industrie.fr; dmarc=pass header.from=exemple-industrie.fr")))
+    assert not [f for f in ok.values() if f.weight > 0]
+    unknown = by_code(run(build("Camille Roux <camille.roux@exemple-industrie.fr>")))
+    assert unknown["sender.internal_unverifiable"].weight == 0
+    assert "sender.internal_unauthenticated" not in unknown
+
+
+def test_codes_have_catalogue_entries_citing_evidence() -> None:
+    from rempart.catalogue import Catalogue
+
+    catalogue = Catalogue.load_shipped()
+    for code in sender.CODES:
+        assert catalogue.has(code, "en") and catalogue.has(code, "fr"), code
+    found = by_code(run((MESSAGES / "ceo-freemail.eml").read_bytes()))
+    vip = found[f"{IMPERSONATION}.vip"]
+    assert catalogue.text(vip.code, "fr", vip.evidence) == (
+        "Le nom affiché « Camille Roux - DG » est celui d'un de vos dirigeants, mais l'adresse "
+        "camille.roux.dg@gmail.com n'appartient pas à votre organisation.")
