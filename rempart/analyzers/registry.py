@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from rempart.analyzers import links, parse_defects
+from rempart.analyzers import auth, links, parse_defects, sender
 from rempart.analyzers.base import AnalyzeFn
 
 ANALYZERS: tuple[tuple[str, AnalyzeFn], ...] = (
     (parse_defects.NAME, parse_defects.analyze),
+    (auth.NAME, auth.analyze),
+    (sender.NAME, sender.analyze),
     (links.NAME, links.analyze),
 )
