@@ -142,6 +142,30 @@ class ServiceSettings(_Strict):
     campaign_threshold: float = Field(default=0.5, gt=0.0, le=1.0)  # MinHash Jaccard to join a campaign
 
 
+class RuleList(_Strict):
+    """One allow or block list of ``[rules]``: exact addresses, domains (subdomains included), URL hosts
+    (subdomains included) and attachment SHA-256 hashes."""
+
+    senders: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+    url_hosts: list[str] = Field(default_factory=list)
+    sha256: list[str] = Field(default_factory=list)
+
+    _norm = field_validator("senders", "domains", "url_hosts", "sha256")(
+        classmethod(lambda cls, v: _lower_all(v))
+    )
+
+
+class RulesSettings(_Strict):
+    """Detection-as-code overrides (``[rules]``); see docs/rules.md. An allow entry never trusts a
+    message that fails DMARC, and a sender or domain entry needs DMARC to pass for that domain."""
+
+    extra_dirs: list[str] = Field(default_factory=list)  # the organisation's own rule folders, after the pack
+    disabled: list[str] = Field(default_factory=list)  # rule ids that are not evaluated
+    allow: RuleList = Field(default_factory=RuleList)
+    block: RuleList = Field(default_factory=RuleList)
+
+
 class Config(_Strict):
     org: OrgProfile = Field(default_factory=OrgProfile)
     auth: AuthSettings = Field(default_factory=AuthSettings)
@@ -150,6 +174,7 @@ class Config(_Strict):
     lists: Lists = Field(default_factory=Lists)
     payload: PayloadSettings = Field(default_factory=PayloadSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
     language: str = Field(default="en", pattern="^(en|fr)$")
     source_path: str = ""  # where it was loaded from (informational)
 
