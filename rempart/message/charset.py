@@ -8,11 +8,14 @@ as browsers do, so "smart quotes" from Windows mailers come out right.
 from __future__ import annotations
 
 import codecs
+import re
 from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
 DETECTION_BYTES = 64 * 1024  # charset-normalizer only needs a sample; it is the slow step
+_ASCII = re.compile(r"[\x00-\x7f]+")
+_WESTERN_EXTRA = re.compile("[À-ÖØ-öø-ÿŒœŸ’‘“”«»–—…€°·×÷§©®™\u00a0]*")
 
 # Names seen in mail that Python does not know, or knows as a narrower codec than what is meant.
 _ALIASES = {
@@ -40,12 +43,28 @@ def codec_for(name: str) -> str | None:
         return None
 
 
+def _western(data: bytes) -> str | None:
+    """Windows-1252 text when every non-ASCII character is a Western European letter or common sign.
+
+    Short French or English texts are where statistical detection errs most (``prêt`` read as
+    ``pręt``); such bytes are far more likely to be Windows-1252 than anything else.
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return text if _WESTERN_EXTRA.fullmatch(_ASCII.sub("", text)) else None
+
+
 def detect_and_decode(data: bytes) -> str:
-    """UTF-8 if valid, else charset-normalizer's best guess, else Windows-1252 with replacement."""
+    """UTF-8 if valid, else Western European, else charset-normalizer's guess, else Windows-1252."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    western = _western(data)
+    if western is not None:
+        return western
     try:
         best = from_bytes(data[:DETECTION_BYTES]).best()
         if best is not None and best.encoding:

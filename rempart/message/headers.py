@@ -7,6 +7,7 @@ and cached, because mailing lists repeat the same header values message after me
 from __future__ import annotations
 
 import binascii
+import ipaddress
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_tz
@@ -252,9 +253,17 @@ _RCV_BY = re.compile(r"\bby\s+([^\s;()]+)", re.IGNORECASE)
 _RCV_WITH = re.compile(r"\bwith\s+([A-Za-z0-9\-_/.]+)", re.IGNORECASE)
 _IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
 _RCV_BRACKET_IP = re.compile(r"\[(?:IPv6:)?([0-9a-fA-F:.]{3,45})\]")
-_IPV6 = r"(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}"
+_IPV6 = r"[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?:\d{1,3}(?:\.\d{1,3}){3})?"
 _RCV_BARE_IP = re.compile(rf"(?<![\d.])({_IPV4})(?![\d.])|(?<![\w:])({_IPV6})")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]*\.[A-Za-z]{2,}\.?$")
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=4096)
@@ -271,9 +280,14 @@ def parse_received(raw_value: str) -> ReceivedHop:
         from_host = match.group(1).strip("[]").lower()
         clause = head[match.start(): match.end()]
         by_search_from = match.end()
-        ip = _RCV_BRACKET_IP.search(clause) or _RCV_BARE_IP.search(clause[len(match.group(1)) + 5:])
-        if ip:
-            from_ip = next(g for g in ip.groups() if g)
+        # The receiver's own record (in the comment) beats the address literal the sender claimed.
+        comment = clause[clause.find(match.group(1)) + len(match.group(1)):]
+        for found in (_RCV_BRACKET_IP.search(comment), *_RCV_BARE_IP.finditer(comment),
+                      _RCV_BRACKET_IP.search(clause)):
+            candidate = next((g for g in found.groups() if g), "") if found else ""
+            if candidate and _is_ip(candidate):
+                from_ip = candidate
+                break
         comment_start = clause.find("(")
         if comment_start != -1:
             first = clause[comment_start + 1 :].split(None, 1)

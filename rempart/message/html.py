@@ -29,8 +29,8 @@ _BLOCK_TAG = re.compile(
 _CELL_TAG = re.compile(r"<(?=(?:td|th)\b)", re.IGNORECASE)
 _INVISIBLE_CHARS = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_LINE_EDGES = re.compile(r" ?[\r\n]+ ?")
-_BLANK_LINES = re.compile(r"\n{3,}")
+_LINE_EDGES = re.compile(r" ?\r?\n ?")
+_BLANK_LINES = re.compile(r"\n{2,}")  # in HTML only tags break lines; source newlines are spaces
 _DROPPED_TAGS = ["script", "style", "head", "template", "title", "noscript"]
 
 
@@ -42,9 +42,9 @@ class HtmlView:
 
 
 def clean_text(text: str) -> str:
-    """Collapse runs of spaces, trim lines, keep at most one blank line; drop zero-width characters."""
+    """Collapse runs of spaces, trim lines, drop blank lines and zero-width characters."""
     text = _SPACES.sub(" ", _INVISIBLE_CHARS.sub("", text))
-    return _BLANK_LINES.sub("\n\n", _LINE_EDGES.sub("\n", text)).strip()
+    return _BLANK_LINES.sub("\n", _LINE_EDGES.sub("\n", text)).strip()
 
 
 def _is_hidden(node: LexborNode) -> bool:

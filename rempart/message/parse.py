@@ -48,6 +48,7 @@ _META_CHARSET = re.compile(rb"""(?i)<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z
 _REQUIRED = {"from": "missing_from", "date": "missing_date", "message-id": "missing_message_id"}
 _ANGLED = re.compile(r"<([^<>]+)>")
 _NEWLINES = re.compile(r"\r\n?")
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n\t "
 _BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
 _UUENCODINGS = frozenset({"x-uuencode", "uuencode", "x-uue", "uue"})
 NUL = b"\x00"
@@ -75,8 +76,10 @@ def _decode_uu(data: bytes) -> bytes:
 
 
 def _decode_base64(data: bytes) -> tuple[bytes, bool]:
+    """Decoded bytes, and whether the input was damaged (foreign characters, bad padding)."""
+    junk = bool(data.translate(None, _BASE64_ALPHABET))
     try:
-        return binascii.a2b_base64(data), False
+        return binascii.a2b_base64(data), junk
     except (binascii.Error, ValueError):
         clean = _BASE64_JUNK.sub(b"", data.partition(b"=")[0])
         if len(clean) % 4 == 1:

@@ -118,7 +118,7 @@ def sniff_type(data: bytes) -> str:
     """The MIME type that ``data``'s magic bytes reveal, or ``""``."""
     if not data:
         return ""
-    head = data[:16]
+    head = data[:32]
     if head.startswith(_OLE2):
         return _ole2_type(data)
     if head.startswith(_ZIP_PREFIXES):

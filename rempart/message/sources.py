@@ -94,7 +94,7 @@ def _from_file(path: str) -> Iterator[Source]:
             if head.startswith(b"From "):
                 yield from _labelled(path, split_mbox(handle))
                 return
-            raw = head + handle.read()
+            raw = handle.read()
     except Exception as err:  # unreadable file, broken .msg, I/O error mid-mbox: reported, never raised
         yield _error(path, err)
         return
