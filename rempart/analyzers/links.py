@@ -57,6 +57,7 @@ CODES = frozenset({
 })
 
 MAX_FINDINGS_PER_CODE = 20
+MAX_URL_CHARS = 8192  # of one link, parsed (longer tails carry nothing a check needs)
 CREDENTIAL_FORM_PASSWORD = 0.6
 CREDENTIAL_FORM_PASSWORD_EXTERNAL = 0.7
 CREDENTIAL_FORM_SENSITIVE = 0.45  # card, bank, one-time code fields posted to another site
@@ -152,7 +153,7 @@ class _Scan:
             return
         if url.origin == UrlOrigin.IMAGE or url.scheme not in _WEB_SCHEMES:
             return
-        parts = split_url(url.url)
+        parts = split_url(url.url[:MAX_URL_CHARS])
         destination = unwrap(parts, self.t.link_wrappers)
         if destination is not None:
             parts = split_url(destination)
@@ -187,7 +188,7 @@ class _Scan:
         if punycode and not info.non_ascii:
             self.out.add(Hit("links.idn_host", checks.IDN_HOST, {}), base)
         self.out.add(checks.idn_host(info), base)
-        self.out.add(checks.lookalike(info), base)
+        self.out.add(checks.lookalike(info) or checks.brand_label_in_subdomain(info, self.t), base)
         self.out.add(checks.shortener(info), base)
         self.out.add(checks.free_hosting(info, parts, self.t), base)
         self.out.add(checks.suspicious_tld(info), base)

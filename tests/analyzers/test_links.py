@@ -182,6 +182,13 @@ def test_brand_domain_in_front_of_another_domain() -> None:
     found = run(message(link("https://paypal.com.secure-login.example.xyz/verify")))
     assert "links.brand_in_subdomain" in codes(found)
     assert "links.suspicious_tld" in codes(found)
+    hit = next(f for f in run(message(link("https://microsoft.login.evil-host.xyz/")))
+               if f.code == "links.brand_in_subdomain")
+    assert hit.weight == pytest.approx(0.5) and hit.evidence["target_name"] == "Microsoft"
+
+
+def test_brand_label_in_an_ordinary_subdomain_is_not_flagged() -> None:
+    assert codes(run(message(link("https://apple.stackexchange.com/questions/1")))) == {}
 
 
 def test_userinfo_trick() -> None:
@@ -414,10 +421,13 @@ def test_every_finding_is_declared_cites_url_and_host_and_fills_its_text() -> No
     found = scan_file("phish_disguised_link.eml") + scan_file("phish_credential_form.eml") + run(message(
         link("http://45.137.21.9:8080/login.exe"), link("https://bit.ly/x"), link("https://www.paypal.com@e.example/"),
         link("https://a.b.c.d.e.example.xyz/"), link("https://www.google.com/url?q=https://e.example/"),
+        link("https://paypal.com.secure-login.example.xyz/"), link("https://microsoft.login.evil-host.xyz/"),
+        link("https://login.microsoftonline.com/common/oauth2/authorize?client_id=1&response_type=code"
+             "&redirect_uri=https%3A%2F%2Fapp.example.net%2F&scope=Mail.Read"),
         link("data:text/html,x"), link("javascript:void(0)"), link("https://xn--pypal-4ve.com/"),
     ))
     catalogue = Catalogue.load_shipped()
-    assert len({f.code for f in found}) >= 12
+    assert len({f.code for f in found}) >= 15
     for f in found:
         assert f.code in links.CODES and 0 < f.weight <= 1
         assert "url" in f.evidence and "host" in f.evidence

@@ -56,6 +56,7 @@ DOWNLOAD_ARCHIVE = 0.2
 DOWNLOAD_PAGE = 0.3
 
 DEEP_SUBDOMAIN_LABELS = 4
+MIN_BRAND_LABEL = 5  # shorter names ("ups", "sfr", "free") are ordinary words in host names
 _STANDARD_PORTS = {"http": 80, "https": 443, "ftp": 21}
 
 
@@ -203,6 +204,22 @@ def lookalike(info: HostInfo) -> Hit | None:
         return Hit("links.brand_in_subdomain", BRAND_IN_SUBDOMAIN, evidence)
     weight = LOOKALIKE_BRAND if match.target_kind == "brand" else LOOKALIKE_ORG
     return Hit("links.lookalike_domain", weight, {**evidence, "distance": match.distance})
+
+
+def brand_label_in_subdomain(info: HostInfo, t: LinkTables) -> Hit | None:
+    """``microsoft.login.evil.xyz``: a brand's name as a whole subdomain label of an unrelated domain,
+    next to a sign-in word or under an abused TLD. (``apple.stackexchange.com`` alone is ordinary.)
+    Complements ``find_lookalike``, which is asked first."""
+    labels = info.subdomain_labels
+    if not labels or not (info.suspicious_tld or t.login_words.search(".".join(labels))):
+        return None
+    for label in labels:
+        owner = t.brand_tokens.get(label)
+        if owner is not None and len(label) >= MIN_BRAND_LABEL and owner.domain != info.icann_registered:
+            return Hit("links.brand_in_subdomain", BRAND_IN_SUBDOMAIN,
+                       {"target_domain": owner.domain, "target_kind": owner.kind, "target_name": owner.name,
+                        "technique": "subdomain_label"})
+    return None
 
 
 def deep_subdomain(info: HostInfo) -> Hit | None:

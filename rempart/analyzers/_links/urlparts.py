@@ -19,7 +19,7 @@ from rempart.domains import public_suffix
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]{0,30}):")
 _IPV4_PART = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")
 _HOST_IN_TEXT = re.compile(
-    r"^(?:(?P<scheme>https?|ftp)://)?(?P<userinfo>[^/@\s]+@)?(?P<host>(?:[\w\-]+\.)+[\w\-]{2,63})\.?"
+    r"^(?:(?P<scheme>https?|ftp)://)?(?P<userinfo>[^/@\s]+@)?(?P<host>(?:[\w\-]++\.)++[\w\-]{2,63})"
     r"(?::\d{1,5})?(?:[/?#]\S*)?$",
     re.IGNORECASE,
 )
@@ -196,6 +196,8 @@ def shown_host(text: str, filename_suffixes: frozenset[str]) -> str | None:
     if m.group("userinfo") and not m.group("scheme"):
         return None  # an e-mail address, not a web address
     host = m.group("host").lower()
+    if len(host) > 253:
+        return None
     tld = host.rsplit(".", 1)[-1]
     if tld.isdigit() or not public_suffix(host):  # "Facture_mars.pdf" is a file name, not a site
         return None
