@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from rempart.analyzers import auth, links, parse_defects, sender
+from rempart.analyzers import attachments, auth, links, parse_defects, sender
 from rempart.analyzers.base import AnalyzeFn
 
 ANALYZERS: tuple[tuple[str, AnalyzeFn], ...] = (
     (parse_defects.NAME, parse_defects.analyze),
     (auth.NAME, auth.analyze),
     (sender.NAME, sender.analyze),
+    (attachments.NAME, attachments.analyze),
     (links.NAME, links.analyze),
 )

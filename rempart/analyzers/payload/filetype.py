@@ -66,7 +66,9 @@ def _acceptable(sniffed: str, expected: frozenset[str]) -> bool:
     return not sniffed and "text/plain" in expected
 
 
-def mismatch(name: str, declared: str, sniffed: str, size: int, tables: PayloadTables) -> dict[str, str] | None:
+def mismatch(
+    name: str, declared: str, sniffed: str, size: int, tables: PayloadTables
+) -> dict[str, str] | None:
     """Evidence when the name or the declared type promises something the content is not."""
     if size < MIN_COMPARED_SIZE or not sniffed:
         return None

@@ -62,10 +62,20 @@ def _deceptive(name: str, tables: PayloadTables) -> list[NameHit]:
         return []
     points = sorted(f"U+{ord(c):04X}" for c in found)
     if "bidi" in found.values():
-        return [NameHit("attachment.deceptive_name", BIDI_NAME,
-                        {"kind": "bidi", "characters": points, "shown_name": visible_form(name)})]
-    return [NameHit("attachment.deceptive_name", INVISIBLE_NAME,
-                    {"kind": "invisible", "characters": points, "shown_name": visible_form(name)})]
+        return [
+            NameHit(
+                "attachment.deceptive_name",
+                BIDI_NAME,
+                {"kind": "bidi", "characters": points, "shown_name": visible_form(name)},
+            )
+        ]
+    return [
+        NameHit(
+            "attachment.deceptive_name",
+            INVISIBLE_NAME,
+            {"kind": "invisible", "characters": points, "shown_name": visible_form(name)},
+        )
+    ]
 
 
 def _padding(name: str) -> bool:

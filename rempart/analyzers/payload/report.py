@@ -57,5 +57,7 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {
             "hits": self.hits,
-            "urls": [{"location": loc, "origin": origin, "urls": urls} for (loc, origin), urls in self.urls.items()],
+            "urls": [
+                {"location": loc, "origin": origin, "urls": urls} for (loc, origin), urls in self.urls.items()
+            ],
         }

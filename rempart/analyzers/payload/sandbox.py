@@ -23,6 +23,7 @@ jobs run in-process, unbounded (documented; Rempart's supported platforms are Li
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -108,7 +109,9 @@ def _run_in_process(jobs: Sequence[Job]) -> list[Outcome]:
         except MemoryError:
             outcomes.append(Outcome("limit", {}, "memory", time.perf_counter() - t0))
         except Exception as err:
-            outcomes.append(Outcome("error", {}, f"{type(err).__name__}: {str(err)[:200]}", time.perf_counter() - t0))
+            outcomes.append(
+                Outcome("error", {}, f"{type(err).__name__}: {str(err)[:200]}", time.perf_counter() - t0)
+            )
     return outcomes
 
 
@@ -179,9 +182,15 @@ def run_bounded(jobs: Sequence[Job], timeout_seconds: float, memory_mb: int) -> 
     return outcomes
 
 
-def _one_child(jobs: Sequence[Job], start: int, outcomes: list[Outcome], deadline: float,
-               timeout_seconds: float, memory_mb: int) -> int:
-    """Fork a child for jobs[start:]; return the index the next child should start at (len(jobs) when done)."""
+def _one_child(
+    jobs: Sequence[Job],
+    start: int,
+    outcomes: list[Outcome],
+    deadline: float,
+    timeout_seconds: float,
+    memory_mb: int,
+) -> int:
+    """Fork a child for jobs[start:]; return where the next child should start (len(jobs) when done)."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child ends in os._exit, coverage cannot see it
@@ -214,10 +223,13 @@ def _one_child(jobs: Sequence[Job], start: int, outcomes: list[Outcome], deadlin
     in_progress = reader.current
     if killed_for == "timeout":
         if in_progress >= 0:
-            outcomes[in_progress] = Outcome("timeout", {}, f"over {timeout_seconds:g} s",
-                                            time.perf_counter() - reader.started)
+            outcomes[in_progress] = Outcome(
+                "timeout", {}, f"over {timeout_seconds:g} s", time.perf_counter() - reader.started
+            )
         return len(jobs)
-    if in_progress >= 0:  # the child died inside a job: CPU or memory limit hit in native code, or output flood
+    if (
+        in_progress >= 0
+    ):  # the child died inside a job: CPU or memory limit hit in native code, or output flood
         detail = "output" if killed_for else _death(status)
         outcomes[in_progress] = Outcome("limit", {}, detail, time.perf_counter() - reader.started)
         return in_progress + 1
@@ -226,14 +238,14 @@ def _one_child(jobs: Sequence[Job], start: int, outcomes: list[Outcome], deadlin
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _death(status: int) -> str:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        return "cpu" if sig == signal.SIGXCPU else f"signal {signal.Signals(sig).name}"
+        if sig == signal.SIGXCPU:
+            return "cpu"
+        return f"signal {sig}"
     return f"exit {os.WEXITSTATUS(status)}" if os.WIFEXITED(status) else "died"

@@ -54,7 +54,11 @@ class PayloadTables:
 
 
 def _lines(name: str) -> list[list[str]]:
-    text = importlib_resources.files("rempart.data").joinpath("payload", f"{name}.txt").read_text(encoding="utf-8")
+    text = (
+        importlib_resources.files("rempart.data")
+        .joinpath("payload", f"{name}.txt")
+        .read_text(encoding="utf-8")
+    )
     rows = (line.split("#", 1)[0].split() for line in text.splitlines())
     return [row for row in rows if row]
 
@@ -66,7 +70,9 @@ def _load() -> PayloadTables:
         pages=frozenset(row[0].lower() for row in _lines("page_extensions")),
         archives=frozenset(row[0].lower() for row in _lines("archive_extensions")),
         deceptive={chr(int(row[0], 16)): row[1] for row in _lines("deceptive_characters") if len(row) >= 2},
-        expected_types={row[0].lower(): frozenset(row[1:]) for row in _lines("extension_types") if len(row) >= 2},
+        expected_types={
+            row[0].lower(): frozenset(row[1:]) for row in _lines("extension_types") if len(row) >= 2
+        },
     )
 
 

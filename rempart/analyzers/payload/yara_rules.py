@@ -43,8 +43,15 @@ class YaraRules:
         found: list[RuleMatch] = []
         for m in self.rules.match(data=data[:MAX_SCANNED_BYTES], timeout=max(1, timeout_seconds)):
             meta = m.meta or {}
-            found.append(RuleMatch(m.rule, m.namespace, _weight(meta.get("weight")),
-                                   str(meta.get("description", "")), tuple(m.tags)))
+            found.append(
+                RuleMatch(
+                    m.rule,
+                    m.namespace,
+                    _weight(meta.get("weight")),
+                    str(meta.get("description", "")),
+                    tuple(m.tags),
+                )
+            )
         return found
 
 
@@ -84,7 +91,9 @@ def compile_rules(yara_dir: str) -> YaraRules:
         except yara.SyntaxError as err:
             raise ConfigError(_describe(path, str(err))) from None
         except yara.Error as err:
-            raise ConfigError(f"YARA rule file {path} cannot be compiled ({err}); fix or remove it.") from None
+            raise ConfigError(
+                f"YARA rule file {path} cannot be compiled ({err}); fix or remove it."
+            ) from None
     try:
         rules = yara.compile(filepaths=files)
     except yara.Error as err:  # duplicate rule names across files and the like
@@ -95,8 +104,10 @@ def compile_rules(yara_dir: str) -> YaraRules:
 def _describe(path: str, message: str) -> str:
     located = _ERROR_AT.match(message)
     if located:
-        return (f"YARA rule file {located.group('file') or path}, line {located.group('line')}: "
-                f"{located.group('msg').strip()}; fix the rule or remove the file.")
+        return (
+            f"YARA rule file {located.group('file') or path}, line {located.group('line')}: "
+            f"{located.group('msg').strip()}; fix the rule or remove the file."
+        )
     return f"YARA rule file {path} does not compile ({message}); fix the rule or remove the file."
 
 

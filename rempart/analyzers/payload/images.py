@@ -1,0 +1,70 @@
+"""Images: QR codes that lead to a web address ("quishing").
+
+A QR code moves the link out of reach of every URL filter and onto a phone, so the decoded address
+goes to the links analyzer (``attachment.embedded_urls``, origin ``qr``) and is itself a finding
+(``attachment.qr_code_url``). Decoding uses ``zxing-cpp`` on the Pillow-decoded image, bounded by
+pixel count (Pillow's own decompression-bomb guard is set to the same bound); tiny images (icons,
+tracking pixels) are skipped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from typing import TYPE_CHECKING
+
+import zxingcpp
+from PIL import Image
+
+from rempart.analyzers.payload.report import Item
+
+if TYPE_CHECKING:
+    from rempart.analyzers.payload.deep import Deep
+
+QR_CODE_URL = 0.4
+MAX_PIXELS = 16_000_000  # decoded image size bound (width x height)
+MIN_SIDE = 40  # a QR code needs 21 modules and a quiet zone: smaller images hold none readable
+MAX_CODES = 5
+_URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def qr_from_pil(image: Image.Image, location: str, deep: Deep) -> None:
+    width, height = image.size
+    if min(width, height) < MIN_SIDE or width * height > MAX_PIXELS:
+        return
+    if image.mode not in ("L", "RGB", "RGBA"):
+        image = image.convert("RGB")
+    codes = zxingcpp.read_barcodes(
+        image, formats=zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.MicroQRCode
+    )
+    urls: list[str] = []
+    for code in codes[:MAX_CODES]:
+        text = (code.text or "").strip()
+        if _URL.match(text):
+            urls.append(text if "://" in text else f"http://{text}")
+    for url in urls:
+        deep.report.add("attachment.qr_code_url", QR_CODE_URL, f"{location}#{url}", member=location, url=url)
+    deep.report.add_urls(location, "qr", urls)
+
+
+def open_image(item: Item, deep: Deep) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(item.data))
+            width, height = image.size
+            if min(width, height) < MIN_SIDE or width * height > MAX_PIXELS:
+                return
+            image.load()
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        EOFError,
+    ):
+        return
+    qr_from_pil(image, item.path, deep)

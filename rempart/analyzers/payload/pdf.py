@@ -1,0 +1,275 @@
+"""PDF: JavaScript, automatic actions, Launch, embedded files, URI actions, form submission, QR images.
+
+``pypdf`` (non-strict) resolves every indirect object — including those hidden in object streams,
+where a byte-level keyword count (pdfid) sees nothing — and each action dictionary is judged:
+JavaScript (weighted higher when the document runs it on open, via /OpenAction or /AA), /Launch,
+/SubmitForm to an address, /URI (sent to the links analyzer). Embedded files are extracted and
+analysed like archive members (a Factur-X invoice's XML is harmless; a script is not). When pypdf
+cannot read the file, a byte-level keyword scan stands in. QR codes: images of the first pages are
+decoded (bounded count and pixels); a QR code drawn with vector paths would need rendering, which
+Rempart never does. External decoders (jbig2dec) are never called: JBIG2 images are skipped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import TYPE_CHECKING, Any
+
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+from rempart.analyzers.payload import images
+from rempart.analyzers.payload.report import Item
+
+if TYPE_CHECKING:
+    from rempart.analyzers.payload.deep import Deep
+
+JAVASCRIPT_ON_OPEN = 0.6
+JAVASCRIPT = 0.4
+LAUNCH = 0.7
+SUBMIT_FORM = 0.4
+URI_ON_OPEN = 0.4
+ENCRYPTED_PDF = 0.3
+PASSWORD_IN_BODY = 0.5
+MAX_OBJECTS = 20_000
+MAX_DICTIONARIES = 100_000
+MAX_JS_BYTES = 256 * 1024
+MAX_QR_PAGES = 3
+MAX_QR_IMAGES = 6
+MAX_PASSWORD_TRIES = 8
+_RAW_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_RAW_URI = re.compile(rb"/URI\s*\(([^)]{4,500})\)")
+_RAW_KEYWORDS = (b"/JavaScript", b"/JS", b"/OpenAction", b"/AA", b"/Launch", b"/EmbeddedFile", b"/SubmitForm")
+
+
+def _resolve(value: Any) -> Any:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _text(value: Any, limit: int = MAX_JS_BYTES) -> str:
+    value = _resolve(value)
+    if isinstance(value, StreamObject):
+        data = value.get_data()[:limit]
+        return data.decode("latin-1")
+    return str(value)[:limit] if value is not None else ""
+
+
+class _PdfScan:
+    def __init__(self, item: Item, deep: Deep, reader: PdfReader) -> None:
+        self.item = item
+        self.deep = deep
+        self.reader = reader
+        self.urls: list[str] = []
+        self.auto: set[int] = set()  # ids of action dictionaries triggered on open
+        self.embedded = 0
+
+    def objects(self) -> list[Any]:
+        numbers: list[tuple[int, int]] = []
+        for generation, entries in self.reader.xref.items():
+            numbers.extend((num, generation) for num in entries)
+        numbers.extend((num, 0) for num in self.reader.xref_objStm)
+        found = []
+        for num, generation in numbers[:MAX_OBJECTS]:
+            try:
+                found.append(self.reader.get_object(IndirectObject(num, generation, self.reader)))
+            except Exception:  # a broken object in a damaged file
+                continue
+        return found
+
+    def mark_auto(self, action: Any, depth: int = 0) -> None:
+        action = _resolve(action)
+        if depth > 5:
+            return
+        if isinstance(action, DictionaryObject):
+            self.auto.add(id(action))
+            if "/Next" in action:
+                self.mark_auto(action["/Next"], depth + 1)
+        elif isinstance(action, ArrayObject):
+            for entry in action[:20]:
+                self.mark_auto(entry, depth + 1)
+
+    def triggers(self, objects: list[Any]) -> None:
+        for obj in objects:
+            if not isinstance(obj, DictionaryObject):
+                continue
+            if "/OpenAction" in obj:
+                self.mark_auto(obj["/OpenAction"])
+            additional = _resolve(obj.get("/AA"))
+            if isinstance(additional, DictionaryObject):
+                for key in list(additional.keys())[:20]:
+                    self.mark_auto(additional[key])
+
+    def action(self, obj: DictionaryObject) -> None:
+        kind = str(obj.get("/S", ""))
+        on_open = id(obj) in self.auto
+        where = self.item.path
+        if kind == "/JavaScript" or ("/JS" in obj and kind in ("", "/JavaScript")):
+            script = _text(obj.get("/JS"))
+            weight = JAVASCRIPT_ON_OPEN if on_open else JAVASCRIPT
+            self.deep.report.add(
+                "attachment.pdf_javascript",
+                weight,
+                where,
+                member=where,
+                trigger="open" if on_open else "user",
+                sample=script[:160],
+            )
+            if script:
+                self.deep.yara(script.encode("latin-1", "replace"), where, "pdf javascript")
+        elif kind == "/Launch":
+            target = _resolve(obj.get("/F")) or _resolve(obj.get("/Win"))
+            if isinstance(target, DictionaryObject):
+                target = target.get("/F", "")
+            self.deep.report.add(
+                "attachment.pdf_launch", LAUNCH, where, member=where, target=_text(target, 300)
+            )
+        elif kind == "/URI":
+            uri = _text(obj.get("/URI"), 2000).strip()
+            if uri:
+                self.urls.append(uri)
+                if on_open:
+                    self.deep.report.add(
+                        "attachment.pdf_open_action_uri", URI_ON_OPEN, where, member=where, url=uri
+                    )
+        elif kind == "/SubmitForm":
+            target = _resolve(obj.get("/F"))
+            if isinstance(target, DictionaryObject):
+                target = target.get("/F", "")
+            url = _text(target, 2000).strip()
+            if "://" in url:
+                self.urls.append(url)
+                self.deep.report.add("attachment.pdf_form_submit", SUBMIT_FORM, where, member=where, url=url)
+
+    def file_spec(self, obj: DictionaryObject) -> None:
+        files = _resolve(obj.get("/EF"))
+        if not isinstance(files, DictionaryObject) or self.embedded >= 20:
+            return
+        stream = _resolve(files.get("/F") or files.get("/UF"))
+        if not isinstance(stream, StreamObject):
+            return
+        name = _text(obj.get("/UF") or obj.get("/F") or "embedded", 300) or "embedded"
+        self.embedded += 1
+        if not self.deep.take_member(self.item):
+            return
+        data = stream.get_data()
+        if len(data) > self.deep.report.bytes_left:
+            self.deep.report.add(
+                "attachment.analysis_limit", 0.2, self.item.path, limit="expanded_bytes", member=name
+            )
+            return
+        self.deep.report.bytes_left -= len(data)
+        self.deep.report.add(
+            "attachment.pdf_embedded_file", 0.0, f"{self.item.path}/{name}", member=self.item.path, file=name
+        )
+        self.deep.child(self.item, name, data, "pdf")
+
+    def dictionaries(self, objects: list[Any]) -> list[DictionaryObject]:
+        """Every dictionary, top-level or nested directly inside another (inline /A actions of links)."""
+        found: list[DictionaryObject] = []
+        stack: list[tuple[Any, int]] = [(obj, 0) for obj in objects]
+        while stack and len(found) < MAX_DICTIONARIES:
+            node, depth = stack.pop()
+            if isinstance(node, DictionaryObject):
+                found.append(node)
+                children = list(node.values())
+            elif isinstance(node, ArrayObject):
+                children = list(node[:1000])
+            else:
+                continue
+            if depth < 8:
+                stack.extend(
+                    (child, depth + 1)
+                    for child in children
+                    if isinstance(child, (DictionaryObject, ArrayObject))
+                )
+        return found
+
+    def run(self) -> None:
+        objects = self.objects()
+        self.triggers(objects)
+        for obj in self.dictionaries(objects):
+            try:
+                if "/S" in obj or "/JS" in obj:
+                    self.action(obj)
+                if "/EF" in obj:
+                    self.file_spec(obj)
+            except Exception:  # one malformed object must not hide the others
+                continue
+        self.deep.report.add_urls(self.item.path, "pdf", self.urls)
+        self.qr_codes()
+
+    def qr_codes(self) -> None:
+        decoded = 0
+        for number, page in enumerate(self.reader.pages[:MAX_QR_PAGES], 1):
+            try:
+                resources = _resolve(page.get("/Resources"))
+                xobjects = (
+                    _resolve(resources.get("/XObject")) if isinstance(resources, DictionaryObject) else None
+                )
+                if not isinstance(xobjects, DictionaryObject):
+                    continue
+                for name in list(xobjects.keys())[: MAX_QR_IMAGES * 2]:
+                    if decoded >= MAX_QR_IMAGES:
+                        return
+                    image = _resolve(xobjects[name])
+                    if not isinstance(image, StreamObject) or image.get("/Subtype") != "/Image":
+                        continue
+                    pixels = int(image.get("/Width", 0)) * int(image.get("/Height", 0))
+                    if not 400 <= pixels <= images.MAX_PIXELS or "JBIG2" in str(image.get("/Filter", "")):
+                        continue
+                    decoded += 1
+                    pil = page.images[str(name)].image
+                    if pil is not None:
+                        images.qr_from_pil(pil, f"{self.item.path}#page{number}", self.deep)
+            except Exception:  # an image pypdf cannot decode: no QR from it
+                continue
+
+
+def _raw_scan(item: Item, deep: Deep) -> None:
+    """When pypdf cannot parse the file: pdfid-style keyword presence and visible URI actions."""
+    data = _RAW_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), item.data)
+    present = {k.decode() for k in _RAW_KEYWORDS if re.search(re.escape(k) + rb"(?![A-Za-z])", data)}
+    if "/JavaScript" in present or "/JS" in present:
+        weight = JAVASCRIPT_ON_OPEN if ("/OpenAction" in present or "/AA" in present) else JAVASCRIPT
+        deep.report.add(
+            "attachment.pdf_javascript",
+            weight,
+            item.path,
+            member=item.path,
+            trigger="unknown",
+            keywords=sorted(present),
+        )
+    if "/Launch" in present:
+        deep.report.add("attachment.pdf_launch", LAUNCH, item.path, member=item.path, target="")
+    deep.report.add_urls(item.path, "pdf", [m.decode("latin-1") for m in _RAW_URI.findall(data)][:50])
+
+
+def _unlock(item: Item, deep: Deep, reader: PdfReader) -> bool:
+    """Open an encrypted PDF with the empty user password or one from the body; report which."""
+    for password in ("", *deep.passwords[:MAX_PASSWORD_TRIES]):
+        try:
+            if reader.decrypt(password):
+                if password:
+                    deep.report.add(
+                        "attachment.encrypted_document_password_in_body",
+                        PASSWORD_IN_BODY,
+                        item.path,
+                        member=item.path,
+                        password=password,
+                    )
+                return True
+        except Exception:  # unsupported algorithm or broken encryption dictionary
+            break
+    deep.report.add("attachment.encrypted_document", ENCRYPTED_PDF, item.path, member=item.path)
+    return False
+
+
+def open_pdf(item: Item, deep: Deep) -> None:
+    try:
+        reader = PdfReader(io.BytesIO(item.data), strict=False)
+        if reader.is_encrypted and not _unlock(item, deep, reader):
+            return
+        _PdfScan(item, deep, reader).run()
+    except Exception:  # pypdf could not read the structure: fall back to the byte-level scan
+        _raw_scan(item, deep)
