@@ -1,0 +1,409 @@
+"""Cases: messages Rempart kept, what analysts decided about them, and quarantine.
+
+Every function that changes something runs inside ``Database.write()`` and appends its audit
+entry in the same transaction: a case and its audit entry are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select
+from sqlalchemy.orm import Session
+
+from rempart.store import audit, campaigns
+from rempart.store.audit import AuditSigner
+from rempart.store.compression import CODEC, pack, pack_json, unpack, unpack_json
+from rempart.store.errors import InvalidState, NotFound
+from rempart.store.models import Campaign, Case, CaseAddress, CaseContent, Report
+from rempart.store.timeutil import utcnow
+
+DECISIONS = ("malicious", "phishing_simulation", "spam", "clean")
+LEVELS = ("clean", "suspicious", "malicious")
+STATUSES = ("new", "decided")
+SOURCES = ("scan", "report", "gateway")
+QUARANTINE = ("none", "held", "release_requested", "released")
+ADDRESS_ROLES = ("from", "sender", "reply_to", "to", "cc", "envelope_from", "envelope_to")
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """Everything the store keeps about one scanned message (built by ``rempart.service.intake``)."""
+
+    raw: bytes
+    level: str
+    score: float
+    lure_type: str
+    verdict: dict[str, Any]  # reasons (code, weight, source, evidence, texts), rule hits, model score
+    facts: dict[str, Any] = field(default_factory=dict)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    source: str = "scan"
+    message_id: str = ""
+    subject: str = ""
+    sender_address: str = ""
+    sender_domain: str = ""
+    addresses: tuple[tuple[str, str], ...] = ()  # (role, address)
+    received_at: datetime | None = None
+    envelope_from: str | None = None
+    envelope_to: tuple[str, ...] = ()
+    signature: campaigns.Signature | None = None
+    quarantine: bool = False  # the gateway holds the message until an analyst releases it
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """How the caller wants writes recorded: who acts, with which key, campaign threshold."""
+
+    actor: str
+    signer: AuditSigner | None = None
+    campaign_threshold: float = 0.5
+
+
+def _priority(case: Case) -> int:
+    return campaigns.priority(case.score, case.report_count)
+
+
+def add_case(session: Session, new: NewCase, opts: StoreOptions, *, now: datetime | None = None) -> Case:
+    when = now or utcnow()
+    case = Case(
+        created_at=when,
+        updated_at=when,
+        received_at=new.received_at,
+        source=new.source,
+        status="new",
+        level=new.level,
+        score=new.score,
+        lure_type=new.lure_type,
+        verdict=new.verdict,
+        digest=new.digest,
+        message_id=new.message_id[:500],
+        subject=new.subject[:500],
+        sender_address=new.sender_address[:320],
+        sender_domain=new.sender_domain[:255],
+        raw_size=len(new.raw),
+        envelope_from=new.envelope_from,
+        envelope_to=list(new.envelope_to),
+        quarantine="held" if new.quarantine else "none",
+        report_count=0,
+    )
+    case.priority = _priority(case)
+    session.add(case)
+    session.flush()
+    session.add(
+        CaseContent(
+            case_id=case.id,
+            codec=CODEC,
+            raw=pack(new.raw),
+            facts=pack_json({"facts": new.facts, "findings": new.findings}),
+        )
+    )
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    for role, address in new.addresses:
+        key = (role, address.strip().lower()[:320])
+        if key[1] and key not in seen:
+            seen.add(key)
+            rows.append({"case_id": case.id, "role": key[0], "address": key[1]})
+    if rows:
+        session.execute(insert(CaseAddress), rows)
+    if new.signature is not None:
+        campaigns.store_signature(session, case.id, new.signature, opts.campaign_threshold)
+    campaign = campaigns.assign(session, case, opts.campaign_threshold)
+    audit.append(
+        session,
+        actor=opts.actor,
+        action="case.create",
+        object_type="case",
+        object_id=case.id,
+        details={
+            "verdict": case.level,
+            "score": round(case.score, 4),
+            "digest": case.digest,
+            "source": case.source,
+            "quarantine": case.quarantine,
+            "campaign": campaign.id if campaign else None,
+        },
+        signer=opts.signer,
+        at=when,
+    )
+    return case
+
+
+def record_scan(session: Session, *, digest: str, level: str, score: float, opts: StoreOptions) -> None:
+    """A verdict given without keeping a case is still audited (digest and verdict only)."""
+    audit.append(
+        session,
+        actor=opts.actor,
+        action="scan",
+        object_type="message",
+        object_id=digest[:64],
+        details={"verdict": level, "score": round(score, 4)},
+        signer=opts.signer,
+    )
+
+
+def find_existing(session: Session, new: NewCase) -> Case | None:
+    """The case a reported message joins: same Message-ID, else the same bytes."""
+    if new.message_id:
+        found = session.execute(
+            select(Case).where(Case.message_id == new.message_id[:500]).order_by(Case.id.desc()).limit(1)
+        ).scalar()
+        if found is not None:
+            return found
+    return session.execute(
+        select(Case).where(Case.digest == new.digest).order_by(Case.id.desc()).limit(1)
+    ).scalar()
+
+
+def add_report(
+    session: Session,
+    new: NewCase,
+    reporter: str,
+    opts: StoreOptions,
+    *,
+    channel: str = "api",
+    now: datetime | None = None,
+) -> tuple[Case, Report, bool]:
+    """File an employee's report: join the existing case or create one. Returns (case, report, joined)."""
+    when = now or utcnow()
+    case = find_existing(session, new)
+    joined = case is not None
+    if case is None:
+        case = add_case(session, NewCase(**{**new.__dict__, "source": "report"}), opts, now=when)
+    report = Report(
+        case_id=case.id,
+        reporter=reporter.strip().lower()[:320],
+        reported_at=when,
+        channel=channel,
+        feedback_status="pending",
+    )
+    session.add(report)
+    case.report_count += 1
+    case.first_reported_at = min(case.first_reported_at or when, when)
+    case.priority = _priority(case)
+    case.updated_at = when
+    session.flush()
+    if case.campaign_id is None:
+        campaigns.assign(session, case, opts.campaign_threshold)
+    if case.campaign_id is not None:
+        campaigns.refresh(session, case.campaign_id)
+    audit.append(
+        session,
+        actor=opts.actor,
+        action="case.report",
+        object_type="case",
+        object_id=case.id,
+        details={"report": report.id, "channel": channel, "joined": joined, "campaign": case.campaign_id},
+        signer=opts.signer,
+        at=when,
+    )
+    return case, report, joined
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    level: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sender_domain: str | None = None
+    reporter: str | None = None
+    campaign_id: int | None = None
+    lure_type: str | None = None
+    quarantine: str | None = None
+
+
+def _filtered(query: Select[Any], f: CaseFilter) -> Select[Any]:
+    if f.level:
+        query = query.where(Case.level == f.level)
+    if f.status:
+        query = query.where(Case.status == f.status)
+    if f.since:
+        query = query.where(Case.created_at >= f.since)
+    if f.until:
+        query = query.where(Case.created_at < f.until)
+    if f.sender_domain:
+        query = query.where(Case.sender_domain == f.sender_domain.lower())
+    if f.reporter:
+        query = query.where(Case.id.in_(select(Report.case_id).where(Report.reporter == f.reporter.lower())))
+    if f.campaign_id is not None:
+        query = query.where(Case.campaign_id == f.campaign_id)
+    if f.lure_type:
+        query = query.where(Case.lure_type == f.lure_type)
+    if f.quarantine:
+        query = query.where(Case.quarantine == f.quarantine)
+    return query
+
+
+def find_cases(
+    session: Session, f: CaseFilter, *, limit: int = 50, offset: int = 0
+) -> tuple[Sequence[Case], int]:
+    total = session.execute(_filtered(select(func.count(Case.id)), f)).scalar_one()
+    rows = (
+        session.execute(
+            _filtered(select(Case), f)
+            .order_by(Case.created_at.desc(), Case.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        .scalars()
+        .all()
+    )
+    return rows, int(total)
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Case {case_id} does not exist.")
+    return case
+
+
+def case_addresses(session: Session, case_id: int) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(CaseAddress.role, CaseAddress.address)
+        .where(CaseAddress.case_id == case_id)
+        .order_by(CaseAddress.id)
+    ).all()
+    return [(r, a) for r, a in rows]
+
+
+def case_reports(session: Session, case_id: int) -> Sequence[Report]:
+    return (
+        session.execute(select(Report).where(Report.case_id == case_id).order_by(Report.id)).scalars().all()
+    )
+
+
+def raw_message(session: Session, case_id: int) -> bytes | None:
+    """The original message, or None once retention purged it."""
+    content = session.get(CaseContent, case_id)
+    return None if content is None else unpack(content.raw, content.codec)
+
+
+def case_facts(session: Session, case_id: int) -> dict[str, Any] | None:
+    content = session.get(CaseContent, case_id)
+    if content is None:
+        return None
+    data: dict[str, Any] = unpack_json(content.facts, content.codec)
+    return data
+
+
+def decide(
+    session: Session,
+    case_id: int,
+    decision: str,
+    comment: str,
+    opts: StoreOptions,
+    *,
+    campaign_id: int | None = None,
+    now: datetime | None = None,
+) -> Case:
+    if decision not in DECISIONS:
+        raise InvalidState(f"Decision must be one of {', '.join(DECISIONS)}.")
+    when = now or utcnow()
+    case = get_case(session, case_id)
+    previous = case.decision
+    case.decision, case.decision_comment = decision, comment
+    case.decided_by, case.decided_at, case.status, case.updated_at = opts.actor, when, "decided", when
+    details: dict[str, Any] = {
+        "decision": decision,
+        "previous": previous,
+        "comment_sha256": hashlib.sha256(comment.encode("utf-8")).hexdigest(),
+    }
+    if campaign_id is not None:
+        details["campaign"] = campaign_id
+    audit.append(
+        session,
+        actor=opts.actor,
+        action="case.decision",
+        object_type="case",
+        object_id=case.id,
+        details=details,
+        signer=opts.signer,
+        at=when,
+    )
+    return case
+
+
+def decide_campaign(
+    session: Session,
+    campaign_id: int,
+    decision: str,
+    comment: str,
+    opts: StoreOptions,
+    *,
+    now: datetime | None = None,
+) -> tuple[Campaign, int]:
+    """Apply one decision to every case of a campaign, audited once per case."""
+    when = now or utcnow()
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"Campaign {campaign_id} does not exist.")
+    members = campaigns.campaign_cases(session, campaign_id)
+    for case in members:
+        decide(session, case.id, decision, comment, opts, campaign_id=campaign_id, now=when)
+    campaign.decision, campaign.decided_by, campaign.decided_at = decision, opts.actor, when
+    campaign.status, campaign.updated_at = "decided", when
+    return campaign, len(members)
+
+
+def request_release(
+    session: Session, case_id: int, opts: StoreOptions, *, now: datetime | None = None
+) -> Case:
+    """An analyst releases quarantined mail; the gateway delivers it (see ``pending_releases``)."""
+    when = now or utcnow()
+    case = get_case(session, case_id)
+    if case.quarantine != "held":
+        raise InvalidState(f"Case {case_id} is not held in quarantine (state: {case.quarantine}).")
+    case.quarantine, case.released_by, case.released_at, case.updated_at = (
+        "release_requested",
+        opts.actor,
+        when,
+        when,
+    )
+    audit.append(
+        session,
+        actor=opts.actor,
+        action="case.release",
+        object_type="case",
+        object_id=case.id,
+        details={"quarantine": "release_requested"},
+        signer=opts.signer,
+        at=when,
+    )
+    return case
+
+
+def pending_releases(session: Session, limit: int = 100) -> Sequence[Case]:
+    return (
+        session.execute(
+            select(Case).where(Case.quarantine == "release_requested").order_by(Case.released_at).limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def mark_released(session: Session, case_id: int, opts: StoreOptions) -> Case:
+    case = get_case(session, case_id)
+    if case.quarantine != "release_requested":
+        raise InvalidState(f"Case {case_id} has no pending release (state: {case.quarantine}).")
+    case.quarantine, case.updated_at = "released", utcnow()
+    audit.append(
+        session,
+        actor=opts.actor,
+        action="case.delivered",
+        object_type="case",
+        object_id=case.id,
+        details={"quarantine": "released"},
+        signer=opts.signer,
+    )
+    return case

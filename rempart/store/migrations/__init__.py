@@ -1,0 +1,1 @@
+"""Alembic migrations shipped inside the package (no alembic.ini: see ``rempart.store.migrate``)."""
