@@ -7,22 +7,29 @@ The schema is documented in ``docs/facts.md``; bump ``FACTS_VERSION`` on any inc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rempart.config import OrgProfile
 from rempart.domains import registered_domain
 from rempart.findings import Finding
-from rempart.message.model import Address, Message
+from rempart.message.model import Address, Attachment, Message, Url
 
+# Additive changes (new fields) keep the version; renaming, removing or retyping a field bumps it.
 FACTS_VERSION = 1
 _BODY_LIMIT = 100_000  # characters of each body kept in the facts (rules see enough; memory stays bounded)
+_TEXT_LIMIT = 20_000  # characters of the folded ``text`` (subject + body) rules match against
 
 
 def _address(a: Address | None) -> dict[str, str]:
     if a is None:
         return {"name": "", "address": "", "domain": "", "registered_domain": ""}
-    return {"name": a.name, "address": a.address, "domain": a.domain, "registered_domain": registered_domain(a.domain)}
+    return {"name": a.name, "address": a.address, "domain": a.domain,
+            "registered_domain": registered_domain(a.domain)}
 
 
 def _codes_about(findings: Iterable[Finding], key: str, value: str) -> list[str]:
@@ -40,7 +47,10 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
     evidence: dict[str, dict[str, Any]] = {}
     for f in findings:
         evidence.setdefault(f.code, dict(f.evidence))
-    return {
+    codes = sorted({f.code for f in findings})
+    org_domains = frozenset(org.domains)
+    unique_urls = list({(u.url, u.origin): u for u in message.urls}.values())
+    facts: dict[str, Any] = {
         "facts_version": FACTS_VERSION,
         "subject": message.subject,
         "from": _address(message.from_address),
@@ -55,25 +65,159 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
         "body": {"text": message.text[:_BODY_LIMIT], "html_text": message.html_text[:_BODY_LIMIT],
                  "has_html": bool(message.html)},
         "auth": auth,
-        "received": [{"from_host": r.from_host, "from_ip": r.from_ip, "by_host": r.by_host} for r in message.received],
+        "received": [{"from_host": r.from_host, "from_ip": r.from_ip, "by_host": r.by_host}
+                     for r in message.received],
         "urls": [
             {
-                "url": u.url, "scheme": u.scheme, "host": u.host, "domain": registered_domain(u.host) if u.host else "",
+                "url": u.url, "scheme": u.scheme, "host": u.host,
+                "domain": registered_domain(u.host) if u.host else "",
                 "origin": u.origin.value, "shown_text": u.shown_text or "",
                 "findings": _codes_about(findings, "url", u.url),
+                **url_extra(u, org_domains),
             }
-            for u in message.urls
+            for u in unique_urls
         ],
         "attachments": [
             {
                 "filename": a.filename, "declared_type": a.declared_type, "sniffed_type": a.sniffed_type,
                 "size": a.size, "sha256": a.sha256, "inline": a.inline,
                 "findings": _codes_about(findings, "sha256", a.sha256),
+                **attachment_facts(a),
             }
             for a in message.attachments
         ],
-        "findings": sorted({f.code for f in findings}),
+        "findings": codes,
         "finding_evidence": evidence,
-        "org": {"name": org.name, "domains": list(org.domains)},
+        "org": {"name": org.name, "domains": list(org.domains),
+                "vendor_domains": sorted({d for v in org.vendors for d in v.domains}),
+                "people": [p.name for p in org.people]},
         "model_score": None,
+        "text": fold_text(message.subject, message.body_text, _TEXT_LIMIT),
+        "thread": thread_facts(message),
+    }
+    facts["from"].update(sender_facts(message.from_address, codes, evidence, org))
+    return facts
+
+
+# --- Derived fields: cheap, computed from the message or from findings, never re-analysed ----------
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0x00C0, 0x0250):
+        base = unicodedata.normalize("NFD", chr(cp))[0]
+        if base.isascii() and base.isalpha():
+            table[cp] = base.lower()
+    table.update({ord(c): "'" for c in "\u2019\u2018\u02bc\u2032\u0060\u00b4"})
+    table.update({ord(c): '"' for c in "\u00ab\u00bb\u201c\u201d\u201e"})
+    table.update({ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})
+    table.update({ord(c): " " for c in "\u00a0\u202f\u2009\u2007\u3000"})
+    table.update({ord(c): "" for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"})
+    table.update({ord("\u0153"): "oe", ord("\u0152"): "oe", ord("\u00e6"): "ae", ord("\u00c6"): "ae"})
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold_text(subject: str, body: str, limit: int) -> str:
+    """Subject and body as rules match them: lower case, accents stripped, zero-width characters
+    removed, typographic quotes and dashes made plain, runs of white space collapsed to one space."""
+    text = f"{subject}\n{body[:limit]}".translate(_FOLD).lower()
+    return " ".join(text.split())
+
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:(re|aw|sv|antw)|(tr|fwd?|wg|trans|rv))\s*(?:\[\d+\])?\s*:",
+                           re.IGNORECASE)
+
+
+def thread_facts(message: Message) -> dict[str, Any]:
+    prefix = _REPLY_PREFIX.match(message.subject)
+    return {
+        "reply_subject": bool(prefix and prefix.group(1)),
+        "forward_subject": bool(prefix and prefix.group(2)),
+        "in_reply_to": bool(message.in_reply_to),
+        "references": len(message.references),
+    }
+
+
+def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[str, Mapping[str, Any]],
+                 org: OrgProfile) -> dict[str, Any]:
+    domain = address.domain if address else ""
+    registered = registered_domain(domain) if domain else ""
+    own = set(org.domains)
+    vendors = {d for v in org.vendors for d in v.domains}
+    impersonation = next((c for c in codes if c.startswith("sender.display_name_impersonation.")), "")
+    lookalike = evidence.get("sender.lookalike_domain", {})
+    return {
+        "local_part": address.local_part if address else "",
+        "is_org": bool(domain) and (domain in own or registered in own),
+        "is_vendor": bool(domain) and (domain in vendors or registered in vendors),
+        "is_freemail": "sender.freemail" in codes,
+        "impersonates": impersonation.rpartition(".")[2],
+        "impersonated_name": str(evidence.get(impersonation, {}).get("target", "")) if impersonation else "",
+        "lookalike_of": str(lookalike.get("target_kind", "")),
+        "lookalike_target": str(lookalike.get("target", "")),
+    }
+
+
+def url_extra(url: Url, org_domains: frozenset[str]) -> dict[str, Any]:
+    host = url.host
+    rest = url.url.split("//", 1)[-1]
+    path = rest[rest.find("/"):] if "/" in rest else ""
+    domain = registered_domain(host) if host else ""
+    return {
+        "tld": host.rpartition(".")[2] if "." in host else "",
+        "path": path[:500].lower(),
+        "is_org": bool(host) and (host in org_domains or domain in org_domains),
+    }
+
+
+_TEXT_EXTENSIONS = frozenset({"htm", "html", "shtml", "xhtml", "svg", "js", "jse", "vbs", "vbe", "wsf", "hta",
+                              "ps1", "bat", "cmd", "xml", "mht", "mhtml"})
+_TEXT_TYPES = ("text/", "image/svg", "application/xhtml", "application/javascript", "application/hta")
+_ATTACHMENT_TEXT_LIMIT = 65_536
+_MAX_MEMBERS = 100
+_OLE_VBA = "_VBA_PROJECT".encode("utf-16-le")
+_OLE_ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
+
+
+def _suffixes(filename: str) -> list[str]:
+    parts = filename.lower().strip().rstrip(". ").split(".")[1:]
+    return [p for p in parts if 0 < len(p) <= 6 and p.isalnum()][-3:]
+
+
+def _zip_facts(content: bytes) -> tuple[list[str], bool, bool]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return [], False, False
+    names = [i.filename for i in infos[:_MAX_MEMBERS]]
+    encrypted = any(i.flag_bits & 0x1 for i in infos)
+    macros = any(i.filename.lower().endswith("vbaproject.bin") for i in infos)
+    return names, encrypted, macros
+
+
+def attachment_facts(a: Attachment) -> dict[str, Any]:
+    """Name suffixes; for a zip (or OOXML) its member names, encryption and VBA project; for an OLE file
+    its VBA project or encryption stream; for a text-like file (HTML, SVG, scripts) its first 64 KiB."""
+    suffixes = _suffixes(a.filename)
+    members: list[str] = []
+    encrypted = macros = False
+    head = a.content[:8]
+    if head.startswith(b"PK\x03\x04"):
+        members, encrypted, macros = _zip_facts(a.content)
+    elif head.startswith(b"\xd0\xcf\x11\xe0"):
+        macros = _OLE_VBA in a.content
+        encrypted = _OLE_ENCRYPTED in a.content
+    text = ""
+    if (suffixes and suffixes[-1] in _TEXT_EXTENSIONS) or a.sniffed_type.startswith(_TEXT_TYPES):
+        text = a.content[:_ATTACHMENT_TEXT_LIMIT].decode("utf-8", "replace").lower()
+    return {
+        "extension": suffixes[-1] if suffixes else "",
+        "extensions": suffixes,
+        "members": members,
+        "encrypted": encrypted,
+        "macros": macros,
+        "text": text,
     }

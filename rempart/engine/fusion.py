@@ -8,6 +8,10 @@ of them having to be decisive — which is how an analyst reasons about "three s
 A finding with a *negative* weight is a trust signal (e.g. a message signed by the very domain
 it claims, from a known vendor): it scales the score down by (1 - |w|), and is listed last.
 
+Rule hits (``rempart.rules``, docs/rules.md) enter the same noisy-OR, one signal per rule, weighted
+by severity; a rule hit with a negative weight (an organisation allowlist or trust rule) damps the
+score exactly like a trust finding.
+
 Findings that share a code family (``links.*`` with the same code) are counted once, at the
 strongest weight: twenty links to the same shortener are one signal, not twenty.
 
@@ -57,7 +61,7 @@ def fuse(
     for code, f in strongest_per_code(findings, weights).items():
         signals.append(Reason(code=code, weight=weights.get(code, f.weight), source=f.source, evidence=f.evidence))
     for hit in rule_hits:
-        if hit.weight > 0:
+        if hit.weight != 0:  # a negative weight is a trust rule (allowlist), damping like a trust finding
             signals.append(
                 Reason(code=f"rule.{hit.rule_id}", weight=hit.weight, source="rules", texts=dict(hit.description))
             )
@@ -81,7 +85,8 @@ def fuse(
         contributions.append(Reason(s.code, max(raw - others, 0.0) * damp, s.source, s.evidence, s.texts))
     contributions.sort(key=lambda r: (-r.weight, r.code))
     for t in sorted(trust, key=lambda r: r.weight):
-        contributions.append(Reason(t.code, -raw * (1.0 - (1.0 + max(t.weight, -1.0))), t.source, t.evidence))
+        contributions.append(Reason(t.code, -raw * (1.0 - (1.0 + max(t.weight, -1.0))), t.source, t.evidence,
+                                    t.texts))
     return score, contributions
 
 
