@@ -9,13 +9,15 @@ Techniques, tried from the most certain to the least:
   prototypes from the ``confusable-homoglyphs`` data, accents dropped, then ``rn→m vv→w cl→d 0→o``
   and ``1/i→l``) equals a protected label's skeleton;
 - ``tld_swap``: the same label under a suffix the owner does not hold (``exemple-industrie.com``);
-- ``keyboard_typo`` / ``edit_distance``: a Damerau-Levenshtein distance of 1 (labels of 5–8
-  characters) or 2 (9 and more) between skeletons, found through a deletion index;
+- ``keyboard_typo`` / ``edit_distance``: a Damerau-Levenshtein distance of 1 (labels of 5–9
+  characters) or 2 (10 and more) between the labels (length buckets and a bigram filter first);
 - ``combosquatting``: the protected label as a ``-``-separated token next to a lure word
   (``secure-paypal-verify.net``), or glued to one (``paypallogin.com``);
 - ``subdomain_abuse``: a protected domain, or a protected label beside a lure word, in the
   subdomain of an unrelated domain (``paypal.com.secure-login.xyz``).
-Short labels (< 5 characters) and brands whose name is an everyday word only match by skeleton.
+Short labels (< 5 characters) and brands whose name is an everyday word only match by skeleton;
+free-mail providers (``imail.ru`` is not a typo of ``gmail.com``) and shared platforms where each
+subdomain is a customer's (``x.onmicrosoft.com``, brands' ``tenant_domains``) are never lookalikes.
 
 Everything derived from the profile is built once per engine (``resources.cached``), and results
 are cached per host, so a message with dozens of hosts costs a few dictionary lookups.
@@ -55,6 +57,7 @@ class BrandInfo:
     all_cctlds: bool = False
     common_word: bool = False
     user_content: bool = False
+    tenant_domains: tuple[str, ...] = ()  # the brand's, but each subdomain is a customer's
 
 
 def _shipped_brands() -> tuple[BrandInfo, ...]:
@@ -71,6 +74,7 @@ def _brand_from_entry(entry: dict[str, Any]) -> BrandInfo:
         all_cctlds=bool(entry.get("all_cctlds", False)),
         common_word=bool(entry.get("common_word", False)),
         user_content=bool(entry.get("user_content", False)),
+        tenant_domains=tuple(to_unicode_host(d) for d in entry.get("tenant_domains", [])),
     )
 
 
@@ -211,16 +215,41 @@ def damerau_levenshtein(a: str, b: str) -> int:
 def allowed_distance(length: int) -> int:
     if length < MIN_FUZZY_LENGTH:
         return 0
-    return 1 if length <= 8 else 2
+    return 1 if length <= 9 else 2
 
 
-def _deletions(text: str, depth: int) -> set[str]:
-    out = {text}
-    frontier = {text}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        out |= frontier
-    return out
+def within_distance(a: str, b: str, k: int) -> bool:
+    """Damerau-Levenshtein (optimal alignment) distance of ``a`` and ``b`` is at most ``k``; fast
+    for the small ``k`` used here, since it only branches where the strings differ."""
+    start = 0
+    limit = min(len(a), len(b))
+    while start < limit and a[start] == b[start]:
+        start += 1
+    a, b = a[start:], b[start:]
+    end = 0
+    limit = min(len(a), len(b))
+    while end < limit and a[-1 - end] == b[-1 - end]:
+        end += 1
+    if end:
+        a, b = a[:-end], b[:-end]
+    if not a and not b:
+        return True
+    if k == 0 or abs(len(a) - len(b)) > k:
+        return False
+    if len(a) > 1 and len(b) > 1 and a[0] == b[1] and a[1] == b[0] and within_distance(a[2:], b[2:], k - 1):
+        return True
+    return (within_distance(a[1:], b[1:], k - 1) or within_distance(a[1:], b, k - 1)
+            or within_distance(a, b[1:], k - 1))
+
+
+def bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+
+
+def may_be_within(a_grams: frozenset[str], b_grams: frozenset[str], longest: int, distance: int) -> bool:
+    """Cheap necessary condition for an edit distance <= ``distance`` (q-gram lemma; an adjacent
+    swap changes up to three bigrams, so each edit is allowed to cost three)."""
+    return len(a_grams & b_grams) >= longest - 1 - 3 * distance
 
 
 _KEYBOARD_ROWS = {
@@ -297,7 +326,8 @@ class ProtectedLabel:
     skeleton: str
     domain: str  # a real domain carrying it, e.g. "exemple-industrie.fr"
     owner: Owner
-    fuzzy: bool  # typos, combinations and other TLDs count (not for everyday words)
+    fuzzy: bool  # combinations and other TLDs count (not for everyday words)
+    typos: bool = False  # near misses count (not for everyday words nor free-mail domains)
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -363,10 +393,13 @@ class ProtectedIndex:
     owners: dict[str, Owner] = field(default_factory=dict)  # protected domain -> owner
     by_skeleton: dict[str, list[ProtectedLabel]] = field(default_factory=dict)
     by_first_token: dict[str, list[ProtectedLabel]] = field(default_factory=dict)
-    deletions: dict[str, set[str]] = field(default_factory=dict)  # deletion variant -> fuzzy skeletons
+    # labels open to typos, by length: (label, its bigrams, allowed distance, owners)
+    typo_buckets: dict[int, list[tuple[str, frozenset[str], int, list[ProtectedLabel]]]] = field(
+        default_factory=dict)
     domain_skeletons: dict[str, tuple[str, Owner]] = field(default_factory=dict)  # "paypal.com" skeleton
     lures: frozenset[str] = frozenset()  # skeletons of the lure words
-    longest: int = 0  # longest fuzzy skeleton
+    freemail: frozenset[str] = frozenset()
+    tenants: set[str] = field(default_factory=set)  # onmicrosoft.com: each subdomain is someone's
     match: Callable[[str], LookalikeMatch | None] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -391,20 +424,29 @@ class ProtectedIndex:
         fuzzy_brand = owner.brand is None or not owner.brand.common_word
         for label in [*chosen, *(x for x in labelled if x not in chosen)]:
             fuzzy = fuzzy_brand and (not chosen or label in chosen)
-            self._add_label(label, labelled.get(label, domains[0] if domains else label), owner, fuzzy)
+            domain = labelled.get(label, domains[0] if domains else label)
+            # A near miss of gmail.com or hotmail.com (imail.ru, email.com) is another mail
+            # provider more often than an attack on the brand: exact copies and combinations only.
+            typos = fuzzy and domain not in self.freemail
+            self._add_label(ProtectedLabel(label, skeleton(label), domain, owner, fuzzy, typos))
+        if owner.brand is not None:
+            self.tenants.update(owner.brand.tenant_domains)
 
-    def _add_label(self, label: str, domain: str, owner: Owner, fuzzy: bool) -> None:
-        if len(label) < 3:
+    def _add_label(self, entry: ProtectedLabel) -> None:
+        if len(entry.label) < 3:
             return
-        entry = ProtectedLabel(label, skeleton(label), domain, owner, fuzzy)
         self.by_skeleton.setdefault(entry.skeleton, []).append(entry)
-        if fuzzy:
+        if entry.fuzzy:
             self.by_first_token.setdefault(entry.tokens[0], []).append(entry)
-            depth = allowed_distance(len(entry.skeleton))
+        if entry.typos:
+            depth = allowed_distance(len(entry.label))
             if depth:
-                self.longest = max(self.longest, len(entry.skeleton))
-                for variant in _deletions(entry.skeleton, depth):
-                    self.deletions.setdefault(variant, set()).add(entry.skeleton)
+                bucket = self.typo_buckets.setdefault(len(entry.label), [])
+                same = next((b for b in bucket if b[0] == entry.label), None)
+                if same is None:
+                    bucket.append((entry.label, bigrams(entry.label), depth, [entry]))
+                else:
+                    same[3].append(entry)
 
     # -- queries
     def owner_of(self, host: str) -> Owner | None:
@@ -413,22 +455,26 @@ class ProtectedIndex:
         if not host:
             return None
         registered = registered_domain(host)
-        suffix = public_suffix(host)
         labels = host.split(".")
         for i in range(len(labels)):
             candidate = ".".join(labels[i:])
+            owner = self.owners.get(candidate)
             # A private suffix (x.s3.amazonaws.com, x.blogspot.com) is someone else's site even
             # though the brand owns the parent; a protected public suffix (gouv.fr) covers all.
-            if len(candidate) < len(registered) and candidate != suffix:
-                break
-            owner = self.owners.get(candidate)
-            if owner is not None:
+            if owner is not None and (len(candidate) >= len(registered) or candidate == public_suffix(host)):
                 return owner
         return None
 
+    def _real_service(self, parts: _Split) -> bool:
+        """A free-mail provider or a shared platform (x.onmicrosoft.com): real, whoever uses it."""
+        # Under a tenant domain the PSL does not list, the registrable domain is the platform's
+        # (onmicrosoft.com); where the PSL lists it (s3.amazonaws.com), the customer's own label
+        # is registrable and still checked ("paypal-login.s3.amazonaws.com").
+        return parts.registered in self.freemail or parts.registered in self.tenants
+
     def _match(self, host: str) -> LookalikeMatch | None:
         parts = _split(host)
-        if parts is None or self.owner_of(parts.host) is not None:
+        if parts is None or self.owner_of(parts.host) is not None or self._real_service(parts):
             return None
         return (self._same_skeleton(parts) or self._typo(parts) or self._combination(parts)
                 or self._in_subdomain(parts))
@@ -474,20 +520,26 @@ class ProtectedIndex:
         return not ((len(last) == 2 and last.isascii()) or parts.suffix in _LOOSE_GTLDS)
 
     def _typo(self, parts: _Split) -> LookalikeMatch | None:
-        skel = skeleton(parts.label)
-        if not MIN_FUZZY_LENGTH - 1 <= len(skel) <= self.longest + 2:
-            return None
-        candidates: set[str] = set()
-        for variant in _deletions(skel, 2):
-            candidates |= self.deletions.get(variant, set())
+        # On the labels as written, not their skeletons: "carnell" is a name, not "ameli" with
+        # "rn" for "m" and one more letter. Homoglyphs are _same_skeleton's business.
+        label = parts.label
+        n = len(label)
+        grams: frozenset[str] | None = None
         best: tuple[int, int, ProtectedLabel] | None = None
-        for target in candidates:
-            distance = damerau_levenshtein(skel, target)
-            if not 0 < distance <= allowed_distance(len(target)):
-                continue
-            entry = self._best(e for e in self.by_skeleton[target] if e.fuzzy)
-            if entry is not None and (best is None or (distance, KINDS.index(entry.owner.kind)) < best[:2]):
-                best = (distance, KINDS.index(entry.owner.kind), entry)
+        for length in range(n - 2, n + 3):
+            for target, target_grams, allowed, entries in self.typo_buckets.get(length, ()):
+                if abs(length - n) > allowed:
+                    continue
+                grams = grams if grams is not None else bigrams(label)
+                if not may_be_within(grams, target_grams, max(n, length), allowed) or target == label:
+                    continue
+                if not within_distance(label, target, allowed):
+                    continue
+                distance = 1 if allowed == 1 or within_distance(label, target, 1) else 2
+                entry = self._best(entries)
+                if entry is not None and (
+                        best is None or (distance, KINDS.index(entry.owner.kind)) < best[:2]):
+                    best = (distance, KINDS.index(entry.owner.kind), entry)
         if best is None:
             return None
         distance, _, entry = best
@@ -517,7 +569,7 @@ class ProtectedIndex:
     def _glued(self, parts: _Split) -> LookalikeMatch | None:
         """A brand name and a lure word written as one word: ``paypallogin``, ``securepaypal``."""
         skel = skeleton(parts.label)
-        if "-" in skel or len(skel) > self.longest + 16:
+        if "-" in skel or len(skel) > 40:
             return None
         for cut in range(3, len(skel) - 2):
             head, tail = skel[:cut], skel[cut:]
@@ -570,7 +622,8 @@ def _sub_span(parts: _Split, i: int, j: int) -> range:
 
 def protected_index(resources: Resources) -> ProtectedIndex:
     def build() -> ProtectedIndex:
-        index = ProtectedIndex(lures=resources.data_list("lookalike_lures"))
+        index = ProtectedIndex(lures=resources.data_list("lookalike_lures"),
+                               freemail=resources.data_list("freemail"))
         for owner, domains, labels in _owners(resources.config, resources):
             index.add_owner(owner, domains, labels)
         return index
