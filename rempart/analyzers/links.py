@@ -120,7 +120,7 @@ def _recipients(message: Message, context: Context) -> list[RecipientPattern]:
     addresses = [a.address for a in (*message.to, *message.cc)]
     if context.envelope is not None:
         addresses.extend(context.envelope.rcpt_to)
-    return recipient_patterns(addresses)
+    return recipient_patterns(addresses, context.resources.cached("links:recipient_patterns", dict))
 
 
 class _Scan:
@@ -129,7 +129,8 @@ class _Scan:
         self.resources = context.resources
         self.sender = _aligned_sender_domain(message, context)
         self.trusted = self.t.org_domains | ({self.sender} if self.sender else set())
-        self.recipients = _recipients(message, context)
+        self._message, self._context = message, context
+        self._recipients: list[RecipientPattern] | None = None  # built on first use
         self.out = _Findings()
         self.seen_urls: set[str] = set()
 
@@ -218,14 +219,16 @@ class _Scan:
                   base: dict[str, Any]) -> None:
         """The reader's address in the query or fragment (where kits read it) or base64 anywhere;
         written plainly in the path it is weaker: archive links carry addresses in message ids."""
-        if not self.recipients:
+        if self._recipients is None:
+            self._recipients = _recipients(self._message, self._context)
+        if not self._recipients:
             return
-        found = find_recipient(url.url, self.recipients)
+        found = find_recipient(url.url, self._recipients)
         if found is None:
             return
         address, encoding = found
         in_path = encoding != "base64" and find_recipient(parts.query + "#" + parts.fragment,
-                                                          self.recipients) is None
+                                                          self._recipients) is None
         lowered = url.url.lower()
         ordinary = trusted or bool(info.esp_tracking) or any(word in lowered for word in _UNSUBSCRIBE)
         if ordinary:

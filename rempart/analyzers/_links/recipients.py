@@ -33,7 +33,23 @@ def _base64_cores(address: str) -> list[str]:
     return cores
 
 
-def recipient_patterns(addresses: Iterable[str]) -> list[RecipientPattern]:
+def recipient_pattern(address: str) -> RecipientPattern:
+    needles: list[tuple[str, str]] = [("plain", address)]
+    encoded = quote(address, safe="").lower()
+    if encoded != address:
+        needles.append(("url-encoded", encoded))
+    for core in _base64_cores(address):
+        needles.append(("base64", core))  # case kept: base64 is case-sensitive
+        urlsafe = core.replace("+", "-").replace("/", "_")
+        if urlsafe != core:
+            needles.append(("base64", urlsafe))
+    return RecipientPattern(address, tuple(needles))
+
+
+def recipient_patterns(addresses: Iterable[str], cache: dict[str, RecipientPattern] | None = None,
+                       cache_limit: int = 10_000) -> list[RecipientPattern]:
+    """Patterns for up to ``MAX_RECIPIENTS`` distinct addresses; ``cache`` keeps them across messages
+    (an organisation's addresses recur in every message)."""
     patterns: list[RecipientPattern] = []
     seen: set[str] = set()
     for address in addresses:
@@ -41,16 +57,14 @@ def recipient_patterns(addresses: Iterable[str]) -> list[RecipientPattern]:
         if "@" not in address or address in seen or len(patterns) >= MAX_RECIPIENTS:
             continue
         seen.add(address)
-        needles: list[tuple[str, str]] = [("plain", address)]
-        encoded = quote(address, safe="").lower()
-        if encoded != address:
-            needles.append(("url-encoded", encoded))
-        for core in _base64_cores(address):
-            needles.append(("base64", core))  # case kept: base64 is case-sensitive
-            urlsafe = core.replace("+", "-").replace("/", "_")
-            if urlsafe != core:
-                needles.append(("base64", urlsafe))
-        patterns.append(RecipientPattern(address, tuple(needles)))
+        pattern = cache.get(address) if cache is not None else None
+        if pattern is None:
+            pattern = recipient_pattern(address)
+            if cache is not None:
+                if len(cache) >= cache_limit:
+                    cache.clear()
+                cache[address] = pattern
+        patterns.append(pattern)
     return patterns
 
 
