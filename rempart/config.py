@@ -166,6 +166,15 @@ class RulesSettings(_Strict):
     block: RuleList = Field(default_factory=RuleList)
 
 
+class ModelSettings(_Strict):
+    """The learned model (``[model]``); see rempart/model/artifact/MODEL_CARD.md. ``path`` = "" loads the
+    shipped artifact; ``weight`` scales its probability in the noisy-OR fusion (0 = reported, not counted)."""
+
+    enabled: bool = True
+    path: str = ""  # a custom artifact (.skops) trained with `rempart train`
+    weight: float = Field(default=0.7, ge=0.0, le=1.0)
+
+
 class Config(_Strict):
     org: OrgProfile = Field(default_factory=OrgProfile)
     auth: AuthSettings = Field(default_factory=AuthSettings)
@@ -175,6 +184,7 @@ class Config(_Strict):
     payload: PayloadSettings = Field(default_factory=PayloadSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
     language: str = Field(default="en", pattern="^(en|fr)$")
     source_path: str = ""  # where it was loaded from (informational)
 
