@@ -22,6 +22,7 @@ _PARAM = re.compile(r';\s*([^\s=;"]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)')
 _QUOTED_PAIR = re.compile(r"\\(.)")
 _RFC2231_NAME = re.compile(r"^(.+?)\*(?:(\d{1,3})(\*)?)?$")
 _MAX_HEADERS = 20_000
+_SURROGATE = re.compile("[\udc80-\udcff]+")
 
 
 @dataclass(slots=True)
@@ -31,14 +32,25 @@ class Part:
     defects: list[str] = field(default_factory=list)  # defect codes met while splitting
     _index: dict[str, str] | None = None
 
-    def get(self, lowered: str, default: str = "") -> str:
-        """First value of a header (raw), by lower-case name."""
+    def get_raw(self, lowered: str, default: str = "") -> str:
+        """First value of a header as written (invalid UTF-8 kept as surrogates), by lower-case name."""
         if self._index is None:
             index: dict[str, str] = {}
             for name, value in self.headers:
                 index.setdefault(name.lower(), value)
             self._index = index
         return self._index.get(lowered, default)
+
+    def get(self, lowered: str, default: str = "") -> str:
+        """First value of a header, by lower-case name; invalid UTF-8 bytes read as Windows-1252."""
+        value = self.get_raw(lowered, default)
+        return value if value.isascii() else fix_surrogates(value)
+
+    @property
+    def boundary(self) -> str | None:
+        """The multipart boundary exactly as written (it is matched against raw bytes)."""
+        value = self.get_raw("content-type")
+        return split_params(value)[1].get("boundary") if value else None
 
     @property
     def content_type(self) -> str:
@@ -66,6 +78,15 @@ class Part:
         return self.get("content-transfer-encoding").strip().lower()
 
 
+def fix_surrogates(value: str) -> str:
+    """Text where the bytes the UTF-8 reading could not decode (kept as surrogates) are Windows-1252."""
+    return _SURROGATE.sub(_as_cp1252, value)
+
+
+def _as_cp1252(match: re.Match[str]) -> str:
+    return match.group(0).encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+
+
 def _rfc2231_value(pieces: list[tuple[int, bool, str]]) -> str:
     pieces.sort()
     charset = ""
@@ -75,7 +96,7 @@ def _rfc2231_value(pieces: list[tuple[int, bool, str]]) -> str:
             if index == 0 and text.count("'") >= 2:
                 charset, _, rest = text.split("'", 2)
                 text = rest
-            chunks.append(unquote_to_bytes(text))
+            chunks.append(unquote_to_bytes(text.encode("utf-8", "surrogateescape")))
         else:
             chunks.append(text.encode("utf-8", "surrogateescape"))
     data = b"".join(chunks)

@@ -25,7 +25,7 @@ from rempart.message.headers import (
     parse_received,
 )
 from rempart.message.html import view_html
-from rempart.message.mime import Part, parse_part, split_multipart
+from rempart.message.mime import Part, fix_surrogates, parse_part, split_multipart
 from rempart.message.model import (
     Address,
     Attachment,
@@ -110,7 +110,7 @@ class _Builder:
     def defect(self, code: str, detail: str = "", part_path: str = "") -> None:
         self.defect_counts[code] += 1
         if self.defect_counts[code] <= MAX_DEFECTS_PER_CODE:
-            self.defects.append(ParseDefect(code, detail[:300], part_path))
+            self.defects.append(ParseDefect(code, fix_surrogates(detail[:300]), part_path))
 
     def add_url(self, raw: str, origin: UrlOrigin, shown_text: str | None = None, location: str = "") -> None:
         self.add(make_url(raw, origin, shown_text, location))
@@ -143,7 +143,7 @@ class _Builder:
         if depth >= self.limits.max_mime_depth:
             self.defect("mime_depth_exceeded", f"deeper than {self.limits.max_mime_depth}", path)
             return
-        boundary = part.param("content-type", "boundary")
+        boundary = part.boundary
         if not boundary:
             self.defect("mime_no_boundary", "", path)
             self.leaf(part, "text/plain", path or "1")  # what a reader would see: the raw content
@@ -327,7 +327,7 @@ def _build(msg: Part, raw_size: int, limits: Limits, budget: _Budget, embedded_d
         html_text="\n".join(t for t in builder.html_texts if t),
         urls=tuple(builder.urls),
         attachments=tuple(builder.attachments),
-        received=tuple(parse_received(value) for _, value in by_name.get("received", [])),
+        received=tuple(parse_received(decode_value(value)[0]) for _, value in by_name.get("received", [])),
         embedded=tuple(builder.embedded),
         defects=tuple(builder.defects),
         raw_size=raw_size,

@@ -315,3 +315,17 @@ def test_message_without_headers_or_body() -> None:
     for raw in (b"", b"\n", b"just text, no header", b"\r\n\r\n"):
         m = parse_message(raw, Limits())
         assert isinstance(m, Message) and "missing_from" in codes(m)
+
+
+def test_invalid_utf8_in_headers_never_leaks_surrogates() -> None:
+    # Found by the fuzzer: 8-bit bytes in an RFC 2231 parameter, a Message-ID and a From header.
+    raw = (b"From: Fou\xff\xff <a@b.example\nMessage-ID: <x\xda@\xdcy>\n"
+           b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n'
+           b"Content-Type: application/octet-stream; name*0*=utf-8''\xde%20x\n"
+           b"Content-ID: <\xff>\n\nhi\n--b--\n")
+    m = parse_message(raw, Limits())
+    strings = [m.message_id, *(d.detail for d in m.defects), *(h.value for h in m.headers),
+               *(a.filename + a.content_id for a in m.attachments)]
+    for text in strings:
+        text.encode("utf-8")
+    assert m.attachments[0].filename.endswith(" x")

@@ -61,6 +61,14 @@ def check_bounds(message: Message, limits: Limits) -> None:
     assert all(len(a.content) <= limits.max_attachment_bytes for a in message.attachments)
     assert len(message.text) <= limits.max_text_chars * max(1, message.part_count)
     assert len({(u.url, u.origin) for u in message.urls}) == len(message.urls)
+    texts = [message.subject, message.text, message.html, message.html_text, message.message_id,
+             message.return_path, *(h.value for h in message.headers), *(h.raw for h in message.received),
+             *(u.url + u.host + (u.shown_text or "") for u in message.urls),
+             *(a.filename + a.content_id + a.declared_type for a in message.attachments),
+             *(a.name + a.address for a in (*message.from_, *message.to, *message.cc, *message.reply_to)),
+             *(d.detail for d in message.defects)]
+    for text in texts:
+        text.encode("utf-8")  # no lone surrogate leaks out of the parser
     for inner in message.embedded:
         check_bounds(inner, limits)
 
