@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from rempart.cli import eval_cmd, scan_cmd
+from rempart.cli import eval_cmd, hunt_cmd, rules_cmd, scan_cmd
 from rempart.errors import RempartError
 
 app = typer.Typer(
@@ -18,6 +18,8 @@ app = typer.Typer(
 )
 app.command("scan")(scan_cmd.scan)
 app.command("eval")(eval_cmd.evaluate)
+app.add_typer(rules_cmd.app, name="rules")
+app.command("hunt")(hunt_cmd.hunt)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rempart.cli.common import ConfigOpt, JobsOpt, LangOpt, check_config, check_lang, resolve_jobs, stderr
+from rempart.hunt.cluster_scan import scan_on_cluster
 from rempart.hunt.local import ScanResult, scan_sources
 from rempart.message.sources import iter_messages
 
@@ -49,6 +50,8 @@ def scan(
     json_out: Annotated[bool, typer.Option("--json", help="JSON Lines, one object per message.")] = False,
     lang: LangOpt = "en",
     jobs: JobsOpt = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Scan on a Dask cluster: its scheduler address, tcp://HOST:8786.")] = None,
 ) -> None:
     """Scan messages and explain each verdict. Exit 0: nothing found, 1: suspicious or malicious, 2: error."""
     check_lang(lang)
@@ -61,7 +64,9 @@ def scan(
     with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=stderr, transient=True, disable=not show_progress) as progress:
         task = progress.add_task("scan", total=len(sources))
-        for r in scan_sources(sources, config_path=config_path, lang=lang, jobs=resolve_jobs(jobs)):
+        results = (scan_on_cluster(sources, config_path, lang, scheduler) if scheduler else
+                   scan_sources(sources, config_path=config_path, lang=lang, jobs=resolve_jobs(jobs)))
+        for r in results:
             progress.advance(task)
             if r.result is None:
                 errors += 1
