@@ -1,0 +1,1 @@
+"""API routers, mounted under /api/v1 by ``rempart.service.app``."""
