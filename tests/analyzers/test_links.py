@@ -212,6 +212,10 @@ def test_shortener_free_hosting_and_tld() -> None:
 def test_free_hosting_with_a_sign_in_page_or_brand_is_stronger() -> None:
     for href in ("https://x7k2.pages.dev/microsoft/index.html", "https://docs-share.web.app/login"):
         assert codes(run(message(link(href))))["links.free_hosting"] == 0.5
+    # The organisation's own name, with or without its hyphen, counts as a lure too.
+    hit = next(f for f in run(message(link("https://exempleindustrie-rh.github.io/charte/")))
+               if f.code == "links.free_hosting")
+    assert hit.weight == 0.5 and hit.evidence["lure"] == "exempleindustrie"
     forms = codes(run(message(link("https://docs.google.com/forms/d/e/1FAIpQLSd/viewform"))))
     assert forms["links.free_hosting"] == pytest.approx(0.35)
     # Other Google Docs paths are not on the list.

@@ -7,6 +7,8 @@ matter together.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,29 +141,28 @@ def idn_host(info: HostInfo) -> Hit | None:
 def _lure_in(info: HostInfo, parts: UrlParts, t: LinkTables) -> str:
     """A brand name or sign-in word in a page's subdomain or path: what turns "a page on free hosting"
     into "a sign-in page for a brand on free hosting"."""
-    text = ".".join(info.subdomain_labels) + " " + parts.path.lower()
+    text = ".".join(info.subdomain_labels) + " " + parts.path[:300].lower()
     m = t.login_words.search(text)
     if m:
         return m.group(0)
-    for token in _tokens(text):
-        owner = t.brand_tokens.get(token)
+    for name in name_candidates(text):
+        owner = t.brand_tokens.get(name)
         if owner is not None and owner.domain != info.icann_registered:
-            return token
+            return name
     return ""
 
 
-def _tokens(text: str) -> list[str]:
-    out: list[str] = []
-    word: list[str] = []
-    for ch in text:
-        if ch.isalnum():
-            word.append(ch)
-        elif word:
-            out.append("".join(word))
-            word = []
-    if word:
-        out.append("".join(word))
-    return out
+_WORD_SEPARATORS = re.compile(r"[^a-z0-9-]+")
+
+
+def name_candidates(text: str, max_parts: int = 4) -> Iterator[str]:
+    """Words of ``text`` and runs of hyphen-joined words glued together, so that "ch-valmont-dsi",
+    "chvalmont-dsi" and "/ch/valmont" all offer "chvalmont" (names are compared without hyphens)."""
+    for compound in _WORD_SEPARATORS.split(text):
+        words = [w for w in compound.split("-") if w][:12]
+        for i in range(len(words)):
+            for j in range(i + 1, min(len(words), i + max_parts) + 1):
+                yield "".join(words[i:j])
 
 
 def free_hosting(info: HostInfo, parts: UrlParts, t: LinkTables) -> Hit | None:
@@ -214,7 +215,7 @@ def brand_label_in_subdomain(info: HostInfo, t: LinkTables) -> Hit | None:
     if not labels or not (info.suspicious_tld or t.login_words.search(".".join(labels))):
         return None
     for label in labels:
-        owner = t.brand_tokens.get(label)
+        owner = t.brand_tokens.get(label.replace("-", ""))
         if owner is not None and len(label) >= MIN_BRAND_LABEL and owner.domain != info.icann_registered:
             return Hit("links.brand_in_subdomain", BRAND_IN_SUBDOMAIN,
                        {"target_domain": owner.domain, "target_kind": owner.kind, "target_name": owner.name,

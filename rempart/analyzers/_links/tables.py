@@ -43,7 +43,7 @@ class LinkTables:
     tracking_words: frozenset[str]
     oauth_scopes: frozenset[str]  # permissions that open a mailbox or files to an application
     org_domains: frozenset[str]  # registered domains of the organisation
-    brand_tokens: dict[str, Protected]  # registrable label ("mabanque") -> its owner
+    brand_tokens: dict[str, Protected]  # registrable label without hyphens ("chvalmont") -> its owner
 
 
 def suffix_match(host: str, entries: frozenset[str] | Mapping[str, object]) -> str | None:
@@ -83,7 +83,7 @@ def _brand_tokens(resources: Resources) -> dict[str, Protected]:
     tokens: dict[str, Protected] = {}
 
     def add(label: str, domain: str, kind: str, name: str) -> None:
-        label = label.lower()
+        label = label.lower().replace("-", "")  # compared without hyphens: "ch-valmont" ~ "chvalmont"
         if len(label) >= MIN_EMBEDDED_TOKEN and label not in tokens:
             tokens[label] = Protected(icann_registered_domain(domain), kind, name)
 
