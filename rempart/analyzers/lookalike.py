@@ -421,7 +421,12 @@ class ProtectedIndex:
         # other domains ("office.com", "live.com") are everyday words, protected from exact
         # homoglyph copies alone.
         chosen = set(extra_labels)
+        chosen |= {x.replace("-", "") for x in chosen if "-" in x}
         fuzzy_brand = owner.brand is None or not owner.brand.common_word
+        if not chosen:
+            # "parking-chvalmont.fr": hyphenated names are also written without the hyphen
+            for x, d in list(labelled.items()):
+                labelled.setdefault(x.replace("-", ""), d)
         for label in [*chosen, *(x for x in labelled if x not in chosen)]:
             fuzzy = fuzzy_brand and (not chosen or label in chosen)
             domain = labelled.get(label, domains[0] if domains else label)
@@ -496,6 +501,9 @@ class ProtectedIndex:
         exact = self._best(e for e in entries
                            if e.label == parts.label and e.fuzzy and self._foreign_tld(e, parts))
         if exact is not None:
+            if exact.domain.split(".", 1)[0] != exact.label:  # "chvalmont" for ch-valmont.fr
+                diff = differing_positions(parts.label, exact.domain.split(".", 1)[0])
+                return self._result(parts, exact, "edit_distance", 1, diff)
             suffix_positions = range(len(parts.label) + 1, len(parts.registered))
             return self._result(parts, exact, "tld_swap", 0, suffix_positions)
         confusable = self._best(e for e in entries if e.label != parts.label)
@@ -564,7 +572,11 @@ class ProtectedIndex:
         # legitimately cited in many domains.
         if entry.owner.kind != "brand" and len(entry.skeleton) >= 6:
             return True
-        return any(token in self.lures for token in rest)
+        return any(self.is_lure(token) for token in rest)
+
+    def is_lure(self, token: str) -> bool:
+        """A lure word (as a skeleton), plural or not."""
+        return token in self.lures or (token.endswith("s") and token[:-1] in self.lures)
 
     def _glued(self, parts: _Split) -> LookalikeMatch | None:
         """A brand name and a lure word written as one word: ``paypallogin``, ``securepaypal``."""
@@ -574,7 +586,7 @@ class ProtectedIndex:
         for cut in range(3, len(skel) - 2):
             head, tail = skel[:cut], skel[cut:]
             for name, lure in ((head, tail), (tail, head)):
-                if lure in self.lures and len(name) >= 4:
+                if self.is_lure(lure) and len(name) >= 4:
                     entry = self._best(e for e in self.by_skeleton.get(name, []) if e.fuzzy)
                     if entry is not None:
                         added = _outside(parts.label, entry.label)
@@ -595,7 +607,7 @@ class ProtectedIndex:
         # A bare name ("paypal.secure-login.xyz") only counts on a domain made of lure words alone:
         # tenants of real platforms ("exemple-industrie.service-now.com") must not match.
         label_tokens = skeleton(parts.label).split("-")
-        if not all(t in self.lures for t in label_tokens):
+        if not all(self.is_lure(t) for t in label_tokens):
             return None
         for i, label in enumerate(sub):
             named = self._best(e for e in self.by_skeleton.get(label, []) if e.fuzzy)

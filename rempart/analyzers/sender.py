@@ -31,7 +31,7 @@ from rempart.analyzers.lookalike import (
     owner_of,
 )
 from rempart.config import Config
-from rempart.domains import in_domains, registered_domain
+from rempart.domains import domain_label, in_domains, registered_domain
 from rempart.findings import Finding
 from rempart.message.model import Address, Message
 
@@ -124,12 +124,18 @@ def organisation_matches(target: tuple[str, ...], shown: tuple[str, ...], lures:
     ``strict``); or most of a long name ("Logistique Marchand" for "Logistique Marchand SAS")."""
     present = set(shown)
     extra = [t for t in shown if t not in target]
+    distinctive = len(target) > 1 or len(target[0]) >= 4  # not "CAF" or "UPS" alone
     if set(target) <= present:
-        if strict:
-            return all(t in lures or t.isdigit() for t in extra)
-        return len(extra) <= MAX_EXTRA_NAME_TOKENS - 1 and (len(target) > 1 or len(target[0]) >= 4)
+        if strict or not distinctive:
+            return all(is_lure(t, lures) or t.isdigit() for t in extra)
+        return len(extra) <= MAX_EXTRA_NAME_TOKENS - 1
     missing = [t for t in target if t not in present]
     return not strict and len(shown) >= 2 and not extra and len(missing) == 1
+
+
+def is_lure(token: str, lures: frozenset[str]) -> bool:
+    """A service word ("support", "factures"), plural or not."""
+    return token in lures or (token.endswith("s") and token[:-1] in lures)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,7 +164,7 @@ class NameIndex:
 
 def _brand_targets(brand: BrandInfo) -> Iterator[Target]:
     for name in (brand.name, *brand.aliases):
-        yield Target("brand", brand.name, name_tokens(name), brand.domains, strict=True)
+        yield Target("brand", brand.name, name_tokens(name), brand.domains, strict=brand.common_word)
 
 
 def _build_index(config: Config, resources: Resources) -> NameIndex:
@@ -171,8 +177,12 @@ def _build_index(config: Config, resources: Resources) -> NameIndex:
     for v in org.vendors:
         contacts = tuple(c.lower() for c in v.contacts)
         index.add(Target("vendor", v.name, name_tokens(v.name), tuple(v.domains), contacts))
-    if org.name and org.domains:
-        index.add(Target("org", org.name, name_tokens(org.name), tuple(org.domains)))
+    if org.domains:
+        # The organisation is also known by its domain's name ("CH Valmont" for ch-valmont.fr).
+        names = {name_tokens(org.name)} if org.name else set()
+        names |= {tuple(domain_label(d).split("-")) for d in org.domains if len(domain_label(d)) >= 5}
+        for tokens in names:
+            index.add(Target("org", org.name or org.domains[0], tokens, tuple(org.domains)))
     for brand in brands(resources):
         for target in _brand_targets(brand):
             index.add(target)

@@ -65,6 +65,11 @@ def resources() -> Resources:
         ("аррӏе.com", "apple.com", "brand", "homoglyph"),  # whole-script Cyrillic
         ("lumen-numerlque.fr", "lumen-numerique.fr", "brand", "homoglyph"),  # an [[org.brands]] entry
         ("paypal-login.s3.amazonaws.com", "paypal.com", "brand", "combosquatting"),
+        ("engie-remboursements.fr", "engie.fr", "brand", "combosquatting"),  # plural lure word
+        ("douane-gouv-dedouanement.fr", "douane.gouv.fr", "brand", "combosquatting"),
+        ("parking-exempleindustrie.fr", "exemple-industrie.fr", "org", "combosquatting"),  # no hyphen
+        ("exempleindustrie.fr", "exemple-industrie.fr", "org", "edit_distance"),
+        ("exemple-industrie-paris.fr", "exemple-industrie.fr", "org", "combosquatting"),  # any addition
     ],
 )
 def test_lookalikes(resources: Resources, host: str, target: str, kind: str, technique: str) -> None:
@@ -110,6 +115,15 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "192.168.1.10",
         "localhost",
         "",
+        "mail.com",  # other free-mail providers are not typos of gmail.com
+        "email.com",
+        "imail.ru",
+        "carnell.com",  # typos are judged on the label as written, not on its skeleton ("camell")
+        "scsettings.onmicrosoft.com",  # shared platforms: each subdomain is a customer's
+        "exemple-industrie.sharepoint.com",
+        "mabanqueentreprise.bnpparibas",  # a brand top-level domain
+        "cloud.microsoft",
+        "paypal-news.com",  # brands legitimately run "-news" marketing domains: not a lure
     ],
 )
 def test_not_lookalikes(resources: Resources, host: str) -> None:

@@ -107,8 +107,33 @@ def test_employee_vendor_brand_and_org_names() -> None:
 
 
 @pytest.mark.parametrize(
+    ("display", "target"),
+    [
+        ("Urssaf Rhône-Alpes", "URSSAF"),  # a distinctive brand name plus a few words
+        ("ENGIE Entreprises", "Engie"),
+        ("DGFiP — Espace professionnel", "impots.gouv.fr"),
+        ("Orange Service Client", "Orange"),  # an everyday-word brand: only with service words
+        ("Amazon.fr", "Amazon"),
+    ],
+)
+def test_brand_names(display: str, target: str) -> None:
+    found = by_code(run(build(f'"{display}" <notification@avis-compte.com>')))
+    assert found[f"{IMPERSONATION}.brand"].evidence["target"] == target
+
+
+def test_organisation_known_by_its_domain_name() -> None:
+    profile = {**PROFILE, "org": {**PROFILE["org"], "name": "Société des Établissements Exemple SAS"}}
+    config = config_from_mapping(profile)
+    found = by_code(run(build('"Service paie - Exemple Industrie" <paie.exemple@outlook.fr>'), config,
+                        Resources(config)))
+    assert found[f"{IMPERSONATION}.org"].evidence["address"] == "paie.exemple@outlook.fr"
+
+
+@pytest.mark.parametrize(
     "header",
     [
+        '"BNP Paribas Entreprises" <noreply@mabanqueentreprise.bnpparibas>',  # a brand TLD
+        '"Colissimo" <noreply@notif-colissimo-laposte.info>',
         '"Camille Roux" <camille.roux@exemple-industrie.fr>',  # the real one (auth is judged separately)
         '"Logistique Marchand" <factures@logistique-marchand.fr>',
         '"Logistique Marchand" <l.marchand.compta@orange.fr>',  # a known vendor contact
