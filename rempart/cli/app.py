@@ -6,7 +6,17 @@ import sys
 
 import typer
 
-from rempart.cli import eval_cmd, hunt_cmd, rules_cmd, scan_cmd
+from rempart.cli import (
+    audit_cmd,
+    db_cmd,
+    eval_cmd,
+    gdpr_cmd,
+    hunt_cmd,
+    rules_cmd,
+    scan_cmd,
+    serve_cmd,
+    token_cmd,
+)
 from rempart.errors import RempartError
 
 app = typer.Typer(
@@ -20,6 +30,11 @@ app.command("scan")(scan_cmd.scan)
 app.command("eval")(eval_cmd.evaluate)
 app.add_typer(rules_cmd.app, name="rules")
 app.command("hunt")(hunt_cmd.hunt)
+app.command("serve")(serve_cmd.serve)
+app.add_typer(token_cmd.app, name="token")
+app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(gdpr_cmd.app, name="gdpr")
+app.add_typer(db_cmd.app, name="db")
 
 
 def main() -> None:
