@@ -64,8 +64,6 @@ CREDENTIAL_FORM_SENSITIVE = 0.45  # card, bank, one-time code fields posted to a
 # A search or subscription box posting elsewhere is not reported: older newsletters often had one.
 _WEB_SCHEMES = frozenset({"http", "https", "ftp", ""})
 _SKIPPED_ORIGINS = frozenset({UrlOrigin.HEADER, UrlOrigin.LINK_TEXT})
-_UNSUBSCRIBE = ("unsubscribe", "desabonn", "désabonn", "desinscri", "désinscri", "optout", "opt-out",
-                "preferences", "manage_subscription", "list-manage.com/profile")
 
 
 class _Findings:
@@ -229,8 +227,9 @@ class _Scan:
         address, encoding = found
         in_path = encoding != "base64" and find_recipient(parts.query + "#" + parts.fragment,
                                                           self._recipients) is None
-        lowered = url.url.lower()
-        ordinary = trusted or bool(info.esp_tracking) or any(word in lowered for word in _UNSUBSCRIBE)
+        path_query = (parts.path + "?" + parts.query).lower()  # not the host: "remove-alert.example"
+        unsubscribe = any(w in path_query for w in self.t.unsubscribe_words)
+        ordinary = trusted or bool(info.esp_tracking) or unsubscribe
         if ordinary:
             weight = checks.RECIPIENT_IN_URL_WEAK
         else:

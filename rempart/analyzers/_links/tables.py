@@ -41,6 +41,7 @@ class LinkTables:
     object_storage: frozenset[str]
     link_wrappers: dict[str, str]  # link-protection host suffix -> the parameter holding the destination
     tracking_words: frozenset[str]
+    unsubscribe_words: frozenset[str]
     oauth_scopes: frozenset[str]  # permissions that open a mailbox or files to an application
     org_domains: frozenset[str]  # registered domains of the organisation
     brand_tokens: dict[str, Protected]  # registrable label without hyphens ("chvalmont") -> its owner
@@ -129,6 +130,7 @@ def build_tables(resources: Resources) -> LinkTables:
         link_wrappers=_pairs(load_data_list("link_wrappers")),
         tracking_words=load_data_list("tracking_words"),
         oauth_scopes=load_data_list("oauth_scopes"),
+        unsubscribe_words=load_data_list("unsubscribe_words"),
         org_domains=org_domains,
         brand_tokens=_brand_tokens(resources),
     )
