@@ -69,6 +69,8 @@ _METHODS = frozenset({
     "auth", "dkim", "dkim-adsp", "dkim-atps", "dmarc", "domainkeys", "iprev", "rrvs", "sender-id",
     "smime", "spf", "vbr", "arc", "bimi", "compauth", "dnswl",
 })
+MAX_HEADER_CHARS = 8192  # a real Authentication-Results is well under 2 KB; the rest is not parsed
+MAX_HEADERS = 32  # per kind (Authentication-Results, ARC-Authentication-Results)
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[^\s"]+')
 _EQUALS = re.compile(r"\s*=\s*")
 
@@ -165,7 +167,7 @@ def _method_results(piece: str) -> Iterator[MethodResult]:
 
 def parse_authentication_results(value: str, arc: bool = False) -> AuthResults:
     """One ``Authentication-Results`` (or, with ``arc``, ``ARC-Authentication-Results``) value."""
-    pieces = _split_semicolons(_strip_comments(value))
+    pieces = _split_semicolons(_strip_comments(value[:MAX_HEADER_CHARS]))
     instance = 0
     if arc and pieces and pieces[0].lower().replace(" ", "").startswith("i="):
         digits = pieces.pop(0).split("=", 1)[1].strip()
@@ -266,9 +268,10 @@ def _merge_by_method(groups: Iterable[Iterable[MethodResult]]) -> list[MethodRes
 
 def trusted_summary(message: Message, trusted_ids: frozenset[str]) -> tuple[AuthSummary, list[str]]:
     """The authentication results to believe, and every authserv-id seen (for diagnostics)."""
-    plain = [parse_authentication_results(v) for v in message.header_values("Authentication-Results")]
+    plain = [parse_authentication_results(v)
+             for v in message.header_values("Authentication-Results")[:MAX_HEADERS]]
     arc = [parse_authentication_results(v, arc=True)
-           for v in message.header_values("ARC-Authentication-Results")]
+           for v in message.header_values("ARC-Authentication-Results")[:MAX_HEADERS]]
     seen = list(dict.fromkeys(a.authserv_id or "(none)" for a in [*plain, *arc]))
     good_plain = [a for a in plain if a.authserv_id and a.authserv_id in trusted_ids]
     good_arc = sorted((a for a in arc if a.authserv_id and a.authserv_id in trusted_ids),

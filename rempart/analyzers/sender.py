@@ -75,6 +75,7 @@ WEIGHTS = {
     "internal_unauthenticated": 0.7,
 }
 MAX_EXTRA_NAME_TOKENS = 4
+MAX_NAME_CHARS = 512  # display names are short; a huge one is cut, never scanned quadratically
 
 _EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
@@ -92,7 +93,7 @@ _HIDDEN = frozenset(
 def name_tokens(text: str) -> tuple[str, ...]:
     """``"ROUX Camille - DG"`` → ``("roux", "camille", "dg")``: accents, case, look-alikes and
     punctuation folded away."""
-    return tuple(t for t in _NON_WORD.split(fold_confusables(text).replace("_", " ")) if t)
+    return tuple(t for t in _NON_WORD.split(fold_confusables(text[:MAX_NAME_CHARS]).replace("_", " ")) if t)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +238,7 @@ def impersonated(address: Address, context: Context) -> Target | None:
     return None
 
 
-def _impersonation(address: Address, context: Context) -> Iterator[Finding]:
-    target = impersonated(address, context)
+def _impersonation(address: Address, target: Target | None, context: Context) -> Iterator[Finding]:
     if target is None:
         return
     weight = IMPERSONATION_WEIGHTS[target.kind]
@@ -261,7 +261,9 @@ def _platform_brand(domain: str, context: Context) -> str:
 
 
 def _address_in_name(address: Address, context: Context) -> Iterator[Finding]:
-    for shown in _EMAIL_IN_TEXT.findall(address.name):
+    if "@" not in address.name:
+        return
+    for shown in _EMAIL_IN_TEXT.findall(address.name[:MAX_NAME_CHARS]):
         shown = shown.lower().strip(".'")
         if shown == address.address:
             continue
@@ -374,7 +376,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     claimed: Target | None = None
     if sender is not None:
         claimed = impersonated(sender, context)
-        findings.extend(_impersonation(sender, context))
+        findings.extend(_impersonation(sender, claimed, context))
         findings.extend(_address_in_name(sender, context))
         findings.extend(_obfuscation(sender))
         if _is_freemail(sender.domain, context):
