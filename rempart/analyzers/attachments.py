@@ -5,7 +5,7 @@ included): the true type from magic bytes against the name and declared type, da
 (programs, scripts, shortcuts, disk images, OneNote, CHM, MSI, JAR...), double extensions and
 deceptive Unicode in names. The deep analysis — archives (recursively, with bounds), Office macros
 and DDE and remote templates, PDF actions, HTML smuggling and credential forms, QR codes, YARA —
-runs in one bounded child process per message (``payload.sandbox``): a hostile file costs at most
+runs in a bounded worker process (``payload.sandbox``): a hostile file costs at most
 ``[payload] timeout_seconds`` and ``memory_mb``, and overruns are findings.
 
 URLs found inside attachments (PDF URI actions, HTML files, QR codes, OOXML external relationships,
@@ -17,17 +17,16 @@ found inside, the ``location`` (member path) where it was.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from rempart.analyzers.base import Context, Resources
-from rempart.analyzers.payload.deep import Deep, analyze_attachment
+from rempart.analyzers.payload.deep import Deep, analyze_attachment, warm_up
 from rempart.analyzers.payload.filetype import dangerous_category, mismatch, true_type
 from rempart.analyzers.payload.names import name_hits
 from rempart.analyzers.payload.passwords import candidate_passwords
-from rempart.analyzers.payload.sandbox import Job, Outcome, run_bounded
+from rempart.analyzers.payload.sandbox import Outcome, Sandbox
 from rempart.analyzers.payload.tables import CATEGORY_WEIGHTS, PayloadTables, payload_tables
 from rempart.analyzers.payload.yara_rules import compiled_rules
 from rempart.findings import Finding
@@ -81,9 +80,27 @@ MAX_EMBEDDED_MESSAGES = 10
 
 
 def prepare(resources: Resources) -> None:
-    """Load the data and compile the YARA rules now: a broken rule file fails engine start (ConfigError)."""
-    payload_tables(resources)
-    compiled_rules(resources)
+    """Load the data, compile the YARA rules and warm the parsers now: a broken rule file fails engine
+    start (ConfigError) instead of the first scan."""
+    _sandbox(resources)
+
+
+def _sandbox(resources: Resources) -> Sandbox:
+    """The engine's bounded worker, created once the parsers are warm (so every worker starts ready)."""
+
+    def build() -> Sandbox:
+        settings = resources.config.payload
+        tables = payload_tables(resources)
+        rules = compiled_rules(resources)
+        warm_up(settings, tables, rules)
+
+        def handler(header: dict[str, Any], name: str, data: bytes) -> dict[str, Any]:
+            passwords = tuple(str(p) for p in header.get("passwords", []))
+            return analyze_attachment(Deep.start(settings, tables, rules, passwords), name, data)
+
+        return Sandbox(handler, settings.memory_mb)
+
+    return resources.cached("payload:sandbox", build)
 
 
 def _attachments(message: Message, depth: int = 0) -> Iterator[tuple[Attachment, bool]]:
@@ -163,8 +180,8 @@ def _from_outcome(outcome: Outcome, base: dict[str, Any]) -> list[Finding]:
 
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
     resources = context.resources
+    sandbox = _sandbox(resources)
     tables = payload_tables(resources)
-    rules = compiled_rules(resources)
     settings = context.config.payload
     candidates = [(a, forwarded) for a, forwarded in _attachments(message) if a.content]
     if not candidates:
@@ -172,7 +189,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     passwords = candidate_passwords(*_texts(message))
     findings: list[Finding] = []
     bases: list[dict[str, Any]] = []
-    jobs: list[Job] = []
+    files: list[tuple[str, bytes]] = []
     for attachment, forwarded in candidates:
         base: dict[str, Any] = {"filename": attachment.filename, "sha256": attachment.sha256}
         if forwarded:
@@ -181,9 +198,8 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
             base["inline"] = True
         findings.extend(_cheap(attachment, tables, base))
         bases.append(base)
-        deep = Deep.start(settings, tables, rules, passwords)
-        jobs.append(functools.partial(analyze_attachment, deep, attachment.filename, attachment.content))
-    outcomes = run_bounded(jobs, settings.timeout_seconds, settings.memory_mb)
+        files.append((attachment.filename, attachment.content))
+    outcomes = sandbox.run({"passwords": list(passwords)}, files, settings.timeout_seconds)
     for outcome, base in zip(outcomes, bases, strict=True):
         findings.extend(_from_outcome(outcome, base))
     return findings

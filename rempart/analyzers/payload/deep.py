@@ -9,8 +9,13 @@ until ``max_archive_depth``. Results are plain JSON (``Report``), turned into fi
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass
 from typing import Any
+
+from PIL import Image
+from pypdf import PdfWriter
 
 from rempart.analyzers.payload import archives, html, images, office, pdf
 from rempart.analyzers.payload.filetype import dangerous_category, true_type
@@ -181,6 +186,34 @@ class Deep:
             archives.open_iso(item, self)
         elif not sniffed and ext in _TEXT_FORMULA_EXTENSIONS:
             office.text_formulas(item, self)
+
+
+def _warm_samples() -> list[tuple[str, bytes]]:
+    """Small harmless files of each kind, built here, that exercise every parser once."""
+    image = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(image, "PNG")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a.txt", "warm")
+    pdf_doc = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(72, 72)
+    writer.write(pdf_doc)
+    return [
+        ("warm.png", image.getvalue()),
+        ("warm.zip", archive.getvalue()),
+        ("warm.pdf", pdf_doc.getvalue()),
+        ("warm.html", b"<html><body><form action='https://a.example/'><input name=q></form></body></html>"),
+    ]
+
+
+def warm_up(settings: PayloadSettings, tables: PayloadTables, rules: YaraRules) -> bool:
+    """Run every parser once in this (parent) process, so lazily imported modules and plugins are
+    loaded before the fork instead of again in every child."""
+    Image.init()
+    for name, data in _warm_samples():
+        analyze_attachment(Deep.start(settings, tables, rules, ()), name, data)
+    return True
 
 
 def analyze_attachment(deep: Deep, name: str, data: bytes) -> dict[str, Any]:

@@ -13,14 +13,18 @@ Rempart never does. External decoders (jbig2dec) are never called: JBIG2 images 
 from __future__ import annotations
 
 import io
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from rempart.analyzers.payload import images
 from rempart.analyzers.payload.report import Item
+
+logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)  # damaged files are normal input, not log noise
 
 if TYPE_CHECKING:
     from rempart.analyzers.payload.deep import Deep
@@ -212,18 +216,47 @@ class _PdfScan:
                 for name in list(xobjects.keys())[: MAX_QR_IMAGES * 2]:
                     if decoded >= MAX_QR_IMAGES:
                         return
-                    image = _resolve(xobjects[name])
-                    if not isinstance(image, StreamObject) or image.get("/Subtype") != "/Image":
-                        continue
-                    pixels = int(image.get("/Width", 0)) * int(image.get("/Height", 0))
-                    if not 400 <= pixels <= images.MAX_PIXELS or "JBIG2" in str(image.get("/Filter", "")):
-                        continue
-                    decoded += 1
-                    pil = page.images[str(name)].image
+                    pil = _image(_resolve(xobjects[name]))
                     if pil is not None:
+                        decoded += 1
                         images.qr_from_pil(pil, f"{self.item.path}#page{number}", self.deep)
-            except Exception:  # an image pypdf cannot decode: no QR from it
+            except Exception:  # an image that cannot be decoded: no QR from it
                 continue
+
+
+def _filters(stream: StreamObject) -> list[str]:
+    value = _resolve(stream.get("/Filter"))
+    if isinstance(value, ArrayObject):
+        return [str(_resolve(v)) for v in value]
+    return [str(value)] if value is not None else []
+
+
+def _image(obj: Any) -> Image.Image | None:
+    """A PDF image XObject as a Pillow image, for the simple encodings QR codes come in.
+
+    JPEG (DCT) data is handed to Pillow as is; 8-bit grey or RGB raw (Flate) samples are rebuilt
+    directly. JPEG 2000, JBIG2, CCITT and indexed colours are skipped: rare for a QR code, and
+    costly or external to decode.
+    """
+    if not isinstance(obj, StreamObject) or obj.get("/Subtype") != "/Image":
+        return None
+    width, height = int(obj.get("/Width", 0)), int(obj.get("/Height", 0))
+    if min(width, height) < images.MIN_SIDE or width * height > images.MAX_PIXELS:
+        return None
+    filters = _filters(obj)
+    if filters and filters[-1] == "/DCTDecode":
+        return images.decode(obj.get_data())
+    if any(f not in ("/FlateDecode", "/Fl") for f in filters) or int(obj.get("/BitsPerComponent", 8)) != 8:
+        return None
+    space = str(_resolve(obj.get("/ColorSpace", "")))
+    mode = {"/DeviceGray": "L", "/DeviceRGB": "RGB"}.get(space)
+    if mode is None:
+        return None
+    data = obj.get_data()
+    needed = width * height * (1 if mode == "L" else 3)
+    if len(data) < needed:
+        return None
+    return Image.frombytes(mode, (width, height), data[:needed])
 
 
 def _raw_scan(item: Item, deep: Deep) -> None:

@@ -41,7 +41,7 @@ rule rempart_credential_kit_telegram
 rule rempart_credential_kit_ajax_post
 {
     meta:
-        description = "Page that posts an e-mail address and password to a script with JavaScript"
+        description = "Page that posts an e-mail address and password to a PHP collector with JavaScript"
         weight = "0.6"
     strings:
         $pw1 = "type=\"password\"" nocase
@@ -51,29 +51,29 @@ rule rempart_credential_kit_ajax_post
         $a2 = "$.post(" nocase
         $a3 = "XMLHttpRequest" nocase
         $a4 = "fetch(" nocase
-        $v1 = /(email|login|user)[a-z_]{0,10}\s*[:=]/ nocase
-        $v2 = /(pass|pwd)[a-z_]{0,10}\s*[:=]/ nocase
-        $dst = /https?:\/\/[^"' ]{4,200}\.php/ nocase
+        $php = ".php" nocase
+        $f1 = "email" nocase
+        $f2 = "login" nocase
+        $f3 = "username" nocase
     condition:
-        filesize < 10MB and any of ($pw*) and any of ($a*) and $v1 and $v2 and $dst
+        filesize < 10MB and any of ($pw*) and any of ($a*) and $php and any of ($f*)
 }
 
 rule rempart_obfuscated_script_document_write
 {
     meta:
-        description = "Page whose content is written by decoding an encoded blob (unescape/atob + document.write/eval)"
+        description = "Page whose content is written by decoding an encoded string (unescape/atob + document.write/eval)"
         weight = "0.6"
     strings:
-        $d1 = "unescape(" nocase
-        $d2 = "atob(" nocase
-        $d3 = "decodeURIComponent(" nocase
-        $d4 = "String.fromCharCode" nocase
-        $w1 = "document.write(" nocase
-        $w2 = "eval(" nocase
-        $w3 = ".innerHTML" nocase
-        $blob1 = /[A-Za-z0-9+\/]{400,}={0,2}/
-        $blob2 = /(%[0-9A-Fa-f]{2}){150,}/
-        $blob3 = /(\\x[0-9A-Fa-f]{2}){150,}/
+        $d1 = "document.write(unescape(" nocase
+        $d2 = "document.write(atob(" nocase
+        $d3 = "eval(atob(" nocase
+        $d4 = "eval(unescape(" nocase
+        $d5 = "eval(String.fromCharCode(" nocase
+        $d6 = "eval(decodeURIComponent(" nocase
+        $d7 = "document.write(decodeURIComponent(" nocase
+        $d8 = ".innerHTML = atob(" nocase
+        $d9 = ".innerHTML=atob(" nocase
     condition:
-        filesize < 10MB and any of ($d*) and any of ($w*) and any of ($blob*)
+        filesize < 10MB and any of them
 }

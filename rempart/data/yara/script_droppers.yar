@@ -88,9 +88,15 @@ rule rempart_batch_downloader
         $s4 = "mshta" nocase
         $s5 = "cmd /c" nocase
         $s6 = "@echo off" nocase
-        $ext = /\.(exe|dll|msi|hta|vbs|js|bat|cmd|ps1)\b/ nocase
+        $x1 = ".exe" nocase
+        $x2 = ".dll" nocase
+        $x3 = ".msi" nocase
+        $x4 = ".hta" nocase
+        $x5 = ".vbs" nocase
+        $x6 = ".ps1" nocase
+        $x7 = ".bat" nocase
     condition:
-        filesize < 1MB and any of ($d*) and any of ($s*) and $ext
+        filesize < 1MB and any of ($d*) and any of ($s*) and any of ($x*)
 }
 
 rule rempart_hta_application
