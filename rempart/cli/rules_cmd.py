@@ -97,7 +97,12 @@ def test(
     ruleset = RuleSet.load(_sources(cfg, [directory] if directory else None), cfg.rules.model_copy(
         update={"disabled": []}))
     selected = [c for c in ruleset.compiled if not rule or c.rule.id in rule]
-    outcomes = run_rule_tests(selected, ruleset, _analyzers_only(cfg))
+    outcomes = []
+    for root in sorted({c.rule.root for c in selected}):
+        # A rule directory's tests are written for its own profile (tests/rempart.toml) when it has one.
+        profile = Path(root) / "tests" / "rempart.toml"
+        engine = _analyzers_only(load_config(profile) if profile.is_file() else cfg)
+        outcomes.extend(run_rule_tests([c for c in selected if c.rule.root == root], ruleset, engine))
     failed = [o for o in outcomes if not o.ok]
     skipped = [o for o in outcomes if o.skipped]
     out = Console(soft_wrap=True, highlight=False)

@@ -21,8 +21,8 @@ from rempart.rules.expression import evaluate
 from rempart.rules.ruleset import CompiledRule, RuleSet
 from rempart.rules.tokens import LexError, string_value, tokenize
 
-CODE_FAMILIES = frozenset({"auth", "sender", "links", "intent", "attachments", "payload", "message",
-                           "correlate", "engine", "lookalike", "model"})
+CODE_FAMILIES = frozenset({"auth", "sender", "links", "intent", "attachment", "attachments", "payload",
+                           "message", "correlate", "engine", "lookalike", "model"})
 
 
 @dataclass(frozen=True, slots=True)
