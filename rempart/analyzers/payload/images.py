@@ -38,7 +38,7 @@ def qr_from_pil(image: Image.Image, location: str, deep: Deep) -> None:
     if image.mode != "L":
         image = image.convert("L")
     codes = zxingcpp.read_barcodes(
-        image, formats=zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.MicroQRCode
+        image, formats=[zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode]
     )
     urls: list[str] = []
     for code in codes[:MAX_CODES]:
