@@ -257,9 +257,25 @@ class _Scan:
                          {"url": action, "host": host})
 
 
+def _attachment_urls(context: Context) -> list[Url]:
+    """URLs the attachments analyzer found inside files (PDF actions, HTML pages, QR codes, OOXML
+    relationships): they are links the reader can follow too, so they get the same checks."""
+    found: list[Url] = []
+    for f in context.findings:
+        if f.code != "attachment.embedded_urls":
+            continue
+        location = str(f.evidence.get("location", ""))
+        for raw in f.evidence.get("urls") or ():
+            text = str(raw)[:MAX_URL_CHARS]
+            scheme = text.split(":", 1)[0].lower() if ":" in text[:12] else ""
+            found.append(Url(text, UrlOrigin.ATTACHMENT, scheme=scheme, location=location))
+    return found
+
+
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
     scan = _Scan(message, context)
-    for url in message.urls[: context.config.limits.max_urls]:
+    budget = context.config.limits.max_urls
+    for url in [*message.urls, *_attachment_urls(context)][:budget]:
         scan.link(url)
     scan.forms(message)
     return scan.out.findings()

@@ -447,3 +447,24 @@ def test_facts_attach_findings_to_their_url() -> None:
     facts = build_facts(msg, found, _DEFAULT.org)
     flagged = {u["url"]: u["findings"] for u in facts["urls"] if u["findings"]}
     assert any("links.shown_brand_mismatch" in codes_ for codes_ in flagged.values())
+
+
+def test_urls_found_inside_attachments_get_the_link_checks() -> None:
+    """A QR code or PDF link reaches the reader as surely as a link in the body (quishing)."""
+    from email.message import EmailMessage
+
+    from rempart.config import Config
+    from rempart.engine import Engine
+    from tests.analyzers.payload import samples
+
+    png = samples.png(samples.qr_image("https://m365-login-verify.pages.dev/start"))
+
+    msg = EmailMessage()
+    msg["From"] = "IT <it@example.org>"
+    msg["To"] = "nicolas@example.com"
+    msg["Subject"] = "Scan to keep your mailbox"
+    msg.set_content("Scan the attached code with your phone.")
+    msg.add_attachment(png, maintype="image", subtype="png", filename="code.png")
+    verdict = Engine(Config()).scan(msg.as_bytes())
+    free = [f for f in verdict.findings if f.code == "links.free_hosting"]
+    assert free and free[0].evidence["url"] == "https://m365-login-verify.pages.dev/start"
