@@ -94,6 +94,8 @@ class _PdfScan:
                 self.mark_auto(entry, depth + 1)
 
     def triggers(self, objects: list[Any]) -> None:
+        """Mark the actions that run without a click: /OpenAction, /AA (additional actions) and the
+        document-level scripts of the /Names /JavaScript tree."""
         for obj in objects:
             if not isinstance(obj, DictionaryObject):
                 continue
@@ -103,6 +105,22 @@ class _PdfScan:
             if isinstance(additional, DictionaryObject):
                 for key in list(additional.keys())[:20]:
                     self.mark_auto(additional[key])
+            names = _resolve(obj.get("/Names"))
+            if isinstance(names, DictionaryObject) and "/JavaScript" in names:
+                self.mark_name_tree(names["/JavaScript"], 0)
+
+    def mark_name_tree(self, node: Any, depth: int) -> None:
+        node = _resolve(node)
+        if not isinstance(node, DictionaryObject) or depth > 8:
+            return
+        pairs = _resolve(node.get("/Names"))
+        if isinstance(pairs, ArrayObject):
+            for value in list(pairs)[1:200:2]:
+                self.mark_auto(value)
+        kids = _resolve(node.get("/Kids"))
+        if isinstance(kids, ArrayObject):
+            for kid in list(kids)[:50]:
+                self.mark_name_tree(kid, depth + 1)
 
     def action(self, obj: DictionaryObject) -> None:
         kind = str(obj.get("/S", ""))
