@@ -29,6 +29,7 @@ MIN_SIDE = 40  # a QR code needs 21 modules and a quiet zone: smaller images hol
 MAX_CODES = 5
 _URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+_QR_FORMATS = zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode")
 
 
 def qr_from_pil(image: Image.Image, location: str, deep: Deep) -> None:
@@ -37,9 +38,7 @@ def qr_from_pil(image: Image.Image, location: str, deep: Deep) -> None:
         return
     if image.mode != "L":
         image = image.convert("L")
-    codes = zxingcpp.read_barcodes(
-        image, formats=[zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode]
-    )
+    codes = zxingcpp.read_barcodes(image, formats=_QR_FORMATS)
     urls: list[str] = []
     for code in codes[:MAX_CODES]:
         text = (code.text or "").strip()
