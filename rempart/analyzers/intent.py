@@ -1,0 +1,67 @@
+"""Intent: what the message asks the reader to do, the pressure around it, and the bank details in it.
+
+Fluent, AI-written phishing and BEC have no spelling mistakes, so nothing here looks at spelling or
+grammar. The analyzer reads the sender's own words — subject and body, quoted reply history left
+out, at most ~20k characters — with French and English lexicons (``rempart/data/intent/``), and
+reports:
+
+- *asks*: sign in, share a code, pay, change bank details, divert a salary, buy gift cards, call a
+  number, open a document, scan a QR code, give card or identity data, grant access, install
+  remote-access software, a confidential deal, "are you available?", a parcel fee, refund or fine;
+- *pressure*: urgency, deadline, secrecy, authority, threat, reward — weak alone, combined with an
+  ask into ``intent.payment_with_pressure`` / ``intent.credentials_with_pressure``;
+- *bank details*: IBANs checked against the vendor's or the employee's accounts on file;
+- *callback phishing*: a "call us" request with a phone number, a purchase/renewal theme and no link.
+
+Evidence keys: ``ask``, ``phrases`` (as written, short), ``lang`` (of the lexicon that matched),
+``iban``, ``vendor``, ``person``, ``phone``, ``pressure``, ``in_thread``. Identity (who is asking,
+and how they authenticated) is not judged here: the correlation analyzer weighs intent against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rempart.analyzers.base import Context
+from rempart.analyzers.intent_ import bank_checks, requests
+from rempart.analyzers.intent_.banking import find_ibans
+from rempart.analyzers.intent_.phones import find_phones
+from rempart.analyzers.intent_.reading import read_message
+from rempart.analyzers.intent_.resources import intent_data, org_banking
+from rempart.findings import Finding
+from rempart.message.model import Message
+
+NAME = "intent"
+CODES = requests.CODES | bank_checks.CODES | {
+    "intent.thread_context", "intent.language", "intent.security_warning"}
+# A message warning about a fraud (IT alert, supplier notice, newsletter) describes and quotes the
+# lure: what it "asks" is reported speech. Quoted passages are left out and the rest weighs less.
+WARNING_FACTOR = 0.4
+
+
+def _as_warning(findings: list[Finding]) -> list[Finding]:
+    return [Finding(f.code, f.weight * WARNING_FACTOR, {**f.evidence, "security_warning": True}, f.span)
+            if f.weight > 0 else f for f in findings]
+
+
+def analyze(message: Message, context: Context) -> Iterable[Finding]:
+    r = read_message(message, intent_data(context.resources), tuple(requests.ASKS))
+    scan = r.scan
+    findings = [Finding("intent.language", 0.0, {"lang": r.lang})]
+    asks, asked = requests.ask_findings(r, message)
+    findings += asks
+    findings += requests.pressure_findings(r, asked, requests.sign_in_channel(message, asked))
+    # Bank details and phone numbers in the sender's own words only (not in quoted history).
+    ibans = [i for i in find_ibans(scan.original) if scan.norm[i.start: i.end].strip()]
+    phones = [number for number, start, end in find_phones(scan.original, [(i.start, i.end) for i in ibans])
+              if scan.norm[start:end].strip()]
+    findings += requests.callback_findings(message, r, phones)
+    findings += bank_checks.bank_findings(message, r, org_banking(context.resources), ibans, asked)
+    if r.warning:
+        findings = _as_warning(findings)
+        findings.append(Finding("intent.security_warning", 0.0, {
+            "phrases": r.phrases(r.hits.get("warning", [])), "lang": r.lang}))
+    if scan.in_thread:
+        findings.append(Finding("intent.thread_context", 0.0, {
+            "quoted_chars": scan.quoted_chars, "forwarded": scan.forwarded, "warning": r.has("warning")}))
+    return findings

@@ -1,0 +1,140 @@
+"""Findings about the bank details in a message, against the accounts on file in the org profile.
+
+The textbook vendor fraud is a message from (or claiming to be from) a known vendor that carries an
+IBAN that is not the vendor's account on file; payroll diversion is the same with an employee's
+salary account. A matching IBAN is informative, and a small trust signal in a plain payment request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rempart.analyzers.intent_.banking import (
+    FoundIban,
+    OrgBanking,
+    find_bics,
+    match_person,
+    match_vendor,
+    mentioned_vendor,
+)
+from rempart.analyzers.intent_.reading import Reading
+from rempart.findings import Finding
+from rempart.message.model import Message
+
+VENDOR_IBAN_MISMATCH = 0.8  # sender is (or claims to be) the vendor: domain, display name, signature
+VENDOR_IBAN_MISMATCH_MENTIONED = 0.6  # the vendor is only named in a payment / bank-change request
+PAYROLL_IBAN_MISMATCH = 0.7
+IBAN_COUNTRY_UNUSUAL = 0.3
+IBAN_WITH_BANK_CHANGE = 0.5
+PAYMENT_TO_UNKNOWN_IBAN = 0.2
+IBAN_INVALID = 0.1
+VENDOR_IBAN_ON_FILE_TRUST = -0.1
+
+CODES = frozenset({
+    "intent.bank_details", "intent.vendor_iban_mismatch", "intent.vendor_iban_on_file",
+    "intent.payroll_iban_mismatch", "intent.iban_country_unusual", "intent.iban_with_bank_change",
+    "intent.payment_to_unknown_iban", "intent.iban_invalid",
+})
+_CHANGE_ASKS = {"bank_change", "payroll_change"}
+_PAY_ASKS = {"payment", "bank_change", "payroll_change", "parcel_fee", "fine"}
+
+
+def formatted(iban: FoundIban | str) -> str:
+    compact = iban.compact if isinstance(iban, FoundIban) else iban
+    return " ".join(compact[i: i + 4] for i in range(0, len(compact), 4))
+
+
+class _Bank:
+    def __init__(self, message: Message, r: Reading, org: OrgBanking, asked: set[str]) -> None:
+        self.message = message
+        self.r = r
+        self.org = org
+        self.changing = bool(asked & _CHANGE_ASKS)
+        self.paying = bool(asked & _PAY_ASKS)
+        self.payroll = "payroll_change" in asked
+        self.findings: list[Finding] = []
+
+    def add(self, code: str, weight: float, iban: FoundIban, **evidence: Any) -> None:
+        self.findings.append(Finding(code, weight, {"iban": formatted(iban), **evidence},
+                                     self.r.scan.body_span(iban.start, iban.end)))
+
+    def vendor(self, valid: list[FoundIban]) -> bool:
+        """Vendor checks; True when a mismatch was found."""
+        match = match_vendor(self.message, self.r.scan, self.org)
+        mismatch_weight = VENDOR_IBAN_MISMATCH
+        if match is None and (self.changing or self.paying):
+            mentioned = mentioned_vendor(self.r.scan, self.org)
+            if mentioned is not None:
+                match, mismatch_weight = (mentioned, "mention"), VENDOR_IBAN_MISMATCH_MENTIONED
+        if match is None:
+            return False
+        known, how = match
+        base = {"vendor": known.vendor.name, "matched_by": how}
+        foreign = [i for i in valid if i.compact not in known.ibans]
+        if foreign and known.ibans:
+            self.add("intent.vendor_iban_mismatch", mismatch_weight, foreign[0], **base,
+                     on_file=[formatted(i) for i in sorted(known.ibans)],
+                     ask="bank_change" if self.changing else "payment")
+            unusual = [i for i in foreign if known.countries and i.country not in known.countries]
+            if unusual:
+                self.add("intent.iban_country_unusual", IBAN_COUNTRY_UNUSUAL, unusual[0], **base,
+                         country=unusual[0].country, usual_countries=sorted(known.countries))
+            return True
+        on_file = [i for i in valid if i.compact in known.ibans]
+        if on_file and not foreign:
+            trust = VENDOR_IBAN_ON_FILE_TRUST if self.paying and not self.changing else 0.0
+            self.add("intent.vendor_iban_on_file", trust, on_file[0], **base)
+        return False
+
+    def person(self, valid: list[FoundIban]) -> bool:
+        """Payroll checks (only when the message is about pay); True when a mismatch was found."""
+        if not (self.r.has("salary") or self.payroll):
+            return False
+        match = match_person(self.message, self.r.scan, self.org)
+        if match is None:
+            return False
+        known, how = match
+        foreign = [i for i in valid if i.compact not in known.ibans]
+        if not (foreign and known.ibans):
+            return False
+        base = {"person": known.person.name, "matched_by": how}
+        self.add("intent.payroll_iban_mismatch", PAYROLL_IBAN_MISMATCH, foreign[0], **base,
+                 ask="payroll_change")
+        unusual = [i for i in foreign if known.countries and i.country not in known.countries]
+        if unusual:
+            self.add("intent.iban_country_unusual", IBAN_COUNTRY_UNUSUAL, unusual[0], **base,
+                     country=unusual[0].country, usual_countries=sorted(known.countries))
+        return True
+
+    def request(self, valid: list[FoundIban], mismatch: bool) -> None:
+        """An account nobody on file owns, given in a bank-change or a payment request."""
+        unknown = [i for i in valid if i.compact not in self.org.all_ibans]
+        if not unknown:
+            return
+        r = self.r
+        if self.changing:
+            ask = "payroll_change" if self.payroll else "bank_change"
+            hits = r.hits.get(ask, [])[:2]
+            self.findings.append(r.finding("intent.iban_with_bank_change", IBAN_WITH_BANK_CHANGE, ask, hits,
+                                           iban=formatted(unknown[0])))
+        elif self.paying and self.org.all_ibans and not mismatch:
+            hits = r.hits.get("payment", [])[:2]
+            finding = r.finding("intent.payment_to_unknown_iban", PAYMENT_TO_UNKNOWN_IBAN, "payment", hits,
+                                iban=formatted(unknown[0]))
+            self.findings.append(finding)
+
+
+def bank_findings(message: Message, r: Reading, org: OrgBanking, ibans: list[FoundIban],
+                  asked: set[str]) -> list[Finding]:
+    bank = _Bank(message, r, org, asked)
+    for bad in (i for i in ibans if not i.valid):
+        bank.add("intent.iban_invalid", IBAN_INVALID, bad)
+    valid = [i for i in ibans if i.valid]
+    if not valid:
+        return bank.findings
+    bank.add("intent.bank_details", 0.0, valid[0], ibans=[formatted(i) for i in valid],
+             countries=sorted({i.country for i in valid}), bics=find_bics(r.scan.original))
+    mismatch = bank.vendor(valid)
+    mismatch = bank.person(valid) or mismatch
+    bank.request(valid, mismatch)
+    return bank.findings

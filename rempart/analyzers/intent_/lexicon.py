@@ -1,0 +1,382 @@
+"""Phrase lexicons (``rempart/data/intent/*.yaml``) compiled for fast matching.
+
+A lexicon file maps a category (``credentials``, ``urgency``…) to phrases written in a small
+pattern language, matched against normalised text (lower case, no accents, plain apostrophes):
+
+- words are literal; accents and case in the file do not matter; ``word*`` matches any ending;
+- a space between words matches spaces, line breaks and light punctuation (not ``. ! ?``);
+- ``(a|b c)`` is a choice; ``(…)?`` is optional; ``~`` skips up to 3 words, ``~6`` up to 6;
+- ``#`` is a number of 1–4 digits, ``#h`` a time of day (16h, 16 h 30, 16:00, 4pm);
+- ``-`` matches a hyphen, a space or nothing; ``\\?`` a question mark (a space before it is optional);
+- ``@name`` is any entry of the list ``rempart/data/intent/name.txt``;
+- an entry starting with ``re:`` is a raw regular expression over the normalised text.
+
+Every phrase is matched as whole words. The language of a match is the file it came from.
+
+Speed: each phrase gets *anchor words* — a set of whole words one of which must appear in any
+text it matches (chosen rare: not a stop word). A message's words are collected once; only the
+phrases with an anchor present are run, so a message costs a word split plus a few regexes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources as importlib_resources
+from typing import Any
+
+import yaml
+
+from rempart.analyzers.intent_.text import normalise
+
+# A gap between two words of a phrase: whitespace and light punctuation, never a sentence end.
+SEP = r"[^\w.!?]{1,12}"
+# ``#h`` in a phrase: a time of day as people write it (16h, 16 h 30, 16:00, 4pm, 4:30 p.m.).
+TIME = r"\d{1,2}(?:\s?(?:h|heures?|am|pm|a\.m\.|p\.m\.)(?:\s?\d{2})?|[:h]\d{2}(?:\s?(?:am|pm))?)"
+WORD = re.compile(r"\w+")
+# ``word*`` phrases are anchored on the first PREFIX letters of the word, marked to keep them apart.
+PREFIX = 5
+PREFIX_MARK = ">"
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be compiled (names the file and the phrase)."""
+
+
+def _data_text(name: str) -> str:
+    return importlib_resources.files("rempart.data").joinpath("intent", name).read_text(encoding="utf-8")
+
+
+def load_list(name: str) -> list[str]:
+    """``rempart/data/intent/<name>.txt``: one entry per line, ``#`` starts a comment."""
+    entries = (line.split(" #", 1)[0].strip() for line in _data_text(f"{name}.txt").splitlines())
+    return [e for e in entries if e and not e.startswith("#")]
+
+
+def load_yaml(name: str) -> dict[str, list[str]]:
+    data = yaml.safe_load(_data_text(name)) or {}
+    if not isinstance(data, dict):
+        raise LexiconError(f"{name}: expected a mapping of category to phrases")
+    out: dict[str, list[str]] = {}
+    for key, phrases in data.items():
+        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            raise LexiconError(f"{name}: category '{key}' must be a list of strings")
+        out[str(key)] = phrases
+    return out
+
+
+# --- the pattern language: parse into a small tree, then emit a regex and the anchor words -------
+
+Node = tuple[Any, ...]
+# ("word", text, is_prefix) ("char", c) ("hyphen",) ("apos",) ("num",) ("time",) ("sep",) ("sep_q",)
+# ("alt", [seq, ...]) ("opt", seq) ("gap", n) ("list", name)
+
+
+def _parse(text: str, phrase: str) -> list[Node]:
+    stack: list[list[Node]] = [[]]
+    alts: list[list[list[Node]]] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        seq = stack[-1]
+        if c == " ":
+            while i < n and text[i] == " ":
+                i += 1
+            if text.startswith("\\?", i):
+                seq.append(("sep_q",))
+            elif seq and i < n and text[i] not in "|)":
+                seq.append(("sep",))
+            continue
+        if c == "(":
+            alts.append([])
+            stack.append([])
+        elif c == "|":
+            if not alts:
+                raise LexiconError(f"'|' outside a group in phrase {phrase!r}")
+            alts[-1].append(stack.pop())
+            stack.append([])
+        elif c == ")":
+            if not alts:
+                raise LexiconError(f"unbalanced ')' in phrase {phrase!r}")
+            branches = [*alts.pop(), stack.pop()]
+            node: Node = ("alt", branches)
+            if i + 1 < n and text[i + 1] == "?":
+                i += 1
+                node = ("opt", [node])
+            stack[-1].append(node)
+        elif c == "~":
+            j = i + 1
+            while j < n and text[j].isdigit():
+                j += 1
+            seq.append(("gap", int(text[i + 1: j]) if j > i + 1 else 3))
+            i = j
+            continue
+        elif c == "?" and seq and seq[-1][0] == "word" and not seq[-1][2] and len(seq[-1][1]) > 1:
+            word = seq.pop()[1]  # "cards?": the last letter is optional
+            seq.append(("alt", [[("word", word, False)], [("word", word[:-1], False)]]))
+        elif c == "\\" and i + 1 < n:
+            seq.append(("char", text[i + 1]))
+            i += 1
+        elif c == "*":
+            if not seq or seq[-1][0] != "word":
+                raise LexiconError(f"'*' must follow a word in phrase {phrase!r}")
+            seq[-1] = ("word", seq[-1][1], True)
+        elif c == "#":
+            if text.startswith("#h", i) and not text[i + 2: i + 3].isalpha():
+                seq.append(("time",))
+                i += 1
+            else:
+                seq.append(("num",))
+        elif c == "-":
+            seq.append(("hyphen",))
+        elif c == "'":
+            seq.append(("apos",))
+        elif c == "@":
+            j = i + 1
+            while j < n and (text[j].isalnum() or text[j] == "_"):
+                j += 1
+            seq.append(("list", text[i + 1: j]))
+            i = j
+            continue
+        elif c.isalnum() or c == "_":
+            j = i
+            while j < n and (text[j].isalnum() or text[j] == "_"):
+                j += 1
+            seq.append(("word", text[i:j], False))
+            i = j
+            continue
+        elif c == "?":
+            raise LexiconError(f"'?' must follow a group or a word (\\? is a question mark) in {phrase!r}")
+        else:
+            seq.append(("char", c))
+        i += 1
+    if alts:
+        raise LexiconError(f"unbalanced '(' in phrase {phrase!r}")
+    return _attach_separators(stack[0])
+
+
+def _attach_separators(seq: list[Node]) -> list[Node]:
+    """Let an optional group or a gap carry the separator next to it, so skipping it leaves one gap."""
+    out: list[Node] = []
+    i = 0
+    while i < len(seq):
+        node = seq[i]
+        if node[0] == "alt":
+            node = ("alt", [_attach_separators(b) for b in node[1]])
+        elif node[0] == "opt":
+            inner = [("alt", [_attach_separators(b) for b in node[1][0][1]])]
+            if out and out[-1][0] == "sep":
+                out.pop()
+                node = ("opt", [("sep",), *inner])
+            elif i + 1 < len(seq) and seq[i + 1][0] == "sep":
+                node = ("opt", [*inner, ("sep",)])
+                i += 1
+            else:
+                node = ("opt", inner)
+        elif node[0] == "gap" and i + 1 < len(seq) and seq[i + 1][0] == "sep":
+            i += 1  # the gap's regex ends with a separator
+        out.append(node)
+        i += 1
+    return out
+
+
+def _regex(seq: list[Node], lists: Mapping[str, list[str]]) -> str:
+    parts: list[str] = []
+    for node in seq:
+        kind = node[0]
+        if kind == "word":
+            parts.append(re.escape(node[1]) + (r"\w*" if node[2] else ""))
+        elif kind == "char":
+            parts.append(re.escape(node[1]))
+        elif kind == "hyphen":
+            parts.append(r"[\s\-]?")
+        elif kind == "apos":
+            parts.append(r"'\s?")
+        elif kind == "num":
+            parts.append(r"\d{1,4}")
+        elif kind == "time":
+            parts.append(TIME)
+        elif kind == "sep":
+            parts.append(SEP)
+        elif kind == "sep_q":
+            parts.append(r"\s*")
+        elif kind == "alt":
+            parts.append("(?:" + "|".join(_regex(b, lists) for b in node[1]) + ")")
+        elif kind == "opt":
+            parts.append("(?:" + _regex(node[1], lists) + ")?")
+        elif kind == "gap":
+            parts.append(rf"(?:[\w']+{SEP}){{0,{node[1]}}}")
+        elif kind == "list":
+            entries = lists.get(node[1])
+            if entries is None:
+                raise LexiconError(f"unknown list @{node[1]}")
+            alternatives = (_regex(_parse(normalise(e), e), lists) for e in entries)
+            parts.append("(?:" + "|".join(sorted(alternatives, key=len, reverse=True)) + ")")
+    return "".join(parts)
+
+
+_BOUNDARY = ("sep", "sep_q", "apos", "char")
+
+
+def _edge(node: Node, side: int) -> str:
+    """What a neighbouring node shows next to a word: an optional group counts by its separator."""
+    if node[0] == "opt" and node[1] and node[1][side][0] == "sep":
+        return "sep"
+    return str(node[0])
+
+
+class _Anchors:
+    """Chooses, for a phrase, a set of whole words one of which every match contains (or None)."""
+
+    def __init__(self, lists: Mapping[str, list[str]], common: frozenset[str]) -> None:
+        self.lists = lists
+        self.common = common
+
+    def cost(self, words: frozenset[str]) -> int:
+        """Lower is better: few, rare anchors (a stop word or a short word is in almost every text)."""
+        return len(words) + sum(25 if (w in self.common or len(w) <= 2) else 2 if w[0] == PREFIX_MARK else 1
+                                for w in words)
+
+    def _word(self, seq: list[Node], idx: int) -> frozenset[str] | None:
+        node = seq[idx]
+        before = _edge(seq[idx - 1], -1) if idx > 0 else "sep"
+        after = _edge(seq[idx + 1], 0) if idx + 1 < len(seq) else "sep"
+        if before not in _BOUNDARY:  # glued to a hyphen, a number or a group: part of a longer word
+            return None
+        following = seq[idx + 2] if idx + 2 < len(seq) else None
+        if after == "hyphen" and following is not None and following[0] == "word":
+            # "re-activate" is written "reactivate", "re-activate" or "re activate"
+            joined, second = node[1] + following[1], following[1]
+            if not following[2]:
+                return frozenset({joined, second})
+            if len(second) >= PREFIX:
+                return frozenset({PREFIX_MARK + joined[:PREFIX], PREFIX_MARK + second[:PREFIX]})
+            return None
+        glued = node[2] or after == "hyphen"  # "word*", or "e-mail" written "email"
+        if not glued and after in _BOUNDARY:
+            return frozenset({node[1]})
+        if glued and len(node[1]) >= PREFIX:
+            return frozenset({PREFIX_MARK + node[1][:PREFIX]})
+        return None
+
+    def _union(self, seqs: Iterable[list[Node]]) -> frozenset[str] | None:
+        sets = [self.of(s) for s in seqs]
+        if not sets or any(s is None for s in sets):
+            return None
+        return frozenset().union(*(s for s in sets if s is not None))
+
+    def of(self, seq: list[Node]) -> frozenset[str] | None:
+        best: frozenset[str] | None = None
+        for idx, node in enumerate(seq):
+            candidate: frozenset[str] | None = None
+            if node[0] == "word":
+                candidate = self._word(seq, idx)
+            elif node[0] == "alt":
+                candidate = self._union(node[1])
+            elif node[0] == "list":
+                candidate = self._union(_parse(normalise(e), e) for e in self.lists.get(node[1], []))
+            if candidate and (best is None or self.cost(candidate) < self.cost(best)):
+                best = candidate
+        return best
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    category: str
+    lang: str
+    source: str
+    pattern: re.Pattern[str]
+    anchors: frozenset[str] | None
+
+
+def compile_phrase(phrase: str, lists: Mapping[str, list[str]] | None = None) -> str:
+    """The regex for one phrase of the pattern language (without word boundaries)."""
+    phrase = phrase.strip()
+    if phrase.startswith("re:"):
+        return phrase[3:].strip()
+    return _regex(_parse(normalise(phrase), phrase), lists or {})
+
+
+def phrase_anchors(phrase: str, lists: Mapping[str, list[str]] | None = None,
+                   common: frozenset[str] = frozenset()) -> frozenset[str] | None:
+    """Whole words (``>abcde`` for a 5-letter prefix), one of which every match contains; None if unknown."""
+    phrase = phrase.strip()
+    if phrase.startswith("re:"):
+        return None
+    return _Anchors(lists or {}, common).of(_parse(normalise(phrase), phrase))
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    category: str
+    lang: str  # the lexicon the phrase came from: fr, en, or any (names, brands)
+    start: int
+    end: int
+
+
+class Lexicon:
+    """Every phrase of every category and language (mixed mail is common), indexed by anchor word."""
+
+    def __init__(self, sources: Mapping[str, Mapping[str, list[str]]], lists: Mapping[str, list[str]],
+                 common: frozenset[str] = frozenset()) -> None:
+        """``sources``: language -> category -> phrases; ``common``: stop words, poor anchors."""
+        self.phrases: list[Phrase] = []
+        self.by_word: dict[str, list[int]] = {}
+        self.always: list[int] = []  # phrases without anchors: run on every text
+        for lang, categories in sources.items():
+            for category, items in categories.items():
+                for source in items:
+                    self._add(lang, category, source, lists, common)
+
+    def _add(self, lang: str, category: str, source: str, lists: Mapping[str, list[str]],
+             common: frozenset[str]) -> None:
+        where = f"{lang}/{category}: phrase {source!r}"
+        try:
+            pattern = re.compile(compile_phrase(source, lists) + r"(?!\w)")
+            anchors = phrase_anchors(source, lists, common)
+        except (re.error, LexiconError) as err:
+            raise LexiconError(f"{where} is not valid ({err})") from None
+        if pattern.groups:
+            raise LexiconError(f"{where} must not capture (use (?:…))")
+        index = len(self.phrases)
+        self.phrases.append(Phrase(category, lang, source, pattern, anchors))
+        if anchors is None:
+            self.always.append(index)
+        else:
+            for word in anchors:
+                self.by_word.setdefault(word, []).append(index)
+
+    @property
+    def categories(self) -> set[str]:
+        return {p.category for p in self.phrases}
+
+    def candidates(self, text: str) -> list[int]:
+        """The phrases worth running on ``text``: one of their anchors is among its words."""
+        words = set(WORD.findall(text))
+        words.update([PREFIX_MARK + w[:PREFIX] for w in words if len(w) >= PREFIX])
+        chosen = set(self.always)
+        by_word = self.by_word
+        for w in words & by_word.keys():
+            chosen.update(by_word[w])
+        return sorted(chosen)
+
+    def find(self, text: str, limit: int = 8) -> dict[str, list[Hit]]:
+        """Hits per category (at most ``limit`` each), in text order; categories with none are absent."""
+        hits: dict[str, list[Hit]] = {}
+        for index in self.candidates(text):
+            phrase = self.phrases[index]
+            found = hits.setdefault(phrase.category, [])
+            search = phrase.pattern.search
+            pos = 0
+            while len(found) < limit:
+                m = search(text, pos)
+                if m is None:
+                    break
+                start = m.start()
+                if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                    pos = start + 1  # not at a word start: look again just after
+                    continue
+                found.append(Hit(phrase.category, phrase.lang, start, m.end()))
+                pos = max(m.end(), start + 1)
+        return {c: sorted(f, key=lambda h: h.start) for c, f in hits.items() if f}

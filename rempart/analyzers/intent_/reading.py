@@ -1,0 +1,125 @@
+"""One message as the intent analyzer reads it: the sender's own words and the phrases found in them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from rempart.analyzers.intent_.lexicon import Hit
+from rempart.analyzers.intent_.resources import IntentData
+from rempart.analyzers.intent_.text import ScanText, blank_range, build_scan_text, detect_language
+from rempart.findings import Finding
+from rempart.message.model import Message
+
+# "We will never ask for your card number", "our bank details are unchanged": advice, not a request.
+_NEGATION = re.compile(
+    r"\b(?:jamais|never|aucun|aucune|inchange\w*|unchanged|sous aucun pretexte|en aucun cas"
+    r"|under no circumstances"
+    r"|ne (?:cliquez|repondez|communiquez|transmettez|ouvrez|saisissez|donnez) (?:pas|jamais)"
+    r"|do not (?:click|reply|share|enter|provide|open))\b"
+)
+_NEGATION_REACH = 50  # characters before the phrase
+# "fraude au changement de RIB", "en cas de doute sur un changement de RIB", "faux RIB": the phrase
+# names the topic of a warning, newsletter or policy, it does not ask for anything.
+_TOPIC_BEFORE = re.compile(
+    r"(?:(?:fraudes?|arnaques?|escroqueries?|tentatives?(?: de fraude)?|mefiez[- ]vous|attention|vigilance"
+    r"|beware|scams?|frauds?|demandes?|requests?)"
+    r" (?:au|a la|aux|sur|sur les|des|du|de|d'|on|of|involving|about)"
+    r"|(?:en cas de doute sur|toujours verifier|verifiez toujours|verifier|verify|if in doubt about"
+    r"|in case of doubt about|always verify|always check) (?:un|une|le|la|les|tout|toute|any|a|the)"
+    r"|faux|fausse|fausses|fake|fraudulent|bogus|pretendue?|soi-disant|so-called)\s*$"
+)
+_TOPIC_REACH = 40
+# Quoted speech inside a security warning: « … », “ … ” (normalised to "), then blanked.
+_QUOTED_SPEECH = re.compile(r'"[^"]{20,2000}"')
+_MAX_PHRASES = 3
+_MAX_PHRASE_CHARS = 80
+
+
+class Reading:
+    """The scan text, the lexicon hits per category and the message language, plus evidence helpers."""
+
+    def __init__(self, scan: ScanText, hits: dict[str, list[Hit]], lang: str, warning: bool = False) -> None:
+        self.scan = scan
+        self.hits = hits
+        self.lang = lang
+        self.warning = warning  # the message warns about a fraud: its asks are reported speech
+
+    def has(self, category: str) -> bool:
+        return bool(self.hits.get(category))
+
+    def phrase(self, hit: Hit) -> str:
+        text = " ".join(self.scan.original[hit.start: hit.end].split())
+        return text if len(text) <= _MAX_PHRASE_CHARS else text[: _MAX_PHRASE_CHARS - 1] + "…"
+
+    def phrases(self, hits: Sequence[Hit]) -> list[str]:
+        out: list[str] = []
+        for h in hits:
+            p = self.phrase(h)
+            if p not in out:
+                out.append(p)
+            if len(out) >= _MAX_PHRASES:
+                break
+        return out
+
+    def span(self, hits: Sequence[Hit]) -> tuple[int, int] | None:
+        """Offsets in the body of the first hit that is in the body (None when all are in the subject)."""
+        for h in hits:
+            span = self.scan.body_span(h.start, h.end)
+            if span is not None:
+                return span
+        return None
+
+    def finding(self, code: str, weight: float, ask: str, hits: Sequence[Hit], **extra: Any) -> Finding:
+        evidence: dict[str, Any] = {"ask": ask, "phrases": self.phrases(hits),
+                                    "lang": hits[0].lang if hits else self.lang}
+        if self.scan.in_thread:
+            evidence["in_thread"] = True
+        evidence.update(extra)
+        return Finding(code, weight, evidence, self.span(hits))
+
+    def own_text_chars(self) -> int:
+        """Length of the sender's own words in the body (quoted history and blanks excluded)."""
+        return len(self.scan.norm[self.scan.body_offset:].strip())
+
+
+def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequence[str]) -> None:
+    """Drop ask phrases written inside a negation or naming the topic of a warning."""
+    norm = scan.norm
+    for category in categories:
+        found = hits.get(category)
+        if not found:
+            continue
+        kept = [h for h in found
+                if not _NEGATION.search(norm, max(0, h.start - _NEGATION_REACH), h.end)
+                and not _TOPIC_BEFORE.search(norm, max(0, h.start - _TOPIC_REACH), h.start)]
+        if kept:
+            hits[category] = kept
+        else:
+            del hits[category]
+
+
+def _blank_quotes(scan: ScanText) -> ScanText:
+    for m in reversed(list(_QUOTED_SPEECH.finditer(scan.norm, scan.body_offset))):
+        scan = blank_range(scan, m.start(), m.end())
+    return scan
+
+
+def read_message(message: Message, data: IntentData, ask_categories: Sequence[str]) -> Reading:
+    scan = build_scan_text(message.subject, message.body_text)
+    hits = data.lexicon.find(scan.norm)
+    # A message that warns about a lure quotes it: the lure's words are reported speech, not requests
+    # to the reader. Forwarded or quoted lures are left out; what remains is flagged as a warning.
+    warning = bool(hits.get("warning"))
+    if warning:
+        if scan.forward_start >= 0 and any(h.start < scan.forward_start for h in hits["warning"]):
+            end = len(scan.norm.rstrip())
+            if end > scan.forward_start:
+                scan = blank_range(scan, scan.forward_start, end)
+        scan = _blank_quotes(scan)
+        hits = data.lexicon.find(scan.norm)
+        hits.setdefault("warning", [])
+    _drop_advice(scan, hits, ask_categories)
+    lang, _, _ = detect_language(scan.norm, data.stopwords["fr"], data.stopwords["en"])
+    return Reading(scan, hits, lang, warning)

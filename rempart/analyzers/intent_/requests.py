@@ -1,0 +1,143 @@
+"""Findings about what the message asks for, and the pressure around it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rempart.analyzers.intent_.lexicon import Hit
+from rempart.analyzers.intent_.reading import Reading
+from rempart.findings import Finding
+from rempart.message.model import Message, UrlOrigin
+
+# ask category in the lexicon -> (finding code, weight). Several categories may share a code.
+ASKS: Mapping[str, tuple[str, float]] = {
+    "credentials": ("intent.credentials_request", 0.3),
+    "mfa_code": ("intent.mfa_code_request", 0.45),
+    "payment": ("intent.payment_request", 0.2),
+    "bank_change": ("intent.bank_detail_change", 0.45),
+    "payroll_change": ("intent.payroll_diversion", 0.5),
+    "callback": ("intent.callback_request", 0.15),
+    "attachment": ("intent.open_document_request", 0.15),
+    "qr_code": ("intent.qr_code_scan", 0.25),
+    "card_data": ("intent.personal_data_request", 0.4),
+    "identity_data": ("intent.personal_data_request", 0.25),
+    "access_grant": ("intent.access_grant_request", 0.35),
+    "remote_access": ("intent.remote_access_install", 0.45),
+    "confidential_operation": ("intent.confidential_operation", 0.25),
+    "availability": ("intent.availability_check", 0.2),
+    "parcel_fee": ("intent.fee_payment", 0.35),
+    "refund_claim": ("intent.fee_payment", 0.3),
+    "fine": ("intent.fee_payment", 0.35),
+}
+GIFT_CARDS = ("intent.gift_card_request", 0.6)
+PRESSURE: Mapping[str, tuple[str, float]] = {
+    "urgency": ("intent.pressure_urgency", 0.05),
+    "deadline": ("intent.pressure_deadline", 0.05),
+    "secrecy": ("intent.pressure_secrecy", 0.12),
+    "authority": ("intent.pressure_authority", 0.08),
+    "threat": ("intent.pressure_threat", 0.1),
+    "reward": ("intent.pressure_reward", 0.05),
+}
+# Asks that move money, and asks that hand over access; each combined with pressure into one finding
+# whose weight grows with the number of distinct kinds of pressure (1, 2, 3 or more).
+PAYMENT_ASKS = (
+    "payment", "bank_change", "payroll_change", "gift_cards", "parcel_fee", "refund_claim", "fine")
+ACCESS_ASKS = ("credentials", "mfa_code", "card_data", "identity_data", "access_grant", "remote_access")
+COMBINATIONS: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = (
+    ("intent.payment_with_pressure", PAYMENT_ASKS, (0.25, 0.35, 0.45)),
+    ("intent.credentials_with_pressure", ACCESS_ASKS, (0.25, 0.3, 0.35)),
+)
+CALLBACK_PHISHING = ("intent.callback_phishing", 0.5)
+# A sign-in request with no way to sign in from the message (no link, no attachment, no QR code) tells
+# the reader to go there themselves — what legitimate IT notices do: it weighs half as much.
+NO_CHANNEL_FACTOR = 0.5
+# "Are you available?" as (nearly) the whole message is the classic opener of CEO and gift-card fraud.
+SHORT_MESSAGE_CHARS = 600
+AVAILABILITY_SHORT = 0.3
+CODES = frozenset(
+    {code for code, _ in ASKS.values()} | {code for code, _ in PRESSURE.values()}
+    | {code for code, _, _ in COMBINATIONS} | {GIFT_CARDS[0], CALLBACK_PHISHING[0]}
+)
+_WEB_ORIGINS = (UrlOrigin.TEXT, UrlOrigin.HREF, UrlOrigin.FORM_ACTION, UrlOrigin.LINK_TEXT)
+
+
+def _ask_hits(r: Reading, ask: str) -> list[Hit]:
+    return r.hits.get("giftcard_action" if ask == "gift_cards" else ask, [])
+
+
+def sign_in_channel(message: Message, asked: set[str]) -> str:
+    """How the message lets the reader sign in: a web link, an attachment, a QR code, or none."""
+    if any(u.origin in _WEB_ORIGINS and u.scheme in ("http", "https") for u in message.urls):
+        return "link"
+    if any(not a.inline for a in message.attachments):
+        return "attachment"
+    return "qr" if "qr_code" in asked else "none"
+
+
+def ask_findings(r: Reading, message: Message) -> tuple[list[Finding], set[str]]:
+    """One finding per ask code, and the set of asks present (categories, plus ``gift_cards``)."""
+    # Salary to another account: a bank-detail change in a message about pay is payroll diversion.
+    if r.has("bank_change") and r.has("salary") and not r.has("payroll_change"):
+        r.hits["payroll_change"] = r.hits["bank_change"]
+    if r.has("payroll_change"):
+        r.hits.pop("bank_change", None)
+    asked = {category for category in ASKS if r.has(category)}
+    strongest: dict[str, tuple[float, str]] = {}
+    for category in sorted(asked - {"callback"}):  # callback is reported with its phone number
+        code, weight = ASKS[category]
+        if code not in strongest or weight > strongest[code][0]:
+            strongest[code] = (weight, category)
+    findings: list[Finding] = []
+    for code, (weight, category) in strongest.items():
+        extra: dict[str, Any] = {}
+        if category == "credentials":
+            extra["channel"] = channel = sign_in_channel(message, asked)
+            weight *= NO_CHANNEL_FACTOR if channel == "none" else 1.0
+        elif category == "availability" and r.own_text_chars() < SHORT_MESSAGE_CHARS:
+            weight, extra["short"] = AVAILABILITY_SHORT, True
+        findings.append(r.finding(code, weight, category, r.hits[category], **extra))
+    if r.has("giftcard_term") and r.has("giftcard_action"):
+        hits = [*r.hits["giftcard_action"][:2], *r.hits["giftcard_term"][:2]]
+        findings.append(r.finding(GIFT_CARDS[0], GIFT_CARDS[1], "gift_cards", hits))
+        asked.add("gift_cards")
+    return findings, asked
+
+
+def pressure_findings(r: Reading, asked: set[str], channel: str) -> list[Finding]:
+    findings: list[Finding] = []
+    kinds: list[str] = []
+    first_hits: list[Hit] = []
+    for kind, (code, weight) in PRESSURE.items():
+        hits = r.hits.get(kind)
+        if hits:
+            kinds.append(kind)
+            first_hits.append(hits[0])
+            findings.append(r.finding(code, weight, kind, hits, pressure=kind))
+    if not kinds:
+        return findings
+    for code, family, ladder in COMBINATIONS:
+        present = [a for a in family if a in asked]
+        if not present:
+            continue
+        weight = ladder[min(len(kinds), len(ladder)) - 1]
+        if present == ["credentials"] and channel == "none":
+            weight *= NO_CHANNEL_FACTOR
+        hits = [h for a in present for h in _ask_hits(r, a)[:1]]
+        findings.append(r.finding(code, weight, present[0], [*hits, *first_hits],
+                                  asks=present, pressure=kinds))
+    return findings
+
+
+def callback_findings(message: Message, r: Reading, phones: Sequence[str]) -> list[Finding]:
+    """A "call us" request; with a phone number, a purchase/renewal theme and no link: callback phishing."""
+    hits = r.hits.get("callback")
+    if not hits:
+        return []
+    has_link = any(u.origin in _WEB_ORIGINS and u.scheme in ("http", "https") for u in message.urls)
+    extra: dict[str, Any] = {"phone": phones[0], "phones": list(phones)} if phones else {}
+    if phones and r.has("callback_theme") and not has_link:
+        theme = r.hits["callback_theme"][:2]
+        code, weight = CALLBACK_PHISHING
+        return [r.finding(code, weight, "callback", [*hits[:2], *theme], **extra)]
+    return [r.finding(ASKS["callback"][0], ASKS["callback"][1], "callback", hits, **extra)]

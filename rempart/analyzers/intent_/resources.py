@@ -1,0 +1,44 @@
+"""Everything the intent analyzer loads once per engine: lexicons, stop words, the org's bank accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rempart.analyzers.base import Resources
+from rempart.analyzers.intent_.banking import OrgBanking, build_org_banking
+from rempart.analyzers.intent_.lexicon import Lexicon, LexiconError, load_list, load_yaml
+from rempart.analyzers.intent_.text import normalise
+
+LANGUAGES = ("fr", "en")
+_GROUPS = ("asks", "pressure", "context")
+_LISTS = {"gift_cards": "gift_cards", "remote_tools": "remote_access_tools"}  # @name in phrases -> file
+
+
+@dataclass(frozen=True, slots=True)
+class IntentData:
+    lexicon: Lexicon
+    stopwords: dict[str, frozenset[str]]
+
+
+def load_intent_data() -> IntentData:
+    lists = {alias: load_list(name) for alias, name in _LISTS.items()}
+    sources: dict[str, dict[str, list[str]]] = {}
+    for lang in LANGUAGES:
+        merged: dict[str, list[str]] = {}
+        for group in _GROUPS:
+            for category, phrases in load_yaml(f"{group}.{lang}.yaml").items():
+                if category in merged:
+                    raise LexiconError(f"{group}.{lang}.yaml: category '{category}' is defined twice")
+                merged[category] = phrases
+        sources[lang] = merged
+    sources["any"] = load_yaml("common.yaml")
+    stopwords = {lang: frozenset(normalise(w) for w in load_list(f"stopwords.{lang}")) for lang in LANGUAGES}
+    return IntentData(Lexicon(sources, lists, frozenset().union(*stopwords.values())), stopwords)
+
+
+def intent_data(resources: Resources) -> IntentData:
+    return resources.cached("intent:data", load_intent_data)
+
+
+def org_banking(resources: Resources) -> OrgBanking:
+    return resources.cached("intent:org_banking", lambda: build_org_banking(resources.config.org))

@@ -1,0 +1,171 @@
+"""The text the intent analyzer reads: bounded, without quoted reply history, normalised for matching.
+
+Normalisation is one character for one character (lower case, accents stripped, typographic
+apostrophes, quotes, dashes and non-breaking spaces made plain), so a match in the normalised text
+has the same offsets in the original text and evidence can quote what the reader actually saw.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_SCAN_CHARS = 20_000
+
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def _build_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0x00C0, 0x0250):
+        ch = chr(cp)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base.isascii() and base.isalpha():
+            table[cp] = base.lower()
+    for ch in "\u2019\u2018\u02bc\u2032\u0060\u00b4\u201b":
+        table[ord(ch)] = "'"
+    for ch in "\u00ab\u00bb\u201c\u201d\u201e\u2033":
+        table[ord(ch)] = '"'
+    for ch in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212":
+        table[ord(ch)] = "-"
+    for ch in "\u00a0\u202f\u2009\u2007\u2002\u2003\u2004\u2005\u2006\u2008\u200a\u3000\t":
+        table[ord(ch)] = " "
+    table[0x0130] = "i"  # 'İ'.lower() is two characters; keep the mapping one-to-one
+    return table
+
+
+_TABLE = _build_table()
+
+
+def normalise(text: str) -> str:
+    """Lower-case, accent-free, plain punctuation; same length as ``text``."""
+    out = text.translate(_TABLE).lower()
+    if len(out) != len(text):  # a rare character whose lower case is longer: map it alone
+        out = "".join(c if len(c) == 1 else c[0] for c in (ch.lower() for ch in text.translate(_TABLE)))
+    return out
+
+
+def clean_invisible(text: str) -> str:
+    """Remove zero-width characters and soft hyphens (used to break words apart under filters)."""
+    return _ZERO_WIDTH.sub("", text) if _ZERO_WIDTH.search(text) else text
+
+
+# Where quoted reply history starts (everything after is history, not the sender's new words).
+# Written against the normalised text; covers Gmail, Apple Mail, Thunderbird and Outlook in FR and EN.
+_REPLY_MARKERS = re.compile(
+    r"^[ ]*(?:"
+    r"-{2,}[ ]*(?:original message|message d'origine|message original)[ ]*-{2,}"
+    r"|le [^\n]{3,160}(?:\n[^\n]{0,160})?a ecrit[ ]?:"
+    r"|on [^\n]{3,160}(?:\n[^\n]{0,160})?wrote[ ]?:"
+    r"|(?:de|from)[ ]?:[^\n]*\n[ ]*(?:envoye|sent|date)[ ]?:"
+    r")",
+    re.MULTILINE,
+)
+# Where a forwarded message starts: the forwarder presents it as content to read.
+_FORWARD_MARKERS = re.compile(
+    r"^[ ]*(?:-{2,}[ ]*(?:forwarded message|message transfere|message reexpedie)[ ]*-{2,}"
+    r"|debut du message reexpedie[ ]?:|begin forwarded message[ ]?:)",
+    re.MULTILINE,
+)
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:tr|fwd?|wg|trans)\s*:", re.IGNORECASE)
+_QUOTED_LINE = re.compile(r"^[ ]*>[^\n]*", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanText:
+    """The sender's own words, ready for matching.
+
+    ``norm`` is ``subject + "\\n" + body`` normalised; ``original`` the same text as written.
+    ``body_offset`` is where the body starts in both. Quoted history is blanked (spaces), so offsets
+    into the body stay valid; ``forward_start`` is where a forwarded message begins (or -1).
+    """
+
+    original: str
+    norm: str
+    body_offset: int
+    quoted_chars: int
+    forwarded: bool
+    forward_start: int
+
+    @property
+    def in_thread(self) -> bool:
+        return self.quoted_chars > 0 or self.forwarded
+
+    def body_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """Offsets in the message body for a match at [start, end) in the scan text (None: subject)."""
+        if start < self.body_offset:
+            return None
+        return (start - self.body_offset, end - self.body_offset)
+
+
+def build_scan_text(subject: str, body: str) -> ScanText:
+    body = clean_invisible(body[:MAX_SCAN_CHARS])
+    subject = clean_invisible(subject[:500]).replace("\n", " ")
+    norm_body = normalise(body)
+    total = len(norm_body)
+    # Reply history: cut at the first marker that is not the header block of a forward.
+    cut = total
+    forward = _FORWARD_MARKERS.search(norm_body)
+    forward_start = forward.start() if forward else -1
+    subject_says_forward = bool(_FORWARD_SUBJECT.match(subject))
+    for m in _REPLY_MARKERS.finditer(norm_body):
+        header_block = norm_body[m.start(): m.start() + 5].lstrip().startswith(("de", "from"))
+        follows_forward = forward is not None and 0 <= m.start() - forward.end() <= 4
+        if follows_forward or (header_block and subject_says_forward and m.start() < 400):
+            if forward_start < 0:
+                forward_start = m.start()
+            continue
+        cut = m.start()
+        break
+    if 0 <= forward_start >= cut:
+        forward_start = -1
+    blanked = norm_body[:cut]
+    quoted = total - cut
+    if ">" in blanked:
+        quoted_lines = list(_QUOTED_LINE.finditer(blanked))
+        if quoted_lines:
+            quoted += sum(m.end() - m.start() for m in quoted_lines)
+            blanked = _QUOTED_LINE.sub(lambda m: " " * len(m.group(0)), blanked)
+    norm_body = blanked + " " * (total - cut)
+    norm_subject = normalise(subject)
+    offset = len(subject) + 1
+    return ScanText(
+        original=subject + "\n" + body,
+        norm=norm_subject + "\n" + norm_body,
+        body_offset=offset,
+        quoted_chars=quoted,
+        forwarded=forward_start >= 0,
+        forward_start=forward_start + offset if forward_start >= 0 else -1,
+    )
+
+
+def blank_range(scan: ScanText, start: int, end: int) -> ScanText:
+    """The same scan text with [start, end) treated as quoted (e.g. a lure forwarded as a warning)."""
+    norm = scan.norm[:start] + " " * (end - start) + scan.norm[end:]
+    return ScanText(scan.original, norm, scan.body_offset, scan.quoted_chars + end - start, scan.forwarded,
+                    scan.forward_start)
+
+
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_ELIDED = frozenset({"l", "d", "n", "j", "qu", "c", "s", "m", "t"})
+
+
+def detect_language(norm: str, fr_words: frozenset[str], en_words: frozenset[str]) -> tuple[str, int, int]:
+    """``fr``, ``en`` or ``und`` by counting stop words in the first few thousand characters."""
+    fr = en = 0
+    for m in _WORD.finditer(norm, 0, 4000):
+        w = m.group(0)
+        if w in fr_words:
+            fr += 1
+        elif w in en_words:
+            en += 1
+        elif "'" in w and w.split("'", 1)[0] in _ELIDED:  # l'iban, d'ici, n'est: elided French words
+            fr += 1
+    if fr + en < 3:
+        return "und", fr, en
+    if fr >= 1.5 * en:
+        return "fr", fr, en
+    if en >= 1.5 * fr:
+        return "en", fr, en
+    return ("fr" if fr > en else "en"), fr, en

@@ -1,0 +1,407 @@
+"""The intent analyzer: the pattern language, text reading, bank details and phone numbers on their own,
+then whole messages parsed from bytes (tests/messages/intent/, attacks and legitimate look-alikes in
+French and English), then the contract with the catalogue and the registry."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rempart.analyzers import intent
+from rempart.analyzers.base import Context, Resources
+from rempart.analyzers.intent_.banking import find_bics, find_ibans
+from rempart.analyzers.intent_.lexicon import Lexicon, LexiconError, compile_phrase, phrase_anchors
+from rempart.analyzers.intent_.phones import find_phones
+from rempart.analyzers.intent_.resources import load_intent_data
+from rempart.analyzers.intent_.text import build_scan_text, detect_language, normalise
+from rempart.analyzers.registry import ANALYZERS
+from rempart.catalogue import Catalogue
+from rempart.config import Config, config_from_mapping
+from rempart.engine.fusion import noisy_or
+from rempart.findings import Finding
+from rempart.message.model import Address, Attachment, Message, Url, UrlOrigin
+from rempart.message.parse import parse_message
+
+MESSAGES = Path(__file__).parent.parent / "messages" / "intent"
+
+# Invented organisation; IBANs are valid and belong to no one.
+DURAND_IBAN = "FR76 3000 4012 3400 0123 4567 862"
+KESSLER_IBAN = "DE89 3704 0044 0532 0130 00"
+ROCHE_SALARY_IBAN = "FR76 3000 3012 3400 0999 8887 715"
+ORG: dict[str, Any] = {
+    "org": {
+        "name": "Fonderie Martel",
+        "domains": ["fonderie-martel.fr"],
+        "vips": [{"name": "Claire Martel", "email": "claire.martel@fonderie-martel.fr"}],
+        "employees": [
+            {"name": "Julien Roche", "email": "julien.roche@fonderie-martel.fr", "title": "Comptable",
+             "ibans": [ROCHE_SALARY_IBAN]},
+            {"name": "Sarah Benoit", "email": "sarah.benoit@fonderie-martel.fr", "title": "Paie"},
+        ],
+        "vendors": [
+            {"name": "Transports Durand", "domains": ["transports-durand.fr"], "ibans": [DURAND_IBAN]},
+            {"name": "Kessler Stahl GmbH", "domains": ["kessler-stahl.de"], "ibans": [KESSLER_IBAN]},
+        ],
+    },
+}
+CONFIG = config_from_mapping(ORG)
+RESOURCES = Resources(CONFIG)
+
+
+def run(message: Message, config: Config | None = None) -> list[Finding]:
+    resources = RESOURCES if config is None else Resources(config)
+    return list(intent.analyze(message, Context(config or CONFIG, resources)))
+
+
+def codes(findings: list[Finding]) -> set[str]:
+    """Codes that count (weight > 0)."""
+    return {f.code for f in findings if f.weight > 0}
+
+
+def score(findings: list[Finding]) -> float:
+    best: dict[str, float] = {}
+    for f in findings:
+        if f.weight > 0:
+            best[f.code] = max(best.get(f.code, 0.0), f.weight)
+    return noisy_or(best.values())
+
+
+def get(findings: list[Finding], code: str) -> Finding:
+    return next(f for f in findings if f.code == code)
+
+
+def text_message(text: str, subject: str = "", sender: str = "", name: str = "", urls: tuple[Url, ...] = (),
+                 attachments: tuple[Attachment, ...] = ()) -> Message:
+    from_ = (Address(name, sender),) if sender or name else ()
+    return Message(subject=subject, text=text, from_=from_, urls=urls, attachments=attachments)
+
+
+def parsed(name: str) -> Message:
+    return parse_message((MESSAGES / name).read_bytes(), CONFIG.limits)
+
+
+# --- the pattern language ------------------------------------------------------------------------
+
+def matches(phrase: str, text: str) -> bool:
+    import re
+
+    return re.search(compile_phrase(phrase) + r"(?!\w)", normalise(text)) is not None
+
+
+def test_phrase_words_gaps_and_choices() -> None:
+    phrase = "mettre a jour (vos|votre|nos)? (coordonnées bancaires|rib)"
+    assert matches(phrase, "Merci de mettre à jour\nnos coordonnées bancaires")
+    assert matches(phrase, "mettre à jour RIB")
+    assert not matches(phrase, "mettre à jour le planning. RIB")
+    assert matches("effectuer ~ virement*", "effectuer dès demain un virement")
+    assert not matches("effectuer ~1 virement*", "effectuer dès demain un virement")
+
+
+def test_phrase_optional_letter_question_mark_time_and_hyphen() -> None:
+    assert matches("gift cards?", "one gift card") and matches("gift cards?", "five gift cards")
+    assert matches("es-tu disponible \\?", "Es-tu disponible ?")
+    assert matches("es-tu disponible \\?", "es tu disponible?")
+    assert matches("avant #h", "avant 16 h 30") and matches("before #h", "before 5:00 pm")
+    assert matches("e-mail", "email") and matches("e-mail", "e-mail")
+
+
+def test_phrase_errors_are_reported() -> None:
+    with pytest.raises(LexiconError):
+        compile_phrase("(unbalanced")
+    with pytest.raises(LexiconError):
+        compile_phrase("stray ? mark")
+    with pytest.raises(LexiconError):
+        Lexicon({"fr": {"x": ["mot @unknown_list"]}}, {})
+
+
+def test_anchor_words_are_rare_words_of_the_phrase() -> None:
+    common = frozenset({"votre", "ton", "de"})
+    anchors = phrase_anchors("(votre|ton) mot de passe expire", common=common)
+    assert anchors is not None and len(anchors) == 1 and not anchors & common
+    assert phrase_anchors("(verify|re-activate) your account", common=frozenset({"your"})) == {"account"}
+    assert phrase_anchors("urgent*") == frozenset({">urgen"})
+
+
+def test_every_shipped_phrase_compiles_and_has_anchors() -> None:
+    data = load_intent_data()
+    assert data.lexicon.always == [], [data.lexicon.phrases[i].source for i in data.lexicon.always]
+    langs = {p.lang for p in data.lexicon.phrases}
+    assert {"fr", "en", "any"} <= langs
+
+
+# --- reading the text ------------------------------------------------------------------------------
+
+def test_normalise_keeps_offsets_and_plain_punctuation() -> None:
+    raw = "Merci d’effectuer le virement\u00a0: MISE À JOUR — «\u202fRIB\u202f» İ"
+    norm = normalise(raw)
+    assert len(norm) == len(raw)
+    assert norm == "merci d'effectuer le virement : mise a jour - \" rib \" i"
+
+
+def test_quoted_history_is_blanked_but_the_thread_is_noted() -> None:
+    body = "Nouveau texte.\n\nLe 20/10/2026 à 10:03, Julien Roche a écrit :\n> merci de payer\n"
+    scan = build_scan_text("RE: relevé", body)
+    assert "payer" not in scan.norm
+    assert scan.in_thread and scan.quoted_chars > 0
+    assert len(scan.norm) == len(scan.original)
+
+
+def test_forwarded_message_is_read() -> None:
+    body = ("Julien, can you handle this?\n\n---------- Forwarded message ---------\nFrom: Pam\n"
+            "Date: today\n\nPlease process the wire transfer immediately.")
+    scan = build_scan_text("Fwd: wire", body)
+    assert "wire transfer" in scan.norm and scan.forwarded
+
+
+def test_language_guess() -> None:
+    data = load_intent_data()
+    fr = normalise("Bonjour, merci de nous envoyer la facture pour le mois de septembre.")
+    en = normalise("Hello, could you please send us the invoice for the month of September?")
+    assert detect_language(fr, data.stopwords["fr"], data.stopwords["en"])[0] == "fr"
+    assert detect_language(en, data.stopwords["fr"], data.stopwords["en"])[0] == "en"
+
+
+# --- bank details and phone numbers --------------------------------------------------------------
+
+def test_ibans_with_and_without_spaces_and_following_text() -> None:
+    text = f"IBAN : {DURAND_IBAN} BIC BNPAFRPP, ou {KESSLER_IBAN.replace(' ', '')}."
+    found = find_ibans(text)
+    assert [i.compact for i in found] == [DURAND_IBAN.replace(" ", ""), KESSLER_IBAN.replace(" ", "")]
+    assert all(i.valid for i in found)
+    assert text[found[0].start: found[0].end] == DURAND_IBAN
+    assert find_bics(text) == ["BNPAFRPP"]
+
+
+def test_invalid_iban_only_reported_in_a_bank_context() -> None:
+    bad = "FR76 3000 4012 3400 0123 4567 863"
+    assert [i.valid for i in find_ibans(f"Notre IBAN : {bad}")] == [False]
+    assert find_ibans(f"Référence {bad.replace(' ', '')}") == []
+
+
+def test_phone_numbers_french_and_international_not_inside_ibans() -> None:
+    text = "Appelez le 01 84 80 62 17, le +33 6 12 34 56 78, le 0 800 123 456 ou le +1 (888) 555-0199."
+    assert [p for p, _, _ in find_phones(text)] == ["01 84 80 62 17", "+33 6 12 34 56 78", "0 800 123 456",
+                                                  "+1 (888) 555-0199"]
+    iban_text = f"IBAN {DURAND_IBAN}"
+    spans = [(i.start, i.end) for i in find_ibans(iban_text)]
+    assert find_phones(iban_text, spans) == []
+
+
+# --- asks and pressure, messages built directly ------------------------------------------------
+
+def test_bank_change_request_in_french_and_english() -> None:
+    fr = run(text_message("Bonjour, nos coordonnées bancaires ont changé. Merci de mettre à jour notre RIB."))
+    en = run(text_message("Hello, please note our bank details have changed; update our vendor record."))
+    assert "intent.bank_detail_change" in codes(fr)
+    assert "intent.bank_detail_change" in codes(en)
+    assert get(fr, "intent.bank_detail_change").evidence["lang"] == "fr"
+    assert get(en, "intent.bank_detail_change").evidence["lang"] == "en"
+
+
+def test_bank_change_as_a_topic_is_not_a_request() -> None:
+    for text in ("En cas de doute sur un changement de RIB, appelez-nous.",
+                 "Nos coordonnées bancaires sont inchangées.",
+                 "Formation : la fraude au changement de coordonnées bancaires.",
+                 "We will never ask you to update your bank details by email."):
+        assert not codes(run(text_message(text))), text
+
+
+def test_pressure_alone_is_weak_and_combines_with_an_ask() -> None:
+    alone = run(text_message("C'est urgent, merci de me répondre aujourd'hui avant 16h."))
+    assert codes(alone) <= {"intent.pressure_urgency", "intent.pressure_deadline"}
+    assert score(alone) < 0.15
+    combined = run(text_message("Peux-tu effectuer un virement urgent aujourd'hui avant 16h ? "
+                                "C'est strictement confidentiel."))
+    combo = get(combined, "intent.payment_with_pressure")
+    assert combo.weight >= 0.35
+    assert set(combo.evidence["pressure"]) >= {"urgency", "deadline", "secrecy"}
+
+
+def test_sign_in_request_weighs_more_with_a_link() -> None:
+    text = "Your password expires today. Confirm your credentials within 24 hours to keep your password."
+    without = get(run(text_message(text)), "intent.credentials_request")
+    link = Url("https://example-login.test/x", UrlOrigin.TEXT, "https", "example-login.test")
+    with_link = get(run(text_message(text, urls=(link,))), "intent.credentials_request")
+    assert without.evidence["channel"] == "none" and with_link.evidence["channel"] == "link"
+    assert with_link.weight > without.weight
+
+
+def test_short_availability_opener() -> None:
+    fr = run(text_message("Es-tu disponible ? J'ai une tâche confidentielle pour toi.", name="Claire Martel"))
+    en = run(text_message("Are you available? I need a quick favor.", name="Claire Martel"))
+    assert get(fr, "intent.availability_check").evidence.get("short") is True
+    assert "intent.availability_check" in codes(en)
+
+
+def test_negated_ask_is_advice() -> None:
+    findings = run(text_message("Nous ne vous demanderons jamais votre numéro de carte ni le cryptogramme."))
+    assert "intent.personal_data_request" not in codes(findings)
+
+
+def test_mfa_code_and_remote_access() -> None:
+    mfa = run(text_message("Pour finaliser, communique-moi le code que tu viens de recevoir par SMS."))
+    assert "intent.mfa_code_request" in codes(mfa)
+    remote = run(text_message("Please download AnyDesk and give me the session code so I can fix it."))
+    assert "intent.remote_access_install" in codes(remote)
+
+
+def test_gift_card_mention_without_request_is_not_a_request() -> None:
+    promo = run(text_message("Offrez une carte cadeau à vos proches pour les fêtes, dès 20 €."))
+    assert "intent.gift_card_request" not in codes(promo)
+
+
+# --- bank checks against the organisation profile -----------------------------------------------
+
+def test_vendor_iban_mismatch_by_display_name() -> None:
+    message = text_message("Merci d'effectuer le règlement sur notre nouveau compte : "
+                           "FR76 1695 8012 3400 0314 1592 619",
+                           sender="compta@durand-transports.net", name="Transports Durand")
+    findings = run(message)
+    mismatch = get(findings, "intent.vendor_iban_mismatch")
+    assert mismatch.weight >= 0.8
+    assert mismatch.evidence["vendor"] == "Transports Durand"
+    assert mismatch.evidence["matched_by"] == "display_name"
+    assert mismatch.evidence["iban"] == "FR76 1695 8012 3400 0314 1592 619"
+
+
+def test_vendor_iban_on_file_is_a_small_trust_signal_in_a_payment() -> None:
+    message = text_message(f"Could you please arrange the payment of invoice KS-88213 to {KESSLER_IBAN}?",
+                           sender="accounts@kessler-stahl.de", name="Kessler Stahl")
+    findings = run(message)
+    on_file = get(findings, "intent.vendor_iban_on_file")
+    assert on_file.weight < 0
+    assert "intent.vendor_iban_mismatch" not in codes(findings)
+
+
+def test_iban_country_differs_from_vendor_usual_country() -> None:
+    message = text_message("Bitte überweisen Sie ab sofort auf unser neues Konto. New bank account: "
+                           "LT98 3250 0112 3456 7890",
+                           sender="accounts@kessler-stahl.de", name="Kessler Stahl")
+    findings = run(message)
+    assert {"intent.vendor_iban_mismatch", "intent.iban_country_unusual"} <= codes(findings)
+    assert get(findings, "intent.iban_country_unusual").evidence["country"] == "LT"
+
+
+# --- whole messages, parsed from bytes -------------------------------------------------------------
+
+EXPECTED: dict[str, tuple[set[str], float]] = {
+    # message: (codes that must be present, minimum score from intent alone)
+    "atk-fr-vendor-rib-change.eml": ({"intent.vendor_iban_mismatch", "intent.bank_detail_change",
+                                      "intent.iban_with_bank_change"}, 0.9),
+    "atk-fr-ceo-virement-confidentiel.eml": ({"intent.payment_request", "intent.payment_with_pressure",
+                                              "intent.pressure_secrecy", "intent.availability_check",
+                                              "intent.confidential_operation"}, 0.6),
+    "atk-fr-cartes-cadeaux.eml": ({"intent.gift_card_request"}, 0.6),
+    "atk-fr-paie-nouveau-rib.eml": ({"intent.payroll_diversion", "intent.payroll_iban_mismatch",
+                                     "intent.iban_country_unusual"}, 0.8),
+    "atk-fr-callback-renouvellement.eml": ({"intent.callback_phishing"}, 0.5),
+    "atk-fr-quota-messagerie.eml": ({"intent.credentials_request", "intent.credentials_with_pressure",
+                                     "intent.pressure_threat"}, 0.5),
+    "atk-fr-reply-hijack.eml": ({"intent.bank_detail_change", "intent.vendor_iban_mismatch"}, 0.8),
+    "atk-en-gift-cards.eml": ({"intent.gift_card_request", "intent.availability_check",
+                               "intent.pressure_secrecy"}, 0.7),
+    "atk-en-wire-ceo.eml": ({"intent.payment_request", "intent.payment_with_pressure",
+                             "intent.pressure_secrecy"}, 0.5),
+    "atk-en-password-expiry.eml": ({"intent.credentials_request", "intent.credentials_with_pressure"}, 0.5),
+}
+LEGITIMATE: dict[str, float] = {
+    # message: maximum score from intent alone (wording alone must not make it suspicious)
+    "ok-fr-facture-rib-connu.eml": 0.2,
+    "ok-fr-alerte-dsi-faux-rib.eml": 0.35,
+    "ok-fr-virement-interne-urgent.eml": 0.45,
+    "ok-fr-reponse-citant-leurre.eml": 0.1,
+    "ok-en-password-reset-requested.eml": 0.35,
+    "ok-fr-lettre-info-fraude.eml": 0.15,
+    "ok-en-invoice-reminder.eml": 0.3,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_attack_messages(name: str) -> None:
+    required, minimum = EXPECTED[name]
+    findings = run(parsed(name))
+    assert required <= codes(findings), sorted(codes(findings))
+    assert score(findings) >= minimum, (score(findings), sorted(codes(findings)))
+
+
+@pytest.mark.parametrize("name", sorted(LEGITIMATE))
+def test_legitimate_look_alikes(name: str) -> None:
+    findings = run(parsed(name))
+    assert score(findings) <= LEGITIMATE[name], (score(findings), sorted(codes(findings)))
+    assert not codes(findings) & {"intent.vendor_iban_mismatch", "intent.payroll_iban_mismatch",
+                                  "intent.gift_card_request", "intent.iban_with_bank_change"}
+
+
+def test_reply_hijack_reads_the_new_text_and_notes_the_thread() -> None:
+    findings = run(parsed("atk-fr-reply-hijack.eml"))
+    thread = get(findings, "intent.thread_context")
+    assert thread.weight == 0 and thread.evidence["quoted_chars"] > 0
+    assert get(findings, "intent.bank_detail_change").evidence["in_thread"] is True
+
+
+def test_security_warning_is_recognised_and_quotes_are_not_requests() -> None:
+    findings = run(parsed("ok-fr-alerte-dsi-faux-rib.eml"))
+    assert any(f.code == "intent.security_warning" for f in findings)
+    assert "intent.bank_detail_change" not in codes(findings)
+
+
+def test_callback_evidence_names_the_phone_number() -> None:
+    finding = get(run(parsed("atk-fr-callback-renouvellement.eml")), "intent.callback_phishing")
+    assert finding.evidence["phone"] == "01 84 80 62 17"
+
+
+def test_evidence_is_short_and_spans_point_into_the_body() -> None:
+    message = parsed("atk-fr-ceo-virement-confidentiel.eml")
+    for f in run(message):
+        phrases = f.evidence.get("phrases", [])
+        assert len(phrases) <= 3 and all(len(p) <= 80 for p in phrases)
+        if f.span is not None and f.code != "intent.bank_details":
+            start, end = f.span
+            assert message.body_text[start:end].strip()
+
+
+# --- contracts -------------------------------------------------------------------------------------
+
+def test_every_code_has_english_and_french_text() -> None:
+    catalogue = Catalogue.load_shipped()
+    for code in intent.CODES:
+        assert catalogue.has(code, "en") and catalogue.has(code, "fr"), code
+
+
+def test_findings_only_use_declared_codes_and_weights_in_range() -> None:
+    for path in sorted(MESSAGES.glob("*.eml")):
+        for f in run(parsed(path.name)):
+            assert f.code in intent.CODES
+            assert -1.0 <= f.weight <= 1.0
+
+
+def test_registered_after_attachments_and_links() -> None:
+    names = [name for name, _ in ANALYZERS]
+    assert "intent" in names
+    for before in ("links", "attachments"):
+        if before in names:
+            assert names.index(before) < names.index("intent")
+
+
+def test_empty_and_huge_messages_do_not_break() -> None:
+    assert codes(run(Message())) == set()
+    huge = "Merci d'effectuer un virement urgent. " * 20000
+    started = time.perf_counter()
+    findings = run(text_message(huge))
+    assert "intent.payment_request" in codes(findings)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_speed_per_message() -> None:
+    messages = [parsed(p.name) for p in sorted(MESSAGES.glob("*.eml"))]
+    run(messages[0])
+    started = time.perf_counter()
+    rounds = 20
+    for _ in range(rounds):
+        for m in messages:
+            run(m)
+    per_message_ms = (time.perf_counter() - started) / (rounds * len(messages)) * 1000
+    assert per_message_ms < 5.0  # ~0.3 ms on a quiet core; generous for loaded CI machines
