@@ -175,6 +175,78 @@ class ModelSettings(_Strict):
     weight: float = Field(default=0.7, ge=0.0, le=1.0)
 
 
+class SubjectTag(_Strict):
+    en: str = ""
+    fr: str = ""
+
+
+class SimulationSettings(_Strict):
+    """Phishing-simulation senders (``[gateway.simulation]``): never quarantined; reported → congratulated."""
+
+    dkim_domains: list[str] = Field(default_factory=list)  # a passing, trusted DKIM signature of these
+    ip_ranges: list[str] = Field(default_factory=list)  # CIDRs of the sending servers
+    headers: dict[str, str] = Field(default_factory=dict)  # header name → required value ("" = any)
+
+    _norm = field_validator("dkim_domains")(classmethod(lambda cls, v: _lower_all(v)))
+
+
+class ImapSettings(_Strict):
+    """The report mailbox (``[gateway.imap]``), always over TLS; the password comes from a file or env."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=993, ge=1, le=65535)
+    username: str = ""
+    password_file: str = ""
+    password_env: str = "REMPART_IMAP_PASSWORD"
+    tls_ca_file: str = ""  # CA bundle for a private certificate; "" = the system's
+    mailbox: str = "INBOX"
+    processed_folder: str = "Processed"
+    unreadable_folder: str = "Unreadable"
+    poll_seconds: float = Field(default=10.0, gt=0.0)
+    reporter_domains: list[str] = Field(default_factory=list)  # who may report; [] = [org] domains, or anyone
+
+    _norm = field_validator("reporter_domains")(classmethod(lambda cls, v: _lower_all(v)))
+
+
+class FeedbackSettings(_Strict):
+    """Feedback emails to reporters (``[gateway.feedback]``), sent through an SMTP relay on loopback."""
+
+    enabled: bool = True
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    from_address: str = ""  # e.g. securite@example.fr; "" = the IMAP username
+    language: str = Field(default="", pattern="^(|en|fr)$")  # "" = the top-level language
+    max_signs: int = Field(default=3, ge=0, le=10)
+
+
+class GatewaySettings(_Strict):
+    """The mail gateway (``[gateway]``): SMTP content filter and report loop; see docs/gateway.md."""
+
+    listen: str = "127.0.0.1:10025"
+    next_hop: str = "127.0.0.1:10026"
+    spool_dir: str = ""  # "" = <data dir>/gateway/spool
+    on_error: str = Field(default="fail_open", pattern="^(fail_open|fail_closed)$")
+    scan_timeout_seconds: float = Field(default=20.0, gt=0.0)
+    scan_workers: int = Field(default=1, ge=1, le=64)
+    quarantine: bool = True  # hold `malicious` in the store; False = deliver it, tagged
+    tag_subject: bool = True
+    subject_tags: dict[str, SubjectTag] = Field(default_factory=lambda: {
+        "suspicious": SubjectTag(en="[SUSPICIOUS]", fr="[SUSPECT]"),
+        "malicious": SubjectTag(en="[MALICIOUS]", fr="[MALVEILLANT]"),
+    })
+    language: str = Field(default="", pattern="^(|en|fr)$")  # of the subject tag; "" = top-level language
+    max_message_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    delivery_connections: int = Field(default=4, ge=1, le=64)
+    retry_initial_seconds: float = Field(default=1.0, gt=0.0)
+    retry_max_seconds: float = Field(default=300.0, gt=0.0)
+    dedup_window_hours: int = Field(default=144, ge=1)  # ≥ Postfix's maximal_queue_lifetime (5 days)
+    release_poll_seconds: float = Field(default=5.0, gt=0.0)
+    trusted_received_hops: int = Field(default=1, ge=0, le=10)  # top Received headers our own MTAs wrote
+    simulation: SimulationSettings = Field(default_factory=SimulationSettings)
+    imap: ImapSettings = Field(default_factory=ImapSettings)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+
+
 class Config(_Strict):
     org: OrgProfile = Field(default_factory=OrgProfile)
     auth: AuthSettings = Field(default_factory=AuthSettings)
@@ -185,6 +257,7 @@ class Config(_Strict):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     language: str = Field(default="en", pattern="^(en|fr)$")
     source_path: str = ""  # where it was loaded from (informational)
 
