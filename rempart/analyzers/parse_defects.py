@@ -22,6 +22,7 @@ WEIGHTS: dict[str, float] = {
     "duplicate_header": 0.1,
     "hidden_html_text": 0.15,
     "mime_depth_exceeded": 0.2,
+    "html_too_complex": 0.2,
     "embedded_depth_exceeded": 0.1,
     "too_many_parts": 0.1,
     "too_many_headers": 0.1,

@@ -15,6 +15,7 @@ from rempart.message.model import (
     UrlOrigin,
 )
 from rempart.message.parse import parse_message
+from rempart.message.sources import Source, count_messages, iter_messages
 
 __all__ = [
     "Address",
@@ -23,7 +24,10 @@ __all__ = [
     "Message",
     "ParseDefect",
     "ReceivedHop",
+    "Source",
     "Url",
     "UrlOrigin",
+    "count_messages",
+    "iter_messages",
     "parse_message",
 ]

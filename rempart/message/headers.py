@@ -259,11 +259,26 @@ _HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]*\.[A-Za-z]{2,}\.?$")
 
 
 def _is_ip(text: str) -> bool:
+    if ":" not in text:
+        return all(part.isdigit() and int(part) < 256 for part in text.split("."))
     try:
         ipaddress.ip_address(text)
     except ValueError:
         return False
     return True
+
+
+def _first_ip(text: str, bare: bool = True) -> str:
+    """The first valid address in ``text``: a bracketed literal first, else (``bare``) a plain one."""
+    found = _RCV_BRACKET_IP.search(text)
+    if found and _is_ip(found.group(1)):
+        return found.group(1)
+    if bare and ("." in text or ":" in text):
+        for match in _RCV_BARE_IP.finditer(text):
+            candidate = match.group(1) or match.group(2)
+            if _is_ip(candidate):
+                return candidate
+    return ""
 
 
 @lru_cache(maxsize=4096)
@@ -282,12 +297,7 @@ def parse_received(raw_value: str) -> ReceivedHop:
         by_search_from = match.end()
         # The receiver's own record (in the comment) beats the address literal the sender claimed.
         comment = clause[clause.find(match.group(1)) + len(match.group(1)):]
-        for found in (_RCV_BRACKET_IP.search(comment), *_RCV_BARE_IP.finditer(comment),
-                      _RCV_BRACKET_IP.search(clause)):
-            candidate = next((g for g in found.groups() if g), "") if found else ""
-            if candidate and _is_ip(candidate):
-                from_ip = candidate
-                break
+        from_ip = _first_ip(comment) or _first_ip(clause, bare=False)
         comment_start = clause.find("(")
         if comment_start != -1:
             first = clause[comment_start + 1 :].split(None, 1)

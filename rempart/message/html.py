@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import unescape
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -31,6 +32,15 @@ _INVISIBLE_CHARS = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufe
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _LINE_EDGES = re.compile(r" ?\r?\n ?")
 _BLANK_LINES = re.compile(r"\n{2,}")  # in HTML only tags break lines; source newlines are spaces
+# The HTML tree builder checks scopes on block tags in time proportional to the nesting depth, so
+# thousands of nested <div> cost seconds. Mail never has that many: past the bound, a simple
+# tag-stripping reading replaces the DOM (a legitimate newsletter has at most ~1,500).
+MAX_BLOCK_TAGS = 8000
+MAX_HIDDEN_NODES = 5000
+MAX_ANCESTOR_STEPS = 200_000
+_TAG = re.compile(r"<[^>]*>")
+_SCRIPT_STYLE = re.compile(r"(?is)<(script|style|head|template)\b.*?</\1\s*>")
+_HREF = re.compile(r"""(?i)\b(href|src|action|background)\s*=\s*["']?([^"'\s>]+)""")
 _DROPPED_TAGS = ["script", "style", "head", "template", "title", "noscript"]
 
 
@@ -38,6 +48,7 @@ _DROPPED_TAGS = ["script", "style", "head", "template", "title", "noscript"]
 class HtmlView:
     text: str = ""  # visible text
     hidden_chars: int = 0  # characters of text hidden by style or attribute
+    too_complex: bool = False  # read by the simple fallback (see MAX_BLOCK_TAGS)
     links: list[tuple[str, UrlOrigin, str | None]] = field(default_factory=list)  # (url, origin, shown text)
 
 
@@ -73,16 +84,36 @@ def _attribute_links(root: LexborNode, view: HtmlView, shown: bool) -> None:
 
 
 def _top_level(nodes: list[LexborNode]) -> list[LexborNode]:
-    """The hidden nodes that are not inside another hidden node."""
-    ids = {n.mem_id for n in nodes}
+    """The hidden nodes that are not inside another hidden node, within a bounded amount of work.
+
+    Only a node whose walk up reached the root is returned: decomposing a node inside one already
+    decomposed would touch freed memory. When the budget runs out (hostile nesting), the remaining
+    hidden nodes simply stay in the visible text.
+    """
+    ids = {n.mem_id for n in nodes[:MAX_HIDDEN_NODES]}
     top = []
-    for node in nodes:
+    steps = 0
+    for node in nodes[:MAX_HIDDEN_NODES]:
         parent = node.parent
-        while parent is not None and parent.mem_id not in ids:
+        while parent is not None and parent.mem_id not in ids and steps < MAX_ANCESTOR_STEPS:
             parent = parent.parent
+            steps += 1
+        if steps >= MAX_ANCESTOR_STEPS:
+            break
         if parent is None:
             top.append(node)
     return top
+
+
+def _simple_view(html: str) -> HtmlView:
+    """A DOM-free reading for hostile markup: tags stripped, links found by pattern."""
+    view = HtmlView(too_complex=True)
+    for match in _HREF.finditer(html):
+        origin = UrlOrigin.FORM_ACTION if match.group(1).lower() == "action" else (
+            UrlOrigin.HREF if match.group(1).lower() == "href" else UrlOrigin.IMAGE)
+        view.links.append((unescape(match.group(2)), origin, None))
+    view.text = clean_text(unescape(_TAG.sub("", _SCRIPT_STYLE.sub("", html))))
+    return view
 
 
 def view_html(html: str) -> HtmlView:
@@ -90,7 +121,10 @@ def view_html(html: str) -> HtmlView:
     view = HtmlView()
     if not html.strip():
         return view
-    html = _CELL_TAG.sub(" <", _BLOCK_TAG.sub("\n<", html))
+    html, blocks = _BLOCK_TAG.subn("\n<", html)
+    if blocks > MAX_BLOCK_TAGS:
+        return _simple_view(html)
+    html = _CELL_TAG.sub(" <", html)
     tree = LexborHTMLParser(html)
     root = tree.root
     if root is None:

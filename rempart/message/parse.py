@@ -214,6 +214,8 @@ class _Builder:
             return
         self.htmls.append(text)
         view = view_html(text)
+        if view.too_complex:
+            self.defect("html_too_complex", "nesting too deep for a browser-like reading", path)
         self.hidden_chars += view.hidden_chars
         self.html_texts.append(view.text)
         shown_urls: set[str] = set()

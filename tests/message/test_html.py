@@ -51,3 +51,24 @@ def test_broken_markup_never_raises() -> None:
 
 def test_clean_text_removes_invisible_characters() -> None:
     assert clean_text("Pa\u200bss\u00adword\ufeff  \n\n\n\n next") == "Password\nnext"
+
+
+def test_hostile_nesting_falls_back_to_a_simple_reading_quickly() -> None:
+    import time
+
+    html = "<div>" * 50_000 + "deep <a href='https://e.example/x'>link</a>" + "</div>" * 50_000
+    started = time.process_time()
+    view = view_html(html)
+    assert time.process_time() - started < 5
+    assert view.too_complex and view.text == "deep link"
+    assert view.links == [("https://e.example/x", UrlOrigin.HREF, None)]
+
+
+def test_many_hidden_nodes_under_deep_nesting_are_bounded() -> None:
+    import time
+
+    html = "<span>" * 20_000 + "<b style='display:none'>h</b>" * 3000 + "x"
+    started = time.process_time()
+    view = view_html(html)
+    assert time.process_time() - started < 5
+    assert "x" in view.text
