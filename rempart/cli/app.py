@@ -21,7 +21,7 @@ from rempart.errors import RempartError
 
 app = typer.Typer(
     name="rempart",
-    help="Detect phishing, CEO/vendor fraud and malicious attachments in email — explained in English and French.",
+    help="Detect phishing, CEO/vendor fraud and malicious attachments in email, explained in EN and FR.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -12,12 +12,20 @@ from rempart.config import load_config
 
 ConfigOpt = Annotated[
     str | None,
-    typer.Option("--config", "-c", help="Organisation profile and settings (rempart.toml); default $REMPART_CONFIG."),
+    typer.Option("--config", "-c",
+                 help="Organisation profile and settings (rempart.toml); default $REMPART_CONFIG."),
 ]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of explanations: en or fr.")]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes (0 = one per core).")]
 
 stderr = Console(stderr=True)
+
+
+def wide_console() -> Console:
+    """stdout console; when piped (no terminal to measure) use a readable width instead of 80."""
+    import sys
+
+    return Console(width=None if sys.stdout.isatty() else 150)
 
 
 def resolve_jobs(jobs: int) -> int:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from rempart.cli.common import ConfigOpt, JobsOpt, check_config, resolve_jobs, stderr
+from rempart.cli.common import ConfigOpt, JobsOpt, check_config, resolve_jobs, stderr, wide_console
 from rempart.evaluation.labels import read_labels
 from rempart.evaluation.runner import Scored, scan_labelled, summarise
 
@@ -30,8 +30,9 @@ def _print_report(report: dict[str, Any], console: Console) -> None:
         table.add_column(col, justify="right" if col != "set" else "left")
 
     def row(name: str, b: dict[str, Any]) -> None:
-        table.add_row(name, str(b["n_pos"]), str(b["n_neg"]), _pct(b["tpr_at_fpr_0.001"]), _pct(b["tpr_at_fpr_0.01"]),
-                      _pct(b["tpr"]), _pct(b["fpr"]), _num(b["auc"]), str(b["malicious_negatives"]))
+        table.add_row(name, str(b["n_pos"]), str(b["n_neg"]), _pct(b["tpr_at_fpr_0.001"]),
+                      _pct(b["tpr_at_fpr_0.01"]), _pct(b["tpr"]), _pct(b["fpr"]), _num(b["auc"]),
+                      str(b["malicious_negatives"]))
 
     row("all", report)
     for source, b in report["per_source"].items():
@@ -40,7 +41,8 @@ def _print_report(report: dict[str, Any], console: Console) -> None:
     console.print(table)
     for source, b in report["per_source"].items():
         if "n_pos" not in b:
-            console.print(f"{source}: {b['n']} messages (neither phish nor ham), {_pct(b['flagged'])} flagged")
+            share = _pct(b["flagged"])
+            console.print(f"{source}: {b['n']} messages (neither phish nor ham), {share} flagged")
     if report.get("per_kind"):
         kinds = Table(title="Per kind (flagged share at shipped thresholds)")
         for col in ("kind", "n", "flagged", "examples (missed / false positives)"):
@@ -78,10 +80,12 @@ def _plot(scored: list[Scored], path: Path) -> None:
 
 
 def evaluate(
-    labels: Annotated[list[Path], typer.Option("--labels", "-l", help="Labels CSV (split,label,path,source[,kind,config]); repeatable.")],
+    labels: Annotated[list[Path], typer.Option(
+        "--labels", "-l", help="Labels CSV (split,label,path,source[,kind,config]); repeatable.")],
     config: ConfigOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
-    split: Annotated[str | None, typer.Option("--split", help="Only rows of this split (e.g. dev, train, guard).")] = None,
+    split: Annotated[str | None, typer.Option(
+        "--split", help="Only rows of this split (e.g. dev, train, guard).")] = None,
     jobs: JobsOpt = 1,
     plot: Annotated[Path | None, typer.Option("--plot", help="Draw the ROC curve to this PNG file.")] = None,
 ) -> None:
@@ -103,4 +107,4 @@ def evaluate(
     if json_out:
         print(json.dumps(report, ensure_ascii=False, indent=None))
     else:
-        _print_report(report, Console())
+        _print_report(report, wide_console())

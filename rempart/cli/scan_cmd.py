@@ -7,11 +7,19 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rempart.cli.common import ConfigOpt, JobsOpt, LangOpt, check_config, check_lang, resolve_jobs, stderr
+from rempart.cli.common import (
+    ConfigOpt,
+    JobsOpt,
+    LangOpt,
+    check_config,
+    check_lang,
+    resolve_jobs,
+    stderr,
+    wide_console,
+)
 from rempart.hunt.cluster_scan import scan_on_cluster
 from rempart.hunt.local import ScanResult, scan_sources
 from rempart.message.sources import iter_messages
@@ -28,9 +36,8 @@ def _json_line(r: ScanResult) -> str:
 
 
 def _table(results: list[ScanResult], lang: str) -> Table:
-    title = "Rempart — verdicts" if lang == "en" else "Rempart — verdicts"
-    table = Table(title=title, show_lines=True)
-    table.add_column("message" if lang == "en" else "message", overflow="fold", max_width=48)
+    table = Table(title="Rempart — verdicts", show_lines=True)
+    table.add_column("message", overflow="fold", max_width=48)
     table.add_column("verdict")
     table.add_column("score", justify="right")
     table.add_column("reasons" if lang == "en" else "raisons", overflow="fold")
@@ -57,7 +64,7 @@ def scan(
     check_lang(lang)
     config_path = check_config(config)
     sources = list(iter_messages(paths))
-    out = Console(soft_wrap=True)
+    out = wide_console()
     found = errors = 0
     collected: list[ScanResult] = []
     show_progress = len(sources) >= _PROGRESS_MIN

@@ -96,9 +96,15 @@ def summarise(scored: list[Scored], seconds: float, score: Callable[[Scored], fl
             others = [s for s in ok if s.item.source == source]
             per_source[source] = {"n": len(others), "flagged": rate([s.flagged for s in others])}
             continue
-        # A one-class source is measured against the other class overall.
-        per_source[source] = _block(sp or pos, sn or neg, key)
-        per_source[source]["n_pos"], per_source[source]["n_neg"] = len(sp), len(sn)
+        # A one-class source is measured against the other class overall; the rates that would
+        # describe the other class's messages are left out (None), not borrowed.
+        block = _block(sp or pos, sn or neg, key)
+        block["n_pos"], block["n_neg"] = len(sp), len(sn)
+        if not sp:
+            block.update({f"tpr_at_fpr_{fpr}": None for fpr in FPR_POINTS}, tpr=None)
+        if not sn:
+            block.update(fpr=None, malicious_negatives=0)
+        per_source[source] = block
     report["per_source"] = per_source
     spam = [s for s in ok if s.item.label == "spam"]
     report["spam_flagged"] = rate([s.flagged for s in spam])

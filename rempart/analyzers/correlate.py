@@ -1,0 +1,101 @@
+"""Correlation: small, explainable conjunctions of what the other analyzers found.
+
+Runs last (it reads ``context.findings``). Each combination is one finding naming the facts it
+joins — in the spirit of mraptor's "auto-exec AND (write OR execute)": a request for money is
+ordinary, a display name of the CEO from Gmail is odd; both together are CEO fraud.
+Families of codes live in ``rempart/data/correlate.toml``; the combinations and their weights here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from importlib import resources as importlib_resources
+
+from rempart.analyzers.base import Context
+from rempart.domains import icann_registered_domain, in_domains
+from rempart.findings import Finding
+from rempart.message.model import Message, UrlOrigin
+
+NAME = "correlate"
+CODES = frozenset({
+    "correlate.impersonation_with_request",
+    "correlate.inner_impersonation_money",
+    "correlate.credential_lure_link",
+    "correlate.sign_in_link_elsewhere",
+    "correlate.free_mail_money_request",
+    "correlate.request_reply_elsewhere",
+})
+
+WEIGHTS = {
+    "impersonation_with_request": 0.55,
+    "inner_impersonation_money": 0.75,
+    "credential_lure_link": 0.5,
+    "sign_in_link_elsewhere": 0.3,
+    "free_mail_money_request": 0.35,
+    "request_reply_elsewhere": 0.3,
+}
+_WEB = (UrlOrigin.TEXT, UrlOrigin.HREF, UrlOrigin.FORM_ACTION, UrlOrigin.ATTACHMENT)
+
+
+def _families() -> dict[str, frozenset[str]]:
+    text = importlib_resources.files("rempart.data").joinpath("correlate.toml").read_text(encoding="utf-8")
+    return {name: frozenset(codes) for name, codes in tomllib.loads(text)["families"].items()}
+
+
+class _Seen:
+    """The positive findings so far, by family: which codes of each family fired."""
+
+    def __init__(self, findings: Iterable[Finding], families: Mapping[str, frozenset[str]]) -> None:
+        # sender.freemail is informational (weight 0) on its own, yet a fact worth combining.
+        fired = {f.code for f in findings if f.weight > 0 or f.code == "sender.freemail"}
+        self.by_family = {name: sorted(codes & fired) for name, codes in families.items()}
+
+    def any(self, *families: str) -> list[str]:
+        return [c for name in families for c in self.by_family.get(name, [])]
+
+
+def _links_elsewhere(message: Message, context: Context) -> list[str]:
+    """Hosts of web links that belong neither to the sender's domain nor to the organisation."""
+    sender = message.from_address
+    own = icann_registered_domain(sender.domain) if sender and sender.domain else ""
+    org = context.config.org.domains
+    hosts = []
+    for url in message.urls:
+        if url.origin not in _WEB or url.scheme not in ("http", "https") or not url.host:
+            continue
+        if (own and icann_registered_domain(url.host) == own) or in_domains(url.host, org):
+            continue
+        hosts.append(url.host)
+    return sorted(set(hosts))[:5]
+
+
+def analyze(message: Message, context: Context) -> Iterable[Finding]:
+    seen = _Seen(context.findings, context.resources.cached("correlate:families", _families))
+    identity, inner = seen.any("identity"), seen.any("inner_identity")
+    money, access, opener = seen.any("money"), seen.any("access"), seen.any("opener")
+    asks = money + access + opener
+    out: list[Finding] = []
+    if inner and money:
+        out.append(Finding("correlate.inner_impersonation_money", WEIGHTS["inner_impersonation_money"],
+                           {"identity": inner, "request": money}))
+    elif identity and asks:
+        out.append(Finding("correlate.impersonation_with_request", WEIGHTS["impersonation_with_request"],
+                           {"identity": identity, "request": asks}))
+    risky = seen.any("risky_link")
+    if access and risky:
+        out.append(Finding("correlate.credential_lure_link", WEIGHTS["credential_lure_link"],
+                           {"request": access, "link": risky}))
+    elif "intent.credentials_request" in access:
+        elsewhere = _links_elsewhere(message, context)
+        if elsewhere:
+            out.append(Finding("correlate.sign_in_link_elsewhere", WEIGHTS["sign_in_link_elsewhere"],
+                               {"request": access, "hosts": elsewhere}))
+    if seen.any("free_mail") and (money or opener):
+        out.append(Finding("correlate.free_mail_money_request", WEIGHTS["free_mail_money_request"],
+                           {"request": money + opener, "address": message.from_address.address
+                            if message.from_address else ""}))
+    if seen.any("reply_elsewhere") and (money or access or opener):
+        out.append(Finding("correlate.request_reply_elsewhere", WEIGHTS["request_reply_elsewhere"],
+                           {"request": asks}))
+    return out

@@ -1,0 +1,76 @@
+"""Correlation findings, on real parsed messages with a fictional organisation's profile."""
+
+from email.message import EmailMessage
+
+from rempart.analyzers import correlate
+from rempart.analyzers.registry import ANALYZERS
+from rempart.config import config_from_mapping
+from rempart.engine import Engine
+
+CONFIG = config_from_mapping({
+    "org": {
+        "name": "Exemple Industrie", "domains": ["exemple-industrie.fr"],
+        "vips": [{"name": "Camille Roux", "email": "camille.roux@exemple-industrie.fr", "title": "DG"}],
+        "vendors": [{"name": "Logistique Marchand", "domains": ["logistique-marchand.fr"],
+                     "ibans": ["FR7630006000011234567890189"]}],
+    },
+    "auth": {"trusted_authserv_ids": ["mx.exemple-industrie.fr"]},
+})
+
+
+def _mail(sender: str, subject: str, body: str, auth: str = "", reply_to: str = "") -> bytes:
+    msg = EmailMessage()
+    if auth:
+        msg["Authentication-Results"] = f"mx.exemple-industrie.fr; {auth}"
+    msg["From"] = sender
+    msg["To"] = "Nicolas Blanc <nicolas.blanc@exemple-industrie.fr>"
+    if reply_to:
+        msg["Reply-To"] = reply_to
+    msg["Subject"] = subject
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def _codes(raw: bytes) -> set[str]:
+    return {f.code for f in Engine(CONFIG).scan(raw).findings}
+
+
+CEO_BODY = ("Nicolas, je suis en réunion et ne peux pas téléphoner. Merci d'effectuer aujourd'hui un virement "
+            "de 38 000 € pour l'acompte du rachat, c'est strictement confidentiel. Je t'envoie le RIB.")
+
+
+def test_executive_name_from_free_mail_asking_for_money() -> None:
+    codes = _codes(_mail("Camille Roux <camille.roux.dg@gmail.com>", "Urgent", CEO_BODY,
+                         "spf=pass smtp.mailfrom=gmail.com; dkim=pass header.d=gmail.com; dmarc=pass"))
+    assert "correlate.inner_impersonation_money" in codes
+    assert "correlate.free_mail_money_request" in codes
+
+
+def test_the_same_request_from_the_real_executive_is_not_correlated() -> None:
+    codes = _codes(_mail("Camille Roux <camille.roux@exemple-industrie.fr>", "Urgent", CEO_BODY,
+                         "spf=pass smtp.mailfrom=exemple-industrie.fr; dkim=pass header.d=exemple-industrie.fr; "
+                         "dmarc=pass header.from=exemple-industrie.fr"))
+    assert not any(c.startswith("correlate.") for c in codes)
+
+
+def test_sign_in_request_with_a_link_to_someone_elses_site() -> None:
+    body = ("Your mailbox password expires today. Sign in to keep your account: "
+            "https://portal.mailbox-renewal.example/sign-in")
+    codes = _codes(_mail("IT Service Desk <helpdesk@service-notices.example>", "Password expiry", body))
+    assert "correlate.sign_in_link_elsewhere" in codes or "correlate.credential_lure_link" in codes
+
+
+def test_sign_in_notice_linking_to_the_senders_own_site_is_not_correlated() -> None:
+    body = "Your password was changed. If this was not you, sign in at https://account.example-saas.com/security"
+    codes = _codes(_mail("Example SaaS <no-reply@example-saas.com>", "Password changed", body))
+    assert "correlate.sign_in_link_elsewhere" not in codes
+
+
+def test_families_name_only_codes_that_exist() -> None:
+    import importlib
+
+    known: set[str] = set()
+    for _, analyze in ANALYZERS:
+        known |= set(getattr(importlib.import_module(analyze.__module__), "CODES", ()))
+    for family, codes in correlate._families().items():
+        assert codes <= known, f"{family}: unknown {sorted(codes - known)}"
