@@ -67,7 +67,10 @@ WEIGHTS = {
     "address_in_name_known": 0.55,  # the address shown belongs to the organisation, a vendor or a brand
     "address_in_name_list": 0.1,  # "'jo@x.org' via List": mailing-list rewriting
     "obfuscation": 0.3,
-    "reply_to": 0.15,
+    # Measured on the dev corpus: a Reply-To on another domain is in 18 % of SpamAssassin ham
+    # (lists, newsletters) and 14 % of phishing, so alone it says almost nothing; the strong
+    # cases below (free mail behind a company, replies leaving a known party) carry the signal.
+    "reply_to": 0.05,
     "reply_to_strong": 0.4,
     "return_path": 0.0,
     "sender_header": 0.0,

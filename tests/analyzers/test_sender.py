@@ -233,7 +233,7 @@ def test_reply_to_lookalike() -> None:
 
 def test_reply_to_divergence_weights() -> None:
     weak = by_code(run(build("News <news@boutique-exemple.fr>", "Reply-To: support@helpdesk-exemple.com")))
-    assert weak["sender.reply_to_divergent"].weight == pytest.approx(0.15)
+    assert 0 < weak["sender.reply_to_divergent"].weight <= 0.1
     same = by_code(run(build("News <news@boutique-exemple.fr>",
                              "Reply-To: support@aide.boutique-exemple.fr")))
     assert "sender.reply_to_divergent" not in same
