@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import codecs
 import re
-from functools import lru_cache
 
 from charset_normalizer import from_bytes
+
+from rempart.message._cache import text_cache
 
 DETECTION_BYTES = 64 * 1024  # charset-normalizer only needs a sample; it is the slow step
 _ASCII = re.compile(r"[\x00-\x7f]+")
@@ -30,7 +31,7 @@ _ALIASES = {
 }
 
 
-@lru_cache(maxsize=512)
+@text_cache(512)
 def codec_for(name: str) -> str | None:
     """Python's codec name for a declared charset, or None when unknown."""
     cleaned = name.strip().strip("\"'").lower()

@@ -11,8 +11,8 @@ import ipaddress
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_tz
-from functools import lru_cache
 
+from rempart.message._cache import text_cache
 from rempart.message.charset import codec_for, detect_and_decode
 from rempart.message.model import Address, ReceivedHop
 
@@ -64,7 +64,7 @@ def _decode_chunk(data: bytes, charset: str) -> tuple[str, str | None]:
         return detect_and_decode(data), charset
 
 
-@lru_cache(maxsize=8192)
+@text_cache(8192)
 def decode_value(value: str) -> tuple[str, str | None]:
     """Unfolded, RFC 2047-decoded text of a raw header value, and an unknown charset name if one was met."""
     value = unfold(value)
@@ -148,7 +148,7 @@ def _mailbox(tokens: list[str]) -> tuple[str, str]:
     return name, address
 
 
-@lru_cache(maxsize=4096)
+@text_cache(4096)
 def parse_addresses(raw_value: str) -> tuple[tuple[Address, ...], bool]:
     """Addresses of an address header (raw value, before RFC 2047 decoding) and whether it was malformed.
 
@@ -217,7 +217,7 @@ def _fast_date(value: str) -> datetime | None:
         return None
 
 
-@lru_cache(maxsize=4096)
+@text_cache(4096)
 def parse_date(value: str) -> datetime | None:
     """An aware datetime (UTC when the zone is missing), or None when unreadable."""
     fast = _fast_date(value)
@@ -281,7 +281,7 @@ def _first_ip(text: str, bare: bool = True) -> str:
     return ""
 
 
-@lru_cache(maxsize=4096)
+@text_cache(4096)
 def parse_received(raw_value: str) -> ReceivedHop:
     """One Received header, read by patterns that tolerate the many formats MTAs write."""
     raw = unfold(raw_value).replace("\t", " ")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
+from rempart.message._cache import text_cache
 from rempart.message.charset import codec_for
 
 _HEADER_LINE = re.compile(r"([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)")
@@ -107,7 +107,7 @@ def _rfc2231_value(pieces: list[tuple[int, bool, str]]) -> str:
         return data.decode("cp1252", "replace")
 
 
-@lru_cache(maxsize=4096)
+@text_cache(4096)
 def split_params(value: str) -> tuple[str, dict[str, str]]:
     """``text/plain; charset="utf-8"`` → ``("text/plain", {"charset": "utf-8"})``, RFC 2231 resolved."""
     value = value.replace("\r", "").replace("\n", "")

@@ -10,11 +10,11 @@ to their first ``DATA_URL_KEEP`` characters (the media type and the start of the
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from urllib.parse import unquote
 
 import idna
 
+from rempart.message._cache import text_cache
 from rempart.message.model import Url, UrlOrigin
 
 DATA_URL_KEEP = 256
@@ -65,7 +65,7 @@ def looks_like_url(text: str) -> str | None:
     return stripped if _DOMAIN_LIKE.fullmatch(stripped) else None
 
 
-@lru_cache(maxsize=8192)
+@text_cache(8192)
 def normalise_host(raw_host: str) -> str:
     """Lower-case, without trailing dot or brackets, punycode decoded to Unicode when valid."""
     host = raw_host.strip().rstrip(".").lower()
