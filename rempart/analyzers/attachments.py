@@ -146,12 +146,9 @@ def _from_outcome(outcome: Outcome, base: dict[str, Any]) -> list[Finding]:
             Finding("attachment.analysis_timeout", ANALYSIS_TIMEOUT, {**base, "detail": outcome.detail})
         )
     elif outcome.status == "skipped":
+        # not analysed because another attachment used the time: recorded, the culprit carries the weight
         found.append(
-            Finding(
-                "attachment.analysis_timeout",
-                ANALYSIS_TIMEOUT,
-                {**base, "detail": outcome.detail, "skipped": True},
-            )
+            Finding("attachment.analysis_timeout", 0.0, {**base, "detail": outcome.detail, "skipped": True})
         )
     elif outcome.status == "limit":
         found.append(Finding("attachment.analysis_limit", ANALYSIS_LIMIT, {**base, "limit": outcome.detail}))

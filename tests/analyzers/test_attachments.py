@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -100,6 +103,58 @@ def test_zip_bomb_read_without_ratio_bound_hits_the_memory_limit(bomb: bytes) ->
     )
     found = _runner(loose)(samples.message("Archives.", [("archives.zip", bomb, "application/zip")]))
     assert one(found, "attachment.analysis_limit").weight == pytest.approx(0.2)
+
+
+def test_a_file_that_takes_too_long_is_cut_at_the_deadline(bomb: bytes) -> None:
+    # Without the ratio bound, inflating 300 MB takes longer than the 0.3 s budget: the worker is killed.
+    loose = Config(
+        payload=PayloadSettings(
+            max_compression_ratio=1e9, max_expanded_bytes=10**10, memory_mb=2048, timeout_seconds=0.3
+        )
+    )
+    run = _runner(loose)
+    run(samples.message("Bonjour.", [("a.txt", b"warm the worker", "text/plain")]))
+    started = time.monotonic()
+    found = run(
+        samples.message(
+            "Archives.",
+            [
+                ("archives.zip", bomb, "application/zip"),
+                ("autre.pdf", samples.pdf_with_open_action_js(), "application/pdf"),
+            ],
+        )
+    )
+    assert time.monotonic() - started < 2.0
+    assert one(found, "attachment.analysis_timeout").evidence["filename"] == "archives.zip"
+    skipped = [f for f in found if f.code == "attachment.analysis_timeout" and f.evidence.get("skipped")]
+    assert [f.evidence["filename"] for f in skipped] == ["autre.pdf"]
+
+
+def test_analysis_writes_nothing_to_the_temporary_directory(tmp_path: Path) -> None:
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path)  # inherited by the worker, which is forked after this
+    try:
+        run = _runner(Config())
+        run(
+            samples.message(
+                "Mot de passe : Bdx2024",
+                [
+                    (
+                        "a.zip",
+                        samples.encrypted_zip({"x.js": samples.DROPPER_JS}, "Bdx2024"),
+                        "application/zip",
+                    ),
+                    ("b.7z", samples.seven_zip({"y.vbs": b"x"}), "application/octet-stream"),
+                    ("c.iso", samples.iso_with({"d.lnk": samples.lnk()}), "application/octet-stream"),
+                    ("d.docm", samples.docm(), "application/octet-stream"),
+                    ("e.docx", samples.encrypt_office(samples.docx(), "Bdx2024"), "application/octet-stream"),
+                    ("f.pdf", samples.pdf_with_qr_image("https://a.example.invalid/"), "application/pdf"),
+                ],
+            )
+        )
+    finally:
+        tempfile.tempdir = previous
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_html_smuggling_page(run: Run) -> None:

@@ -38,6 +38,9 @@ def qr_from_pil(image: Image.Image, location: str, deep: Deep) -> None:
         return
     if image.mode != "L":
         image = image.convert("L")
+    factor = -(-max(width, height) // (QR_DECODE_SIDE * 3 // 2))
+    if factor > 1:  # a QR code big enough to scan with a phone survives halving; decoding cost does not
+        image = image.reduce(factor)
     codes = zxingcpp.read_barcodes(image, formats=_QR_FORMATS)
     urls: list[str] = []
     for code in codes[:MAX_CODES]:

@@ -42,6 +42,41 @@ MAX_JS_BYTES = 256 * 1024
 MAX_QR_PAGES = 3
 MAX_QR_IMAGES = 6
 MAX_PASSWORD_TRIES = 8
+# Keys whose values hold page content, fonts, images, structure or metadata, never actions.
+_NOT_ACTIONS = frozenset(
+    {
+        "/Parent",
+        "/Contents",
+        "/Resources",
+        "/Font",
+        "/XObject",
+        "/ColorSpace",
+        "/ExtGState",
+        "/Pattern",
+        "/Shading",
+        "/Metadata",
+        "/StructTreeRoot",
+        "/P",
+        "/Thumb",
+        "/PieceInfo",
+        "/ParentTree",
+        "/K",
+        "/Widths",
+        "/Encoding",
+        "/FontDescriptor",
+        "/ProcSet",
+        "/Properties",
+        "/Group",
+        "/OCProperties",
+        "/MarkInfo",
+        "/ViewerPreferences",
+        "/DR",
+        "/AP",
+        "/Dests",
+        "/Threads",
+        "/B",
+    }
+)
 _RAW_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _RAW_URI = re.compile(rb"/URI\s*\(([^)]{4,500})\)")
 _RAW_KEYWORDS = (b"/JavaScript", b"/JS", b"/OpenAction", b"/AA", b"/Launch", b"/EmbeddedFile", b"/SubmitForm")
@@ -68,17 +103,31 @@ class _PdfScan:
         self.auto: set[int] = set()  # ids of action dictionaries triggered on open
         self.embedded = 0
 
-    def objects(self) -> list[Any]:
-        numbers: list[tuple[int, int]] = []
-        for generation, entries in self.reader.xref.items():
-            numbers.extend((num, generation) for num in entries)
-        numbers.extend((num, 0) for num in self.reader.xref_objStm)
-        found = []
-        for num, generation in numbers[:MAX_OBJECTS]:
-            try:
-                found.append(self.reader.get_object(IndirectObject(num, generation, self.reader)))
-            except Exception:  # a broken object in a damaged file
-                continue
+    def reachable(self) -> list[DictionaryObject]:
+        """Every dictionary a reader can reach from the catalogue, except page content and resources.
+
+        Actions only run when reachable (document open, pages, annotations, form fields, outlines,
+        name trees), and skipping fonts, images and content streams keeps a 100 kB PDF to a few ms.
+        """
+        found: list[DictionaryObject] = []
+        seen: set[tuple[int, int]] = set()
+        stack: list[Any] = [self.reader.trailer.get("/Root")]
+        while stack and len(found) < MAX_DICTIONARIES:
+            node = stack.pop()
+            if isinstance(node, IndirectObject):
+                key = (node.idnum, node.generation)
+                if key in seen or len(seen) >= MAX_OBJECTS:
+                    continue
+                seen.add(key)
+                try:
+                    node = node.get_object()
+                except Exception:  # a broken reference in a damaged file
+                    continue
+            if isinstance(node, DictionaryObject):
+                found.append(node)
+                stack.extend(value for name, value in node.items() if name not in _NOT_ACTIONS)
+            elif isinstance(node, ArrayObject):
+                stack.extend(node[:1000])
         return found
 
     def mark_auto(self, action: Any, depth: int = 0) -> None:
@@ -186,31 +235,10 @@ class _PdfScan:
         )
         self.deep.child(self.item, name, data, "pdf")
 
-    def dictionaries(self, objects: list[Any]) -> list[DictionaryObject]:
-        """Every dictionary, top-level or nested directly inside another (inline /A actions of links)."""
-        found: list[DictionaryObject] = []
-        stack: list[tuple[Any, int]] = [(obj, 0) for obj in objects]
-        while stack and len(found) < MAX_DICTIONARIES:
-            node, depth = stack.pop()
-            if isinstance(node, DictionaryObject):
-                found.append(node)
-                children = list(node.values())
-            elif isinstance(node, ArrayObject):
-                children = list(node[:1000])
-            else:
-                continue
-            if depth < 8:
-                stack.extend(
-                    (child, depth + 1)
-                    for child in children
-                    if isinstance(child, (DictionaryObject, ArrayObject))
-                )
-        return found
-
     def run(self) -> None:
-        objects = self.objects()
+        objects = self.reachable()
         self.triggers(objects)
-        for obj in self.dictionaries(objects):
+        for obj in objects:
             try:
                 if "/S" in obj or "/JS" in obj:
                     self.action(obj)
