@@ -22,7 +22,10 @@ from rempart.message.model import Address, Attachment, Message, Url
 # Additive changes (new fields) keep the version; renaming, removing or retyping a field bumps it.
 FACTS_VERSION = 1
 _BODY_LIMIT = 100_000  # characters of each body kept in the facts (rules see enough; memory stays bounded)
-_TEXT_LIMIT = 20_000  # characters of the folded ``text`` (subject + body) rules match against
+_TEXT_LIMIT = 8_000  # characters of body in the folded ``text`` rules match against (lures come first)
+_MAX_URLS = 100  # distinct URLs in ``urls``, links and form targets first, images and headers last
+_ORIGIN_ORDER = {"form_action": 0, "href": 1, "text": 2, "link_text": 3, "attachment": 4, "image": 5,
+                 "header": 6}
 
 
 def _address(a: Address | None) -> dict[str, str]:
@@ -49,7 +52,7 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
         evidence.setdefault(f.code, dict(f.evidence))
     codes = sorted({f.code for f in findings})
     org_domains = frozenset(org.domains)
-    unique_urls = list({(u.url, u.origin): u for u in message.urls}.values())
+    unique_urls = _distinct_urls(message.urls)
     facts: dict[str, Any] = {
         "facts_version": FACTS_VERSION,
         "subject": message.subject,
@@ -94,9 +97,22 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
         "model_score": None,
         "text": fold_text(message.subject, message.body_text, _TEXT_LIMIT),
         "thread": thread_facts(message),
+        "list_id": (message.header("List-Id") or "")[:200],
     }
     facts["from"].update(sender_facts(message.from_address, codes, evidence, org))
     return facts
+
+
+def _distinct_urls(urls: Iterable[Url]) -> list[Url]:
+    """One entry per URL (its most clickable origin), at most ``_MAX_URLS``, clickable ones first."""
+    best: dict[str, Url] = {}
+    for u in urls:
+        current = best.get(u.url)
+        rank = _ORIGIN_ORDER.get(u.origin.value, 9)
+        if current is None or rank < _ORIGIN_ORDER.get(current.origin.value, 9):
+            best[u.url] = u
+    ordered = sorted(best.values(), key=lambda u: _ORIGIN_ORDER.get(u.origin.value, 9))
+    return ordered[:_MAX_URLS]
 
 
 # --- Derived fields: cheap, computed from the message or from findings, never re-analysed ----------

@@ -32,7 +32,7 @@ from rempart.rules.tokens import LexError, Token, bound_names, fact_paths, strin
 FACT_NAMES = frozenset({
     "facts_version", "subject", "from", "sender", "reply_to", "return_path", "to", "cc", "message_id",
     "in_reply_to", "headers", "body", "auth", "received", "urls", "attachments", "findings",
-    "finding_evidence", "org", "model_score", "text", "thread",
+    "finding_evidence", "org", "model_score", "text", "thread", "list_id",
 })
 # Functions the Rust CEL library provides natively (macros such as exists/has are not functions).
 NATIVE_FUNCTIONS = frozenset({
@@ -42,6 +42,7 @@ NATIVE_FUNCTIONS = frozenset({
     "getMinutes", "getSeconds", "getMilliseconds",
 })
 _REGEX_VAR = "_rx"
+_SET_SIZE = 8
 
 
 class ConditionError(ValueError):
@@ -56,6 +57,7 @@ class ConditionError(ValueError):
 def _re2_options() -> Any:
     options = re2.Options()
     options.log_errors = False
+    options.max_mem = 64 << 20
     return options
 
 
@@ -209,11 +211,16 @@ class ExpressionEngine:
                 by_path.setdefault(path, []).append(i)
             sets = []
             for path, indices in by_path.items():
-                regex_set = re2.Set.SearchSet(_re2_options())
-                for i in indices:
-                    regex_set.Add(self._patterns[i][1])
-                regex_set.Compile()
-                sets.append((path, regex_set, indices))
+                # Small sets keep RE2's DFA from thrashing its state cache on varied text: measured
+                # 3x faster than one set of 70 patterns (bench/rules.py). Bounded repetitions last.
+                ordered = sorted(indices, key=lambda i: ("{" in self._patterns[i][1], i))
+                for start in range(0, len(ordered), _SET_SIZE):
+                    chunk = ordered[start: start + _SET_SIZE]
+                    regex_set = re2.Set.SearchSet(_re2_options())
+                    for i in chunk:
+                        regex_set.Add(self._patterns[i][1])
+                    regex_set.Compile()
+                    sets.append((path, regex_set, chunk))
             self._sets = sets
         return self._sets
 

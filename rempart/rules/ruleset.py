@@ -34,7 +34,9 @@ def condition_error(rule: Rule, err: ConditionError) -> RuleError:
         found = condition_node(Path(rule.path))
         if found is not None:
             f, node = found
-            line, column = f.text_position(node, err.offset)
+            # "unexpected end of input" points past the last character: show the end of the last line
+            offset = min(err.offset, max(len(rule.condition.rstrip()) - 1, 0))
+            line, column = f.text_position(node, offset)
     return RuleError(err.message, SourceLocation(rule.path or "<rule>", line, column), rule_id=rule.id)
 
 

@@ -1,0 +1,43 @@
+"""The shipped pack passes its own tests through the real engine (parser, registered analyzers, facts)."""
+
+from __future__ import annotations
+
+from rempart.config import Config
+from rempart.engine.build import build_engine
+from rempart.engine.verdict import Level
+from rempart.rules.ruleset import RuleSet
+from rempart.rules.testing import run_rule_tests
+from tests.rules.conftest import PACK
+
+
+def test_every_shipped_rule_passes_its_match_and_nomatch_messages(pack_config: Config) -> None:
+    ruleset = RuleSet.load([PACK])
+    engine = build_engine(pack_config, rules=RuleSet([], pack_config.rules))
+    outcomes = run_rule_tests(ruleset.compiled, ruleset, engine)
+    assert len(outcomes) >= 2 * len(ruleset.compiled)
+    failures = [f"{o.rule_id}: expected {'match' if o.expected else 'no match'} on {o.path} ({o.error})"
+                for o in outcomes if not o.ok]
+    assert failures == []
+
+
+def test_rule_hits_reach_the_verdict_with_their_own_texts(pack_config: Config) -> None:
+    engine = build_engine(pack_config)
+    raw = (PACK / "tests" / "bec-vip-impersonation-payment" / "match" / "ceo-freemail-transfer.eml").read_bytes()
+    verdict = engine.scan(raw)
+    hit = next(h for h in verdict.rule_hits if h.rule_id == "bec-vip-impersonation-payment")
+    assert hit.severity == "critical" and hit.weight == 0.9 and "T1656" in hit.tags
+    reason = next(r for r in verdict.reasons if r.code == "rule.bec-vip-impersonation-payment")
+    assert reason.source == "rules"
+    french = {r["code"]: r["text"] for r in verdict.reasons_as_dicts("fr", engine.catalogue)}
+    assert french["rule.bec-vip-impersonation-payment"].startswith("Le nom affiché est celui d'un dirigeant")
+    assert verdict.level == Level.MALICIOUS
+    assert "rules" in verdict.timings
+    listed = verdict.to_dict()["rule_hits"]
+    assert any(h["id"] == "bec-vip-impersonation-payment" for h in listed)
+
+
+def test_disabled_rules_are_not_evaluated(pack_config: Config) -> None:
+    settings = pack_config.rules.model_copy(update={"disabled": ["bec-vip-impersonation-payment"]})
+    ruleset = RuleSet.load([PACK], settings)
+    assert ruleset.get("bec-vip-impersonation-payment") is None
+    assert len(ruleset.compiled) == len(ruleset.all_rules) - 1
