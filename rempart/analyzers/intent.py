@@ -53,8 +53,9 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     findings += requests.pressure_findings(r, asked, requests.sign_in_channel(message, asked))
     # Bank details and phone numbers in the sender's own words only (not in quoted history).
     ibans = [i for i in find_ibans(scan.original) if scan.norm[i.start: i.end].strip()]
-    phones = [number for number, start, end in find_phones(scan.original, [(i.start, i.end) for i in ibans])
-              if scan.norm[start:end].strip()]
+    phones = [] if not r.has("callback") else [
+        number for number, start, end in find_phones(scan.original, [(i.start, i.end) for i in ibans])
+        if scan.norm[start:end].strip()]
     findings += requests.callback_findings(message, r, phones)
     findings += bank_checks.bank_findings(message, r, org_banking(context.resources), ibans, asked)
     if r.warning:

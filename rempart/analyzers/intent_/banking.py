@@ -18,7 +18,7 @@ from rempart.config import OrgProfile, Person, Vendor
 from rempart.domains import in_domains
 from rempart.message.model import Message
 
-_IBAN_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ \u00a0.\-]?[A-Za-z0-9]){8,34}")
+_IBAN_CANDIDATE = re.compile(r"[A-Z]{2}\d{2}(?:[ \u00a0.\-]?[A-Za-z0-9]){8,34}")
 _BANK_WORDS = re.compile(r"(?i:iban|rib|compte|account|bank|banque|bancaire|virement|wire|swift|bic)")
 _BIC = re.compile(r"(?i:\b(?:bic|swift)(?:[ /]*(?:code|swift|bic))?[ \u00a0]*[:\-]?[ \u00a0]*)"
                   r"([A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Za-z0-9])")
@@ -57,6 +57,8 @@ def find_ibans(text: str) -> list[FoundIban]:
     found: list[FoundIban] = []
     seen: set[str] = set()
     for m in _IBAN_CANDIDATE.finditer(text):
+        if m.start() > 0 and text[m.start() - 1].isalnum():
+            continue
         country = m.group(0)[:2]
         length = _spec_length(country)
         if length is None:

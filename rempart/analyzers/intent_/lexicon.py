@@ -216,6 +216,35 @@ def _regex(seq: list[Node], lists: Mapping[str, list[str]]) -> str:
     return "".join(parts)
 
 
+_LONG_WORD = 40  # bound used for "word*" and gap words when sizing search windows
+
+
+def _extent(seq: list[Node], lists: Mapping[str, list[str]]) -> int:
+    """An upper bound on the length of any text ``seq`` matches (used to size search windows)."""
+    total = 0
+    for node in seq:
+        kind = node[0]
+        if kind == "word":
+            total += _LONG_WORD if node[2] else len(node[1])
+        elif kind in ("char", "hyphen"):
+            total += 1
+        elif kind == "apos":
+            total += 2
+        elif kind == "num":
+            total += 4
+        elif kind == "time" or kind in ("sep", "sep_q"):
+            total += 12
+        elif kind == "gap":
+            total += node[1] * (_LONG_WORD + 12)
+        elif kind == "alt":
+            total += max(_extent(b, lists) for b in node[1])
+        elif kind == "opt":
+            total += _extent(node[1], lists)
+        elif kind == "list":
+            total += max((_extent(_parse(normalise(e), e), lists) for e in lists.get(node[1], [])), default=0)
+    return total
+
+
 _BOUNDARY = ("sep", "sep_q", "apos", "char")
 
 
@@ -288,6 +317,7 @@ class Phrase:
     source: str
     pattern: re.Pattern[str]
     anchors: frozenset[str] | None
+    extent: int  # no match is longer than this: text farther than this from an anchor is not searched
 
 
 def compile_phrase(phrase: str, lists: Mapping[str, list[str]] | None = None) -> str:
@@ -335,12 +365,14 @@ class Lexicon:
         try:
             pattern = re.compile(compile_phrase(source, lists) + r"(?!\w)")
             anchors = phrase_anchors(source, lists, common)
+            raw = source.strip().startswith("re:")
+            extent = 2000 if raw else _extent(_parse(normalise(source.strip()), source), lists)
         except (re.error, LexiconError) as err:
             raise LexiconError(f"{where} is not valid ({err})") from None
         if pattern.groups:
             raise LexiconError(f"{where} must not capture (use (?:…))")
         index = len(self.phrases)
-        self.phrases.append(Phrase(category, lang, source, pattern, anchors))
+        self.phrases.append(Phrase(category, lang, source, pattern, anchors, extent))
         if anchors is None:
             self.always.append(index)
         else:
@@ -351,32 +383,67 @@ class Lexicon:
     def categories(self) -> set[str]:
         return {p.category for p in self.phrases}
 
-    def candidates(self, text: str) -> list[int]:
-        """The phrases worth running on ``text``: one of their anchors is among its words."""
-        words = set(WORD.findall(text))
-        words.update([PREFIX_MARK + w[:PREFIX] for w in words if len(w) >= PREFIX])
-        chosen = set(self.always)
+    def anchor_positions(self, text: str) -> dict[str, list[int]]:
+        """Where each anchor word of the lexicon occurs in ``text`` (word and 5-letter-prefix keys)."""
         by_word = self.by_word
-        for w in words & by_word.keys():
-            chosen.update(by_word[w])
-        return sorted(chosen)
+        positions: dict[str, list[int]] = {}
+        for m in WORD.finditer(text):
+            word = m.group()
+            if word in by_word:
+                positions.setdefault(word, []).append(m.start())
+            if len(word) >= PREFIX:
+                key = PREFIX_MARK + word[:PREFIX]
+                if key in by_word:
+                    positions.setdefault(key, []).append(m.start())
+        return positions
 
     def find(self, text: str, limit: int = 8) -> dict[str, list[Hit]]:
-        """Hits per category (at most ``limit`` each), in text order; categories with none are absent."""
+        """Hits per category (at most ``limit`` each), in text order; categories with none are absent.
+
+        Each phrase is searched only near the places where one of its anchor words occurs.
+        """
+        positions = self.anchor_positions(text)
+        windows: dict[int, list[int]] = {i: [0] for i in self.always}
+        for word, where in positions.items():
+            for index in self.by_word[word]:
+                windows.setdefault(index, []).extend(where)
         hits: dict[str, list[Hit]] = {}
-        for index in self.candidates(text):
+        size = len(text)
+        for index, starts in windows.items():
             phrase = self.phrases[index]
             found = hits.setdefault(phrase.category, [])
-            search = phrase.pattern.search
-            pos = 0
+            if len(found) >= limit:
+                continue
+            reach = phrase.extent if index not in self.always else size
+            starts.sort()
+            lo, hi = max(0, starts[0] - reach), starts[0] + reach
+            spans: list[tuple[int, int]] = []
+            for p in starts[1:]:
+                if p - reach <= hi:
+                    hi = p + reach
+                else:
+                    spans.append((lo, hi))
+                    lo, hi = p - reach, p + reach
+            spans.append((lo, min(hi, size)))
+            self._search(phrase, text, spans, found, limit)
+        return {c: sorted(f, key=lambda h: h.start) for c, f in hits.items() if f}
+
+    @staticmethod
+    def _search(phrase: Phrase, text: str, spans: list[tuple[int, int]], found: list[Hit], limit: int) -> None:
+        search = phrase.pattern.search
+        last_end = -1
+        for lo, hi in spans:
+            pos = max(lo, last_end)
             while len(found) < limit:
-                m = search(text, pos)
+                m = search(text, pos, hi)
                 if m is None:
                     break
-                start = m.start()
-                if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-                    pos = start + 1  # not at a word start: look again just after
+                start, end = m.start(), m.end()
+                pos = max(end, start + 1)
+                # whole words only: the window's edges are not the text's edges
+                if (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")) or \
+                        (end < len(text) and end == hi and (text[end].isalnum() or text[end] == "_")):
+                    pos = start + 1
                     continue
-                found.append(Hit(phrase.category, phrase.lang, start, m.end()))
-                pos = max(m.end(), start + 1)
-        return {c: sorted(f, key=lambda h: h.start) for c, f in hits.items() if f}
+                found.append(Hit(phrase.category, phrase.lang, start, end))
+                last_end = end
