@@ -10,6 +10,7 @@ from rempart.cli import (
     audit_cmd,
     db_cmd,
     eval_cmd,
+    gateway_cmd,
     gdpr_cmd,
     hunt_cmd,
     rules_cmd,
@@ -35,6 +36,7 @@ app.add_typer(token_cmd.app, name="token")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(gdpr_cmd.app, name="gdpr")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(gateway_cmd.app, name="gateway")
 
 
 def main() -> None:

@@ -1,0 +1,363 @@
+"""The SMTP content filter: Postfix hands it mail, it scans, stamps, spools, then hands it on.
+
+One transaction, in the order that makes "never lose mail" hold::
+
+    DATA received ─► key (Message-ID + digest + envelope) already accepted? ─► 250, nothing more
+                 └─► scan in a worker (deadline) ─► error: fail_closed → 451 (Postfix keeps it)
+                                                  │        fail_open  → stamp "error"
+                     stamp/tag or quarantine ◄────┘
+                 ─► spool entry written and fsync'd ─► 250 ─► delivery (retries, back-off) or store
+
+Nothing is acknowledged before it is on disk; nothing leaves the spool before the next hop (or
+the store) has it. Postfix's XFORWARD gives the real client address (for simulation IP ranges).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from rempart.analyzers.base import Envelope as ScanEnvelope
+from rempart.config import Config
+from rempart.gateway import disposition, quarantine
+from rempart.gateway.delivery import NextHop, PermanentFailure, TemporaryFailure, backoff
+from rempart.gateway.scanning import ScanFailed, ScanPool
+from rempart.gateway.spool import Spool, SpoolEntry, derived_key, message_key
+from rempart.store.cases import StoreOptions
+from rempart.store.database import Database
+
+log = logging.getLogger("rempart.gateway.smtp")
+_XTEXT = re.compile(r"\+([0-9A-Fa-f]{2})")
+_XFORWARD_ATTRS = ("NAME", "ADDR", "PORT", "PROTO", "HELO", "IDENT", "SOURCE")
+_UNAVAILABLE = ("[UNAVAILABLE]", "[TEMPUNAVAIL]")
+
+
+class ForwardedEnvelope(Envelope):
+    """An aiosmtpd envelope that also keeps what Postfix's XFORWARD said about the real client."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.xforward: dict[str, str] = {}
+
+
+class FilterSMTP(SMTP):
+    """aiosmtpd's server plus the XFORWARD command (Postfix's ``smtp_send_xforward_command``)."""
+
+    def _create_envelope(self) -> Envelope:
+        return ForwardedEnvelope()
+
+    async def smtp_XFORWARD(self, arg: str | None) -> None:
+        envelope = self.envelope
+        if not arg or not isinstance(envelope, ForwardedEnvelope):
+            await self.push("501 5.5.4 Syntax: XFORWARD attribute=value...")
+            return
+        if envelope.mail_from:
+            await self.push("503 5.5.1 Error: XFORWARD not allowed within a transaction")
+            return
+        for item in arg.split():
+            name, _, value = item.partition("=")
+            if name.upper() in _XFORWARD_ATTRS and value not in _UNAVAILABLE:
+                envelope.xforward[name.upper()] = _XTEXT.sub(lambda m: chr(int(m.group(1), 16)), value)
+        await self.push("250 2.0.0 Ok")
+
+
+@dataclass
+class Stats:
+    accepted: int = 0
+    duplicates: int = 0
+    delivered: int = 0
+    quarantined: int = 0
+    released: int = 0
+    deferred: int = 0  # 451 answered (fail_closed, spool error)
+    scan_errors: int = 0
+    delivery_retries: int = 0
+    failed: int = 0
+    spoofed_headers_removed: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)
+
+
+class ContentFilter:
+    """The filter's long-lived parts; ``start`` then ``serve_forever`` (or ``stop``)."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        spool: Spool,
+        pool: ScanPool,
+        next_hop: NextHop,
+        db: Database | None = None,
+        store_options: StoreOptions | None = None,
+        hostname: str = "rempart-filter",
+    ) -> None:
+        self.config = config
+        self.settings = config.gateway
+        self.language = self.settings.language or config.language
+        self.spool = spool
+        self.pool = pool
+        self.next_hop = next_hop
+        self.db = db
+        self.store_options = store_options or StoreOptions(actor="gateway")
+        self.hostname = hostname
+        self.stats = Stats()
+        self._inflight: set[str] = set()
+        self._attempts: dict[str, int] = {}
+        self._ready: asyncio.Queue[str] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._server: asyncio.Server | None = None
+        self._io = ThreadPoolExecutor(max_workers=16, thread_name_prefix="rempart-spool")
+        self._send = ThreadPoolExecutor(max_workers=self.settings.delivery_connections,
+                                        thread_name_prefix="rempart-deliver")
+        self._store = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rempart-store")
+        self.on_event: Callable[[str, dict[str, Any]], None] | None = None  # tests and benchmarks
+
+    # -- life cycle ---------------------------------------------------------------------------------
+
+    async def start(self, host: str, port: int) -> None:
+        """Recover the spool, fork the scan workers, start delivery, then listen."""
+        pending = self.spool.recover()
+        self.pool.start()  # before any thread of this process exists
+        self._ready = asyncio.Queue()
+        for key in pending:
+            self._ready.put_nowait(key)
+        for _ in range(self.settings.delivery_connections):
+            self._tasks.append(asyncio.create_task(self._delivery_loop()))
+        if self.db is not None:
+            self._tasks.append(asyncio.create_task(self._release_loop()))
+        self._tasks.append(asyncio.create_task(self._housekeeping()))
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._protocol, host, port)
+        log.info("listening on %s:%d, %d message(s) to hand on from the spool", host, port, len(pending))
+
+    def _protocol(self) -> FilterSMTP:
+        return FilterSMTP(
+            self,
+            hostname=self.hostname,
+            data_size_limit=self.settings.max_message_bytes,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            ident="Rempart content filter",
+        )
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def serve_forever(self) -> None:
+        assert self._server is not None
+        await self._server.serve_forever()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        self.pool.stop()
+        self._send.submit(self.next_hop.close).result()
+        for executor in (self._io, self._send, self._store):
+            executor.shutdown(wait=True)
+
+    def _emit(self, event: str, **details: Any) -> None:
+        if self.on_event is not None:
+            self.on_event(event, details)
+
+    # -- aiosmtpd hooks -----------------------------------------------------------------------------
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE", responses[-1]]
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        try:
+            return await self._accept(envelope)
+        except Exception:  # never a 5xx for our own trouble: Postfix keeps the mail and retries
+            log.exception("could not accept a message; answered 451")
+            self.stats.deferred += 1
+            return "451 4.3.0 Content filter error; try again later"
+
+    async def _accept(self, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        mail_from = envelope.mail_from or ""
+        rcpt_to = tuple(envelope.rcpt_tos)
+        key = message_key(raw, mail_from, rcpt_to)
+        if key in self._inflight or self.spool.seen(key):
+            self.stats.duplicates += 1
+            self._emit("duplicate", key=key)
+            return "250 2.0.0 Ok: already accepted (duplicate suppressed)"
+        self._inflight.add(key)
+        try:
+            forwarded = envelope.xforward if isinstance(envelope, ForwardedEnvelope) else {}
+            scan_envelope = ScanEnvelope(mail_from, rcpt_to, forwarded.get("ADDR", ""), forwarded.get("HELO", ""))
+            try:
+                result = await self.pool.scan(raw, scan_envelope)
+            except ScanFailed as err:
+                self.stats.scan_errors += 1
+                if self.settings.on_error == "fail_closed":
+                    log.warning("scan failed (%s); fail_closed: answered 451", err.reason)
+                    self.stats.deferred += 1
+                    return "451 4.7.0 Message could not be scanned; try again later"
+                log.warning("scan failed (%s); fail_open: delivering with X-Rempart-Verdict: error", err.reason)
+                outcome = disposition.dispose_error(raw, err.reason)
+                meta: dict[str, Any] = {}
+            else:
+                outcome = disposition.dispose(raw, result, self.settings, self.language)
+                meta = {"case": result.case} if outcome.action == "quarantine" else {}
+            entry = SpoolEntry(
+                key=key,
+                action=outcome.action,
+                mail_from=mail_from,
+                rcpt_to=rcpt_to,
+                content=outcome.content,
+                mail_options=_kept_options(envelope),
+                meta=meta,
+                accepted_at=time.time(),
+            )
+            loop = asyncio.get_running_loop()
+            try:
+                await loop.run_in_executor(self._io, self.spool.put, entry)
+            except OSError as err:
+                log.error("spool write failed (%s); answered 451", err)
+                self.stats.deferred += 1
+                return "451 4.3.0 Spool unavailable; try again later"
+            self.stats.accepted += 1
+            self.stats.spoofed_headers_removed += outcome.removed_headers
+            self.stats.verdicts[outcome.verdict] = self.stats.verdicts.get(outcome.verdict, 0) + 1
+            self._emit("accepted", key=key, verdict=outcome.verdict, action=outcome.action)
+            assert self._ready is not None
+            self._ready.put_nowait(key)
+            return f"250 2.0.0 Ok: queued as {key[:20]}"
+        finally:
+            self._inflight.discard(key)
+
+    # -- handing on ---------------------------------------------------------------------------------
+
+    async def _delivery_loop(self) -> None:
+        assert self._ready is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            key = await self._ready.get()
+            try:
+                entry = await loop.run_in_executor(self._io, self.spool.load, key)
+            except FileNotFoundError:
+                continue  # already handed on
+            except Exception:
+                log.exception("unreadable spool entry %s; left in place", key[:20])
+                continue
+            try:
+                if entry.action == "quarantine":
+                    await self._quarantine(entry)
+                else:
+                    await self._deliver(entry)
+            except Exception as err:  # temporary by construction: permanent refusals are handled inside
+                attempt = self._attempts.get(key, 0) + 1
+                self._attempts[key] = attempt
+                delay = backoff(attempt, self.settings.retry_initial_seconds, self.settings.retry_max_seconds)
+                self.stats.delivery_retries += 1
+                log.warning("hand-on of %s failed (%s); retry %d in %.1f s", key[:20], err, attempt, delay)
+                loop.call_later(delay, self._ready.put_nowait, key)
+                continue
+            self._attempts.pop(key, None)
+
+    async def _deliver(self, entry: SpoolEntry) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            outcome = await loop.run_in_executor(self._send, self.next_hop.send, entry.mail_from,
+                                                 entry.rcpt_to, entry.content, entry.mail_options)
+        except PermanentFailure as err:
+            log.error("next hop refused %s for good (%s); kept in failed/", entry.key[:20], err)
+            await loop.run_in_executor(self._io, self.spool.mark_failed, entry.key, str(err))
+            self.stats.failed += 1
+            return
+        if outcome.temporary:
+            retry = SpoolEntry(derived_key(entry.key, "retry", *sorted(outcome.temporary)), entry.action,
+                               entry.mail_from, tuple(outcome.temporary), entry.content, entry.mail_options,
+                               entry.meta, entry.accepted_at)
+            await loop.run_in_executor(self._io, self.spool.put, retry)
+            assert self._ready is not None
+            loop.call_later(self.settings.retry_initial_seconds, self._ready.put_nowait, retry.key)
+        if outcome.permanent:
+            refused = SpoolEntry(derived_key(entry.key, "refused", *sorted(outcome.permanent)), entry.action,
+                                 entry.mail_from, tuple(outcome.permanent), entry.content, entry.mail_options,
+                                 entry.meta, entry.accepted_at)
+            await loop.run_in_executor(self._io, self.spool.put, refused)
+            reason = "; ".join(f"{r}: {m}" for r, m in outcome.permanent.items())
+            await loop.run_in_executor(self._io, self.spool.mark_failed, refused.key, reason)
+            self.stats.failed += 1
+        await loop.run_in_executor(self._io, self.spool.mark_done, entry.key)
+        self.stats.delivered += 1
+        self._emit("delivered", key=entry.key, added_ms=(time.time() - entry.accepted_at) * 1000)
+
+    async def _quarantine(self, entry: SpoolEntry) -> None:
+        if self.db is None:
+            raise TemporaryFailure("no store configured for quarantine")
+        loop = asyncio.get_running_loop()
+        case_id = await loop.run_in_executor(self._store, quarantine.hold, self.db, self.store_options,
+                                             entry.content, entry.meta["case"])
+        await loop.run_in_executor(self._io, self.spool.mark_done, entry.key)
+        self.stats.quarantined += 1
+        log.info("quarantined %s as case %d", entry.key[:20], case_id)
+        self._emit("quarantined", key=entry.key, case_id=case_id)
+
+    async def _release_loop(self) -> None:
+        while True:
+            try:
+                await self.release_once()
+            except Exception as err:  # the store being down must not stop mail flow
+                log.warning("release check failed: %s", err)
+            await asyncio.sleep(self.settings.release_poll_seconds)
+
+    async def release_once(self) -> int:
+        """Spool every release the analysts asked for; return how many."""
+        assert self.db is not None and self._ready is not None
+        loop = asyncio.get_running_loop()
+        releases = await loop.run_in_executor(self._store, quarantine.pending, self.db)
+        for release in releases:
+            key = derived_key("release", str(release.case_id))
+            if release.raw is None:
+                log.error("case %d was released but its message was purged; nothing to deliver", release.case_id)
+                continue
+            if not self.spool.seen(key):
+                content = disposition.released(release.raw, release.verdict, release.score, release.reasons,
+                                               release.case_id, self.settings, self.language)
+                entry = SpoolEntry(key, "deliver", release.envelope_from, release.envelope_to, content,
+                                   ("BODY=8BITMIME",), {}, time.time())
+                await loop.run_in_executor(self._io, self.spool.put, entry)
+                self._ready.put_nowait(key)
+            await loop.run_in_executor(self._store, quarantine.mark_released, self.db, self.store_options,
+                                       release.case_id)
+            self.stats.released += 1
+            self._emit("released", case_id=release.case_id)
+        return len(releases)
+
+    async def _housekeeping(self) -> None:
+        while True:
+            await asyncio.sleep(600)
+            self.spool.prune()
+
+
+def _kept_options(envelope: Envelope) -> tuple[str, ...]:
+    options = [o for o in envelope.mail_options if o.upper().startswith(("BODY=", "SMTPUTF8"))]
+    if envelope.smtp_utf8 and "SMTPUTF8" not in (o.upper() for o in options):
+        options.append("SMTPUTF8")
+    return tuple(options)
+
+
+def spool_path(setting: str, data_dir: Path) -> Path:
+    return Path(setting) if setting else data_dir / "gateway" / "spool"
