@@ -96,7 +96,8 @@ def main() -> int:
     total_scan, total_rules = sum(scan_ms), sum(rule_ms)
     shares = sorted(r / s for r, s in zip(rule_ms, scan_ms, strict=True) if s > 0)
     print(f"messages: {len(rows)} ({totals['pos']} positives, {totals['neg']} negatives); rules loaded: {n_rules}")
-    print(f"scan time: {total_scan / len(rows):.2f} ms/message mean; rule pack {total_rules / len(rows):.3f} ms/message "
+    print(f"scan time: {total_scan / len(rows):.2f} ms/message mean; "
+          f"rule pack {total_rules / len(rows):.3f} ms/message "
           f"= {100 * total_rules / total_scan:.1f} % of scan time (per-message share p50 "
           f"{100 * statistics.median(shares):.1f} %, p95 {100 * shares[int(len(shares) * 0.95)]:.1f} %)")
     print(f"\n{'rule':48} {'sev':9} {'pos hits':>9} {'neg hits':>9} {'neg %':>7}")

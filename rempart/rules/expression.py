@@ -26,7 +26,7 @@ from typing import Any
 import cel
 import re2
 
-from rempart.rules.tokens import LexError, Token, bound_names, fact_paths, string_value, tokenize
+from rempart.rules.tokens import MACROS, LexError, Token, bound_names, fact_paths, string_value, tokenize
 
 # The documented top-level facts (docs/facts.md); a test keeps this equal to what build_facts returns.
 FACT_NAMES = frozenset({
@@ -153,6 +153,71 @@ def _hoistable(tokens: list[Token]) -> list[_Hoisted]:
     return found
 
 
+def _closing(tokens: list[Token], open_index: int) -> int:
+    depth = 0
+    for j in range(open_index, len(tokens)):
+        if tokens[j].kind == "op" and tokens[j].text in "([{":
+            depth += 1
+        elif tokens[j].kind == "op" and tokens[j].text in ")]}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(tokens) - 1
+
+
+def key_usage(tokens: list[Token]) -> dict[str, set[str] | None]:
+    """Which keys of each top-level fact a condition reads: ``{"urls": {"host", "origin"}, "auth": None}``.
+
+    ``None`` means the whole value (a bare use, an index, a method call, a chained macro): the
+    projection in ``ExpressionEngine.context`` then keeps it as is. Anything this reader is unsure
+    about counts as a whole use, so projecting never changes a result, it only converts less.
+    """
+    usage: dict[str, set[str] | None] = {}
+    aliases: dict[str, str] = {}
+    declarations: set[int] = set()  # where an alias is declared (the ``u`` of ``urls.exists(u, …)``)
+    bound = bound_names(tokens)
+
+    def whole(root: str) -> None:
+        usage[root] = None
+
+    def key(root: str, name: str) -> None:
+        keys = usage.setdefault(root, set())
+        if keys is not None:
+            keys.add(name)
+
+    for i, t in enumerate(tokens):
+        if t.kind != "ident" or (i > 0 and tokens[i - 1].text == ".") or i in declarations:
+            continue
+        root = aliases.get(t.text) or (t.text if t.text in FACT_NAMES and t.text not in bound else "")
+        if not root:
+            continue
+        nxt = tokens[i + 1: i + 4]
+        if len(nxt) >= 2 and nxt[0].text == "." and nxt[1].kind == "ident":
+            is_call = len(nxt) >= 3 and nxt[2].text == "("
+            if not is_call:
+                key(root, nxt[1].text)
+                continue
+            if t.text == root and nxt[1].text in MACROS and i + 4 < len(tokens) and tokens[i + 4].kind == "ident":
+                end = _closing(tokens, i + 3)
+                if end + 1 < len(tokens) and tokens[end + 1].text in (".", "["):
+                    whole(root)  # the macro's result is used further: keep everything
+                else:
+                    aliases[tokens[i + 4].text] = root
+                    declarations.add(i + 4)
+                    usage.setdefault(root, set())
+                continue
+        whole(root)
+    return usage
+
+
+def _project(value: Any, keys: set[str]) -> Any:
+    if isinstance(value, Mapping):
+        return {k: value[k] for k in keys if k in value}
+    if isinstance(value, list):
+        return [_project(v, keys) if isinstance(v, Mapping) else v for v in value]
+    return value
+
+
 def _resolve(facts: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = facts
     for key in path:
@@ -170,6 +235,7 @@ class ExpressionEngine:
         self._index: dict[tuple[tuple[str, ...], str], int] = {}
         self._sets: list[tuple[tuple[str, ...], Any, list[int]]] | None = None
         self.roots: set[str] = set()
+        self.usage: dict[str, set[str] | None] = {}  # keys of each root that some condition reads
 
     def compile(self, source: str) -> Compiled:
         if not source.strip():
@@ -202,6 +268,9 @@ class ExpressionEngine:
         variables = set(program.variables())
         roots = frozenset(v for v in variables if v in FACT_NAMES and v not in bound_names(tokens))
         self.roots |= roots
+        for root, keys in key_usage(tokenize(rewritten)).items():
+            known = self.usage.get(root, set())
+            self.usage[root] = None if keys is None or known is None else known | keys
         return Compiled(source, rewritten, program, roots, frozenset(program.functions()))
 
     def _compiled_sets(self) -> list[tuple[tuple[str, ...], Any, list[int]]]:
@@ -236,7 +305,11 @@ class ExpressionEngine:
     def context(self, facts: Mapping[str, Any], roots: Iterable[str] | None = None) -> Any:
         """One CEL context for one message: the facts the rules read, converted once, plus ``_rx``."""
         wanted = self.roots if roots is None else roots
-        variables = {name: facts[name] for name in wanted if name in facts}
+        variables: dict[str, Any] = {}
+        for name in wanted:
+            if name in facts:
+                keys = self.usage.get(name) if roots is None else None
+                variables[name] = facts[name] if keys is None else _project(facts[name], keys)
         variables[_REGEX_VAR] = self.regex_results(facts)
         try:
             return cel.Context(variables=variables)

@@ -27,7 +27,8 @@ runner = CliRunner()
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small 'archive': a few match and nomatch test messages of the pack, plus one mbox."""
     root = tmp_path_factory.mktemp("archive")
-    picks = ["bec-gift-card-request/match/ceo-giftcards.eml", "bec-gift-card-request/nomatch/giftcard-legit-internal.eml",
+    picks = ["bec-gift-card-request/match/ceo-giftcards.eml",
+             "bec-gift-card-request/nomatch/giftcard-legit-internal.eml",
              "payload-script-attachment/match/script-attachment.eml", "fr-ameli-lure/match/ameli-lure.eml",
              "fr-ameli-lure/nomatch/ameli-legit.eml", "thread-fake-reply/nomatch/real-reply.eml"]
     for i, p in enumerate(picks):

@@ -70,3 +70,25 @@ def test_lexer_reads_strings_and_paths() -> None:
     tokens = tokenize('finding_evidence["a.b"].target == r"\\d" && urls.exists(u, u.host == \'x\\\'y\')')
     assert [string_value(t) for t in tokens if t.kind == "string"] == ["a.b", "\\d", "x'y"]
     assert fact_paths(tokens, FACT_NAMES) == ['finding_evidence["a.b"].target', "urls"]
+
+
+def test_projected_facts_give_the_same_answers_on_the_pack_tests() -> None:
+    """Converting only the keys rules read must never change a rule's answer."""
+    from rempart.config import load_config
+    from rempart.engine.build import build_engine
+    from rempart.rules.ruleset import RuleSet
+    from rempart.rules.testing import FactsCache
+    from tests.rules.conftest import PACK, PROFILE
+
+    config = load_config(PROFILE)
+    ruleset = RuleSet.load([PACK])
+    cache = FactsCache(build_engine(config, rules=RuleSet([])))
+    messages = sorted((PACK / "tests").rglob("*.eml"))[::3]
+    assert ruleset.engine.usage["urls"] is not None  # the projection is really in use
+    for path in messages:
+        facts = cache.facts(path)
+        projected = ruleset.engine.context(facts)
+        full = ruleset.engine.context(facts, roots=FACT_NAMES)
+        for compiled in ruleset.compiled:
+            assert evaluate(compiled.condition, projected) == evaluate(compiled.condition, full), (
+                compiled.rule.id, path.name)
