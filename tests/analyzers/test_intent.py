@@ -216,7 +216,7 @@ def test_pressure_alone_is_weak_and_combines_with_an_ask() -> None:
     combined = run(text_message("Peux-tu effectuer un virement urgent aujourd'hui avant 16h ? "
                                 "C'est strictement confidentiel."))
     combo = get(combined, "intent.payment_with_pressure")
-    assert combo.weight >= 0.35
+    assert combo.weight >= 0.4
     assert set(combo.evidence["pressure"]) >= {"urgency", "deadline", "secrecy"}
 
 
@@ -292,19 +292,17 @@ EXPECTED: dict[str, tuple[set[str], float]] = {
     "atk-fr-vendor-rib-change.eml": ({"intent.vendor_iban_mismatch", "intent.bank_detail_change",
                                       "intent.iban_with_bank_change"}, 0.9),
     "atk-fr-ceo-virement-confidentiel.eml": ({"intent.payment_request", "intent.payment_with_pressure",
-                                              "intent.pressure_secrecy", "intent.availability_check",
-                                              "intent.confidential_operation"}, 0.6),
+                                              "intent.availability_check", "intent.confidential_operation"},
+                                             0.6),
     "atk-fr-cartes-cadeaux.eml": ({"intent.gift_card_request"}, 0.6),
     "atk-fr-paie-nouveau-rib.eml": ({"intent.payroll_diversion", "intent.payroll_iban_mismatch",
                                      "intent.iban_country_unusual"}, 0.8),
     "atk-fr-callback-renouvellement.eml": ({"intent.callback_phishing"}, 0.5),
-    "atk-fr-quota-messagerie.eml": ({"intent.credentials_request", "intent.credentials_with_pressure",
-                                     "intent.pressure_threat"}, 0.5),
+    "atk-fr-quota-messagerie.eml": ({"intent.credentials_request", "intent.credentials_with_pressure"}, 0.5),
     "atk-fr-reply-hijack.eml": ({"intent.bank_detail_change", "intent.vendor_iban_mismatch"}, 0.8),
     "atk-en-gift-cards.eml": ({"intent.gift_card_request", "intent.availability_check",
-                               "intent.pressure_secrecy"}, 0.7),
-    "atk-en-wire-ceo.eml": ({"intent.payment_request", "intent.payment_with_pressure",
-                             "intent.pressure_secrecy"}, 0.5),
+                               "intent.payment_with_pressure"}, 0.7),
+    "atk-en-wire-ceo.eml": ({"intent.payment_request", "intent.payment_with_pressure"}, 0.5),
     "atk-en-password-expiry.eml": ({"intent.credentials_request", "intent.credentials_with_pressure"}, 0.5),
 }
 LEGITIMATE: dict[str, float] = {
@@ -333,6 +331,15 @@ def test_legitimate_look_alikes(name: str) -> None:
     assert score(findings) <= LEGITIMATE[name], (score(findings), sorted(codes(findings)))
     assert not codes(findings) & {"intent.vendor_iban_mismatch", "intent.payroll_iban_mismatch",
                                   "intent.gift_card_request", "intent.iban_with_bank_change"}
+
+
+@pytest.mark.parametrize("name", ["atk-fr-ceo-virement-confidentiel.eml", "atk-en-wire-ceo.eml",
+                                  "atk-en-gift-cards.eml"])
+def test_secrecy_is_part_of_the_combination(name: str) -> None:
+    findings = run(parsed(name))
+    assert "secrecy" in get(findings, "intent.payment_with_pressure").evidence["pressure"]
+    secrecy = get(findings, "intent.pressure_secrecy")
+    assert secrecy.weight == 0 and secrecy.evidence["combined"] is True  # counted once, in the combination
 
 
 def test_reply_hijack_reads_the_new_text_and_notes_the_thread() -> None:

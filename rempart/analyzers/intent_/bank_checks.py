@@ -62,7 +62,8 @@ class _Bank:
         """Vendor checks; True when a mismatch was found."""
         match = match_vendor(self.message, self.r.scan, self.org)
         mismatch_weight = VENDOR_IBAN_MISMATCH
-        if match is None and (self.changing or self.paying):
+        # A warning names the vendor it is about: only a message from (or signed as) the vendor counts.
+        if match is None and (self.changing or self.paying) and not self.r.warning:
             mentioned = mentioned_vendor(self.r.scan, self.org)
             if mentioned is not None:
                 match, mismatch_weight = (mentioned, "mention"), VENDOR_IBAN_MISMATCH_MENTIONED
@@ -106,10 +107,20 @@ class _Bank:
                      country=unusual[0].country, usual_countries=sorted(known.countries))
         return True
 
+    def known_accounts(self, valid: list[FoundIban], matched: bool) -> None:
+        """A payment to accounts already on file (a vendor's usual account) is a small trust signal."""
+        if matched or not self.paying or self.changing:
+            return
+        if all(i.compact in self.org.all_ibans for i in valid):
+            owner = next((kv.vendor.name for kv in self.org.vendors if valid[0].compact in kv.ibans), "")
+            if owner:
+                self.add("intent.vendor_iban_on_file", VENDOR_IBAN_ON_FILE_TRUST, valid[0], vendor=owner,
+                         matched_by="iban")
+
     def request(self, valid: list[FoundIban], mismatch: bool) -> None:
         """An account nobody on file owns, given in a bank-change or a payment request."""
         unknown = [i for i in valid if i.compact not in self.org.all_ibans]
-        if not unknown:
+        if not unknown or self.r.warning:
             return
         r = self.r
         if self.changing:
@@ -136,5 +147,6 @@ def bank_findings(message: Message, r: Reading, org: OrgBanking, ibans: list[Fou
              countries=sorted({i.country for i in valid}), bics=find_bics(r.scan.original))
     mismatch = bank.vendor(valid)
     mismatch = bank.person(valid) or mismatch
+    bank.known_accounts(valid, any(f.code.startswith("intent.vendor_iban") for f in bank.findings))
     bank.request(valid, mismatch)
     return bank.findings

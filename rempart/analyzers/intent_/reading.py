@@ -28,11 +28,17 @@ _TOPIC_BEFORE = re.compile(
     r" (?:au|a la|aux|sur|sur les|des|du|de|d'|on|of|involving|about)"
     r"|(?:en cas de doute sur|toujours verifier|verifiez toujours|verifier|verify|if in doubt about"
     r"|in case of doubt about|always verify|always check) (?:un|une|le|la|les|tout|toute|any|a|the)"
-    r"|faux|fausse|fausses|fake|fraudulent|bogus|pretendue?|soi-disant|so-called)\s*$"
+    r"|faux|fausse|fausses|fake|fraudulent|bogus|pretendue?|soi-disant|so-called"
+    # a third party may do it ("votre administrateur peut debloquer votre compte")
+    r"|(?:peut|peuvent|pourra|pourront) (?:egalement |aussi )?"
+    # something the reader may already have done ("si vous avez scanne le code et saisi votre mot de passe")
+    r"|(?:si vous (?:l')?avez|if you(?: have|'ve)) (?:[\w']+ ){0,6})\s*$"
 )
 _TOPIC_REACH = 40
-# Quoted speech inside a security warning: « … », “ … ” (normalised to "), then blanked.
-_QUOTED_SPEECH = re.compile(r'"[^"]{20,2000}"')
+# Quoted speech inside a security warning: « … », “ … ”, "…" (found in the original text, where
+# opening and closing marks differ), then blanked.
+_QUOTED_SPEECH = re.compile(r'«[^«»]{20,2000}»|“[^“”]{20,2000}”|"[^"\n]{20,2000}"')
+_NEGATION_AFTER = 12  # "ne cliquez | pas": the negation may close just after the phrase
 _MAX_PHRASES = 3
 _MAX_PHRASE_CHARS = 80
 
@@ -92,7 +98,7 @@ def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequenc
         if not found:
             continue
         kept = [h for h in found
-                if not _NEGATION.search(norm, max(0, h.start - _NEGATION_REACH), h.end)
+                if not _NEGATION.search(norm, max(0, h.start - _NEGATION_REACH), h.end + _NEGATION_AFTER)
                 and not _TOPIC_BEFORE.search(norm, max(0, h.start - _TOPIC_REACH), h.start)]
         if kept:
             hits[category] = kept
@@ -101,7 +107,7 @@ def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequenc
 
 
 def _blank_quotes(scan: ScanText) -> ScanText:
-    for m in reversed(list(_QUOTED_SPEECH.finditer(scan.norm, scan.body_offset))):
+    for m in reversed(list(_QUOTED_SPEECH.finditer(scan.original, scan.body_offset))):
         scan = blank_range(scan, m.start(), m.end())
     return scan
 

@@ -45,7 +45,7 @@ PAYMENT_ASKS = (
     "payment", "bank_change", "payroll_change", "gift_cards", "parcel_fee", "refund_claim", "fine")
 ACCESS_ASKS = ("credentials", "mfa_code", "card_data", "identity_data", "access_grant", "remote_access")
 COMBINATIONS: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = (
-    ("intent.payment_with_pressure", PAYMENT_ASKS, (0.25, 0.35, 0.45)),
+    ("intent.payment_with_pressure", PAYMENT_ASKS, (0.25, 0.3, 0.4)),
     ("intent.credentials_with_pressure", ACCESS_ASKS, (0.25, 0.3, 0.35)),
 )
 CALLBACK_PHISHING = ("intent.callback_phishing", 0.5)
@@ -105,6 +105,8 @@ def ask_findings(r: Reading, message: Message) -> tuple[list[Finding], set[str]]
 
 
 def pressure_findings(r: Reading, asked: set[str], channel: str) -> list[Finding]:
+    """One finding per kind of pressure; combined with an ask, the combination carries the weight and
+    the separate kinds stay as information (weight 0), so the same words are not counted twice."""
     findings: list[Finding] = []
     kinds: list[str] = []
     first_hits: list[Hit] = []
@@ -116,6 +118,7 @@ def pressure_findings(r: Reading, asked: set[str], channel: str) -> list[Finding
             findings.append(r.finding(code, weight, kind, hits, pressure=kind))
     if not kinds:
         return findings
+    combined: list[Finding] = []
     for code, family, ladder in COMBINATIONS:
         present = [a for a in family if a in asked]
         if not present:
@@ -124,9 +127,10 @@ def pressure_findings(r: Reading, asked: set[str], channel: str) -> list[Finding
         if present == ["credentials"] and channel == "none":
             weight *= NO_CHANNEL_FACTOR
         hits = [h for a in present for h in _ask_hits(r, a)[:1]]
-        findings.append(r.finding(code, weight, present[0], [*hits, *first_hits],
-                                  asks=present, pressure=kinds))
-    return findings
+        combined.append(r.finding(code, weight, present[0], [*hits, *first_hits], asks=present, pressure=kinds))
+    if combined:
+        findings = [Finding(f.code, 0.0, {**f.evidence, "combined": True}, f.span) for f in findings]
+    return findings + combined
 
 
 def callback_findings(message: Message, r: Reading, phones: Sequence[str]) -> list[Finding]:
