@@ -48,7 +48,7 @@ def _worker_scan(raw: bytes) -> ScanOutcome:
     return scan_with(_ENGINE, raw)
 
 
-def _warm() -> int:
+def _warm(_index: int) -> int:
     signature("warm up", [])  # import datasketch once per worker
     return os.getpid()
 
