@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 PG_ENV = "REMPART_TEST_DATABASE_URL"
-PG_SKIP = (f"PostgreSQL case skipped: {PG_ENV} is unset (make test sets it when a server answers on "
-           "127.0.0.1:5432)")
+PG_SKIP = (
+    f"PostgreSQL case skipped: {PG_ENV} is unset (make test sets it when a server answers on 127.0.0.1:5432)"
+)
 BACKENDS = ["sqlite", "postgresql"]
 
 

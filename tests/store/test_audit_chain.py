@@ -19,8 +19,11 @@ def _fill(db: Database, n: int = 6, signer: AuditSigner | None = None) -> None:
     opts = StoreOptions(actor="test", signer=signer)
     with db.write() as s:
         for i in range(n):
-            cases.add_case(s, new_case(i, body=f"Message numéro {i} sans rapport avec les autres {i * 7919}.",
-                                       hosts=()), opts)
+            cases.add_case(
+                s,
+                new_case(i, body=f"Message numéro {i} sans rapport avec les autres {i * 7919}.", hosts=()),
+                opts,
+            )
 
 
 def _verify_cli(db_url: str, tmp_path: Path, *extra: str) -> Result:
@@ -41,15 +44,23 @@ def test_intact_chain_verifies_by_cli(db: Database, db_url: str, tmp_path: Path)
     assert "intact: 6 entries" in done.output
 
 
-@pytest.mark.parametrize(("tamper", "first_bad", "kind"), [
-    ("UPDATE audit_log SET details = '{\"verdict\":\"clean\"}' WHERE seq = 3", 3, "altered"),
-    ("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2", 2, "altered"),
-    ("DELETE FROM audit_log WHERE seq = 4", 4, "deleted"),
-    ("UPDATE audit_log SET seq = CASE seq WHEN 3 THEN 4 WHEN 4 THEN 3 END WHERE seq IN (3, 4)", 3, "reordered"),
-    ("DELETE FROM audit_log WHERE seq >= 5", 5, "truncated"),
-])
-def test_tampering_in_sql_is_named_by_cli(db: Database, db_url: str, tmp_path: Path, tamper: str, first_bad: int,
-                                          kind: str) -> None:
+@pytest.mark.parametrize(
+    ("tamper", "first_bad", "kind"),
+    [
+        ('UPDATE audit_log SET details = \'{"verdict":"clean"}\' WHERE seq = 3', 3, "altered"),
+        ("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2", 2, "altered"),
+        ("DELETE FROM audit_log WHERE seq = 4", 4, "deleted"),
+        (
+            "UPDATE audit_log SET seq = CASE seq WHEN 3 THEN 4 WHEN 4 THEN 3 END WHERE seq IN (3, 4)",
+            3,
+            "reordered",
+        ),
+        ("DELETE FROM audit_log WHERE seq >= 5", 5, "truncated"),
+    ],
+)
+def test_tampering_in_sql_is_named_by_cli(
+    db: Database, db_url: str, tmp_path: Path, tamper: str, first_bad: int, kind: str
+) -> None:
     _fill(db)
     if "CASE seq" in tamper and db.dialect == "postgresql":  # swap through a free number (unique key)
         _sql(db, "UPDATE audit_log SET seq = 1000 WHERE seq = 3")
@@ -72,8 +83,9 @@ def test_rehashed_forgery_is_caught_by_the_next_link_or_the_signature(db: Databa
     with db.read() as s:
         row = audit.entries(s, after=1, limit=1)[0]
     forged_details = '{"verdict":"clean"}'
-    forged = audit.entry_hash(row.prev_hash, row.at, row.actor, row.action, row.object_type, row.object_id,
-                              forged_details)
+    forged = audit.entry_hash(
+        row.prev_hash, row.at, row.actor, row.action, row.object_type, row.object_id, forged_details
+    )
     _sql(db, f"UPDATE audit_log SET details = '{forged_details}', hash = '{forged}' WHERE seq = 2")
     with db.read() as s:
         unsigned_view = audit.verify(s)

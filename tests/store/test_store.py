@@ -10,8 +10,21 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 import rempart.store
-from rempart.store import CaseFilter, Database, InvalidState, NotFound, StoreOptions, audit, cases, gdpr, labels
-from rempart.store import migrate, retention, stats, tokens
+from rempart.store import (
+    CaseFilter,
+    Database,
+    InvalidState,
+    NotFound,
+    StoreOptions,
+    audit,
+    cases,
+    gdpr,
+    labels,
+    migrate,
+    retention,
+    stats,
+    tokens,
+)
 from rempart.store.lure import lure_type, lure_types
 from rempart.store.models import Base, Case, CaseContent
 from rempart.store.timeutil import utcnow
@@ -22,8 +35,19 @@ OPTS = StoreOptions(actor="test")
 
 def test_public_surface_is_deliberate() -> None:
     assert sorted(rempart.store.__all__) == [
-        "CaseFilter", "Database", "DatabaseUnavailable", "InvalidState", "NewCase", "NotFound", "StoreError",
-        "StoreOptions", "data_dir", "database_url", "open_database", "upgrade"]
+        "CaseFilter",
+        "Database",
+        "DatabaseUnavailable",
+        "InvalidState",
+        "NewCase",
+        "NotFound",
+        "StoreError",
+        "StoreOptions",
+        "data_dir",
+        "database_url",
+        "open_database",
+        "upgrade",
+    ]
 
 
 def test_migrations_match_the_models(db: Database) -> None:
@@ -42,7 +66,9 @@ def test_case_lifecycle(db: Database) -> None:
         rows, total = cases.find_cases(s, CaseFilter(level="malicious"))
         assert total == 1 and rows[0].id == held.id
         assert cases.find_cases(s, CaseFilter(sender_domain="corp-verify.fr"))[1] == 2
-        assert cases.raw_message(s, held.id) is not None and b"Mailbox 1" in (cases.raw_message(s, held.id) or b"")
+        assert cases.raw_message(s, held.id) is not None and b"Mailbox 1" in (
+            cases.raw_message(s, held.id) or b""
+        )
         assert ("to", "bob@corp.fr") in cases.case_addresses(s, held.id)
     with db.write() as s:
         cases.decide(s, held.id, "malicious", "credential phishing", OPTS)
@@ -74,9 +100,14 @@ def test_reports_join_cases_and_raise_campaign_priority(db: Database) -> None:
         case, _r, joined = cases.add_report(s, new_case(1, to="a@corp.fr"), "a@corp.fr", OPTS)
         assert joined and case.id == first.id
         cases.add_report(s, new_case(2, to="b@corp.fr"), "b@corp.fr", OPTS)
-        _c, _r, joined_new = cases.add_report(s, new_case(9, body="Autre chose entièrement différente ici.",
-                                                               hosts=("autre.fr",), sender="x@autre.fr"),
-                                              "c@corp.fr", OPTS)
+        _c, _r, joined_new = cases.add_report(
+            s,
+            new_case(
+                9, body="Autre chose entièrement différente ici.", hosts=("autre.fr",), sender="x@autre.fr"
+            ),
+            "c@corp.fr",
+            OPTS,
+        )
         assert not joined_new
     with db.read() as s:
         campaign = s.get(rempart.store.models.Campaign, campaign_id)
@@ -87,8 +118,10 @@ def test_reports_join_cases_and_raise_campaign_priority(db: Database) -> None:
 
 
 def test_campaigns_group_similar_mail_and_decide_once_per_case(db: Database) -> None:
-    other = ("Facture 2291 en pièce jointe, merci de régler par virement sous 30 jours selon nos conditions "
-             "générales habituelles. Cordialement, le service comptable.")
+    other = (
+        "Facture 2291 en pièce jointe, merci de régler par virement sous 30 jours selon nos conditions "
+        "générales habituelles. Cordialement, le service comptable."
+    )
     with db.write() as s:
         ids = [cases.add_case(s, new_case(i, to=f"u{i}@corp.fr"), OPTS).id for i in range(4)]
         lone = cases.add_case(s, new_case(10, body=other, hosts=("fournisseur.fr",)), OPTS)
@@ -102,8 +135,11 @@ def test_campaigns_group_similar_mail_and_decide_once_per_case(db: Database) -> 
         _campaign, count = cases.decide_campaign(s, campaign_id, "malicious", "same lure", OPTS)
     assert count == 4
     with db.read() as s:
-        decisions = s.execute(select(func.count()).select_from(rempart.store.models.AuditEntry)
-                              .where(rempart.store.models.AuditEntry.action == "case.decision")).scalar_one()
+        decisions = s.execute(
+            select(func.count())
+            .select_from(rempart.store.models.AuditEntry)
+            .where(rempart.store.models.AuditEntry.action == "case.decision")
+        ).scalar_one()
         assert decisions == 4
         assert all(cases.get_case(s, i).decision == "malicious" for i in ids)
 
@@ -111,7 +147,9 @@ def test_campaigns_group_similar_mail_and_decide_once_per_case(db: Database) -> 
 def test_tokens_hashed_expiring_revocable(db: Database) -> None:
     with db.write() as s:
         record, secret = tokens.create_token(s, role="analyst", name="soc", actor="test")
-        _old, expired = tokens.create_token(s, role="ingest", actor="test", days=1, now=utcnow() - timedelta(days=2))
+        _old, expired = tokens.create_token(
+            s, role="ingest", actor="test", days=1, now=utcnow() - timedelta(days=2)
+        )
     assert secret.startswith("rpt_") and secret not in record.token_hash
     with db.read() as s:
         found = tokens.authenticate(s, secret)
@@ -146,10 +184,17 @@ def test_retention_purges_bodies_and_keeps_metadata(db: Database) -> None:
 def test_gdpr_export_then_erase(db: Database) -> None:
     with db.write() as s:
         target = cases.add_case(s, new_case(1, to="jeanne.martin@corp.fr"), OPTS)
-        cases.add_case(s, new_case(2, to="paul@corp.fr", body="Tout autre sujet : le planning des congés.",
-                                   hosts=()), OPTS)
-        cases.add_report(s, new_case(3, to="x@corp.fr", body="Encore autre chose, la cantine ferme.", hosts=()),
-                         "jeanne.martin@corp.fr", OPTS)
+        cases.add_case(
+            s,
+            new_case(2, to="paul@corp.fr", body="Tout autre sujet : le planning des congés.", hosts=()),
+            OPTS,
+        )
+        cases.add_report(
+            s,
+            new_case(3, to="x@corp.fr", body="Encore autre chose, la cantine ferme.", hosts=()),
+            "jeanne.martin@corp.fr",
+            OPTS,
+        )
     with db.write() as s:
         exported = gdpr.export_person(s, "Jeanne.Martin@corp.fr", actor="test")
     assert {c["case"] for c in exported["cases"]} >= {target.id} and len(exported["reports"]) == 1
@@ -180,14 +225,19 @@ def test_stats_and_labels(db: Database) -> None:
         assert out["reports"]["count"] == 1 and out["reports"]["confirmed_attacks"] == 1
         assert sum(d["malicious"] for d in out["by_day"]) == 1
         csv_text = labels.labels_csv(s)
-    assert csv_text.splitlines() == ["split,label,path,source", f"feedback,phish,cases/{a.id}.eml,rempart:malicious",
-                                     f"feedback,ham,cases/{b.id}.eml,rempart:clean"]
+    assert csv_text.splitlines() == [
+        "split,label,path,source",
+        f"feedback,phish,cases/{a.id}.eml,rempart:malicious",
+        f"feedback,ham,cases/{b.id}.eml,rempart:clean",
+    ]
 
 
 def test_lure_types_from_reason_families() -> None:
     assert lure_type("clean", [{"code": "intent.payment_request", "weight": 0.4}]) == "none"
-    bec = [{"code": "sender.display_name_impersonation.vip", "weight": 0.5},
-           {"code": "intent.bank_detail_change", "weight": 0.3}]
+    bec = [
+        {"code": "sender.display_name_impersonation.vip", "weight": 0.5},
+        {"code": "intent.bank_detail_change", "weight": 0.3},
+    ]
     assert lure_type("malicious", bec) == "payment_fraud"  # the goal wins over the means
     assert lure_type("suspicious", [{"code": "sender.reply_to_divergent", "weight": 0.3}]) == "impersonation"
     assert lure_type("suspicious", [{"code": "payload.macro_autoexec", "weight": 0.9}]) == "malware"
