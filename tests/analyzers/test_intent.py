@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rempart.analyzers import intent
 from rempart.analyzers.base import Context, Resources
@@ -412,3 +414,28 @@ def test_speed_per_message() -> None:
             run(m)
     per_message_ms = (time.perf_counter() - started) / (rounds * len(messages)) * 1000
     assert per_message_ms < 5.0  # ~0.3 ms on a quiet core; generous for loaded CI machines
+
+
+def test_html_only_message_is_read() -> None:
+    message = Message(subject="Facture", html="<p>x</p>",
+                      html_text="Merci de mettre à jour notre RIB : nos coordonnées bancaires ont changé.")
+    assert "intent.bank_detail_change" in codes(run(message))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400), st.text(max_size=60))
+def test_any_text_is_read_without_error(body: str, subject: str) -> None:
+    message = Message(subject=subject, text=body)
+    for f in run(message):
+        assert f.code in intent.CODES
+        if f.span is not None:
+            start, end = f.span
+            assert 0 <= start <= end <= len(message.body_text)
+
+
+def test_invisible_characters_do_not_hide_words_and_spans_stay_true() -> None:
+    body = "Merci de mettre à jour notre R\u200bIB : nos coordonnées ban\u200bcaires ont changé."
+    finding = get(run(text_message(body)), "intent.bank_detail_change")
+    start, end = finding.span or (0, 0)
+    assert body[start:end].replace("\u200b", "").startswith("mettre à jour notre RIB")
+    assert "\u200b" in body[start:end]  # offsets are the message's own, invisible characters included

@@ -87,6 +87,8 @@ class ScanText:
     quoted_chars: int
     forwarded: bool
     forward_start: int
+    # When invisible characters were removed from the body: original body offset of each kept character.
+    body_index: tuple[int, ...] | None = None
 
     @property
     def in_thread(self) -> bool:
@@ -96,11 +98,18 @@ class ScanText:
         """Offsets in the message body for a match at [start, end) in the scan text (None: subject)."""
         if start < self.body_offset:
             return None
-        return (start - self.body_offset, end - self.body_offset)
+        start, end = start - self.body_offset, end - self.body_offset
+        if self.body_index is not None and end > start:
+            return (self.body_index[start], self.body_index[end - 1] + 1)
+        return (start, end)
 
 
 def build_scan_text(subject: str, body: str) -> ScanText:
-    body = clean_invisible(body[:MAX_SCAN_CHARS])
+    body = body[:MAX_SCAN_CHARS]
+    body_index: tuple[int, ...] | None = None
+    if _ZERO_WIDTH.search(body):  # rare: keep a map back to the offsets of the message body
+        body_index = tuple(i for i, c in enumerate(body) if not _ZERO_WIDTH.match(c))
+        body = clean_invisible(body)
     subject = clean_invisible(subject[:500]).replace("\n", " ")
     norm_body = normalise(body)
     total = len(norm_body)
@@ -137,6 +146,7 @@ def build_scan_text(subject: str, body: str) -> ScanText:
         quoted_chars=quoted,
         forwarded=forward_start >= 0,
         forward_start=forward_start + offset if forward_start >= 0 else -1,
+        body_index=body_index,
     )
 
 
@@ -144,7 +154,7 @@ def blank_range(scan: ScanText, start: int, end: int) -> ScanText:
     """The same scan text with [start, end) treated as quoted (e.g. a lure forwarded as a warning)."""
     norm = scan.norm[:start] + " " * (end - start) + scan.norm[end:]
     return ScanText(scan.original, norm, scan.body_offset, scan.quoted_chars + end - start, scan.forwarded,
-                    scan.forward_start)
+                    scan.forward_start, scan.body_index)
 
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
