@@ -345,6 +345,18 @@ class Hit:
     end: int
 
 
+def _without_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Hits in text order; where two phrases of a category matched the same words, the longer is kept."""
+    kept: list[Hit] = []
+    for h in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if kept and h.start < kept[-1].end:
+            if h.end - h.start > kept[-1].end - kept[-1].start:
+                kept[-1] = h
+            continue
+        kept.append(h)
+    return kept
+
+
 class Lexicon:
     """Every phrase of every category and language (mixed mail is common), indexed by anchor word."""
 
@@ -426,7 +438,7 @@ class Lexicon:
                     lo, hi = p - reach, p + reach
             spans.append((lo, min(hi, size)))
             self._search(phrase, text, spans, found, limit)
-        return {c: sorted(f, key=lambda h: h.start) for c, f in hits.items() if f}
+        return {c: _without_overlaps(f) for c, f in hits.items() if f}
 
     @staticmethod
     def _search(phrase: Phrase, text: str, spans: list[tuple[int, int]], found: list[Hit], limit: int) -> None:
