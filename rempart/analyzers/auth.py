@@ -338,7 +338,7 @@ def _with_own_dkim(summary: AuthSummary, checks: list[DkimCheck]) -> AuthSummary
 
 
 def _own_dkim(message: Message, context: Context, summary: AuthSummary) -> tuple[AuthSummary, Finding | None]:
-    raw = getattr(message, "raw", None)  # Message has no raw bytes yet: see the module docstring
+    raw = message.raw or None
     resolver = installed_resolver(context.resources)
     if not isinstance(raw, bytes) or resolver is None:
         reason = "no_raw_message" if not isinstance(raw, bytes) else "no_resolver"

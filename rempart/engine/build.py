@@ -2,17 +2,71 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from rempart.analyzers.base import Envelope
 from rempart.config import Config, load_config
-from rempart.engine.engine import Engine
+from rempart.engine.engine import Engine, ScoreModel
+from rempart.engine.fusion import fuse, level_for
+from rempart.engine.verdict import Level, Reason, Verdict
+from rempart.message.model import Message
 from rempart.rules.ruleset import RuleSet
 
+MODEL_ALONE = "model.alone"  # catalogue code of the reason when only the model made a message non-clean
 
-def build_engine(config: Config | None = None, *, rules: RuleSet | None = None) -> Engine:
+
+def load_model(config: Config) -> ScoreModel | None:
+    """The ``[model]`` section: the shipped artifact (``path = ""``), a custom one, or none. A model that
+    cannot be loaded fails the start with one sentence (``ConfigError``)."""
+    settings = config.model
+    if not settings.enabled:
+        return None
+    from rempart.model.artifact import LearnedModel  # numpy/scikit-learn load only when a model is used
+
+    return LearnedModel.load(Path(settings.path) if settings.path else None, settings.weight)
+
+
+class _ModelledEngine(Engine):
+    """An engine whose explanation says so plainly when the model alone turned a message non-clean."""
+
+    def scan_message(self, message: Message, envelope: Envelope | None = None) -> Verdict:
+        verdict = super().scan_message(message, envelope)
+        return explain_model(verdict, self.config)
+
+
+def explain_model(verdict: Verdict, config: Config) -> Verdict:
+    """When the verdict would be clean without the model, its reason becomes ``model.alone`` (with the
+    score the checks gave on their own), so a reader knows no single concrete check was decisive."""
+    if verdict.model_score is None or verdict.level is Level.CLEAN:
+        return verdict
+    settings = config.engine
+    without, _ = fuse(verdict.findings, verdict.rule_hits, None, weights=settings.weights)
+    if level_for(without, settings.suspicious_threshold, settings.malicious_threshold) is not Level.CLEAN:
+        return verdict
+    reasons = tuple(
+        Reason(MODEL_ALONE, r.weight, r.source, {**r.evidence, "score_without_model": round(without, 3)}, r.texts)
+        if r.code == "model.score" else r for r in verdict.reasons
+    )
+    return Verdict(verdict.level, verdict.score, reasons, verdict.findings, verdict.rule_hits, verdict.model_score,
+                   verdict.timings, verdict.facts)
+
+
+def build_engine(config: Config | None = None, *, rules: RuleSet | None = None,
+                 model: ScoreModel | None = None) -> Engine:
     """An engine with the shipped rule pack and the config's ``[rules]`` extra directories and
     overrides (a rule that fails to load fails the start, naming its file and line), or with
-    ``rules`` when the caller already has them (a hunt with one rule, a Dask worker)."""
+    ``rules`` when the caller already has them (a hunt with one rule, a Dask worker); and with the
+    ``[model]`` the config asks for (the shipped one by default), or ``model`` when given."""
     config = config or Config()
-    return Engine(config, rules=rules if rules is not None else RuleSet.from_config(config.rules))
+    chosen = model if model is not None else load_model(config)
+    ruleset = rules if rules is not None else RuleSet.from_config(config.rules)
+    engine = Engine(config, rules=ruleset) if chosen is None else _ModelledEngine(config, rules=ruleset, model=chosen)
+    if config.auth.verify_dkim:
+        # Opt-in only: DKIM keys are looked up through the system's resolver (the company's own DNS).
+        from rempart.dns import SystemResolver, install_resolver
+
+        install_resolver(engine.resources, SystemResolver())
+    return engine
 
 
 def build_engine_from_path(path: str | None) -> Engine:

@@ -112,6 +112,8 @@ class Message:
     embedded: tuple[Message, ...] = ()  # nested message/rfc822 parts, parsed the same way
     defects: tuple[ParseDefect, ...] = ()
     raw_size: int = 0
+    # The bytes as received (top-level message only): own DKIM verification needs them exactly.
+    raw: bytes = field(default=b"", repr=False, compare=False)
     part_count: int = 0
     content_types: tuple[str, ...] = field(default=())  # every part's type, in MIME order
 

@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rempart.config import Limits
 from rempart.message.charset import decode_text
@@ -353,7 +353,9 @@ def _parse(raw: bytes, limits: Limits, budget: _Budget, embedded_depth: int) -> 
 def parse_message(raw: bytes, limits: Limits) -> Message:
     """Parse one email. Never raises: any failure is recorded as a ``ParseDefect`` on the result."""
     try:
-        return _parse(bytes(raw), limits, _Budget(limits.max_parts), 0)
+        data = bytes(raw)
+        return replace(_parse(data, limits, _Budget(limits.max_parts), 0),
+                                   raw=data[: limits.max_message_bytes])
     except Exception as err:  # last resort: a parser bug must not lose the message
         detail = f"{type(err).__name__}: {err}"
         return Message(raw_size=len(raw), defects=(ParseDefect("parser_error", detail[:300]),))

@@ -294,3 +294,33 @@ def test_own_dkim_result_replaces_the_headers_dkim(signed: tuple[bytes, ZoneReso
     assert (merged.dkim, merged.dkim_domains) == ("pass", ("logistique-marchand.fr",))
     assert merged.dkim_verified
     assert auth.has_aligned_pass(merged, "logistique-marchand.fr")
+
+
+def test_engine_verifies_dkim_from_the_raw_bytes_when_enabled() -> None:
+    """End to end: parse keeps the exact bytes, the engine's installed resolver supplies the key."""
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from rempart.config import config_from_mapping
+    from rempart.dns import ZoneResolver, install_resolver
+    from rempart.engine import Engine
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.DER,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    import base64
+
+    zone = {"sel._domainkey.vendor.example": "v=DKIM1; k=rsa; p=" + base64.b64encode(public).decode()}
+    body = (b"From: Billing <billing@vendor.example>\r\nTo: a@org.example\r\nSubject: Invoice\r\n"
+            b"Date: Mon, 02 Nov 2026 10:00:00 +0100\r\nMessage-ID: <1@vendor.example>\r\n\r\nInvoice attached.\r\n")
+    signature = dkim.sign(body, b"sel", b"vendor.example", private, include_headers=[b"from", b"to", b"subject"])
+    config = config_from_mapping({"auth": {"verify_dkim": True}})
+    engine = Engine(config)
+    install_resolver(engine.resources, ZoneResolver(zone))
+    results = next(f for f in engine.scan(signature + body).findings if f.code == "auth.results")
+    assert results.evidence["dkim"] == "pass" and results.evidence["dkim_verified"] is True
+    tampered = engine.scan(signature + body.replace(b"Invoice attached.", b"Pay to FR76 0000."))
+    assert next(f for f in tampered.findings if f.code == "auth.results").evidence["dkim"] == "fail"
