@@ -9,7 +9,7 @@ CORPUS ?= ../shared/corpus
 # PostgreSQL tests run when a server answers on 127.0.0.1:5432 (CI and dev machines provide one).
 PG_URL := $(shell $(PYTHON) -c "import socket;s=socket.socket();s.settimeout(0.5);print('postgresql+psycopg://postgres@127.0.0.1:5432/test' if s.connect_ex(('127.0.0.1',5432))==0 else '')" 2>/dev/null)
 
-.PHONY: demo test lint fuzz bench eval eval-fr install clean
+.PHONY: demo test test-deps lint fuzz bench eval eval-fr install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ demo: $(STAMP)
 	@echo "== The same vendor-fraud message, explained in French =="
 	@$(BIN)/rempart scan --config examples/rempart.toml --lang fr examples/mail/vendor-bank-change.eml; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 
-test: $(STAMP)
+# Real servers the tests drive (Dovecot for IMAP, Debian's Chromium for the console) come from Debian's
+# packages: each scripts/ensure-*.sh installs its own where missing and is a no-op otherwise.
+test-deps:
+	@for s in scripts/ensure-*.sh; do [ -f "$$s" ] && bash "$$s" || true; done
+
+test: $(STAMP) test-deps
 	REMPART_TEST_DATABASE_URL="$${REMPART_TEST_DATABASE_URL:-$(PG_URL)}" $(BIN)/pytest -q
 
 lint: $(STAMP)
