@@ -127,5 +127,5 @@ def read_message(message: Message, data: IntentData, ask_categories: Sequence[st
         hits = data.lexicon.find(scan.norm)
         hits.setdefault("warning", [])
     _drop_advice(scan, hits, ask_categories)
-    lang, _, _ = detect_language(scan.norm, data.stopwords["fr"], data.stopwords["en"])
+    lang, _, _ = detect_language(scan.norm, data.stopwords["fr"], data.stopwords["en"], data.other_stopwords)
     return Reading(scan, hits, lang, warning)

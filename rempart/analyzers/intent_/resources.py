@@ -17,7 +17,8 @@ _LISTS = {"gift_cards": "gift_cards", "remote_tools": "remote_access_tools"}  # 
 @dataclass(frozen=True, slots=True)
 class IntentData:
     lexicon: Lexicon
-    stopwords: dict[str, frozenset[str]]
+    stopwords: dict[str, frozenset[str]]  # fr and en
+    other_stopwords: dict[str, frozenset[str]]  # other European languages, so they are not taken for fr/en
 
 
 def load_intent_data() -> IntentData:
@@ -33,7 +34,9 @@ def load_intent_data() -> IntentData:
         sources[lang] = merged
     sources["any"] = load_yaml("common.yaml")
     stopwords = {lang: frozenset(normalise(w) for w in load_list(f"stopwords.{lang}")) for lang in LANGUAGES}
-    return IntentData(Lexicon(sources, lists, frozenset().union(*stopwords.values())), stopwords)
+    others = {lang: frozenset(normalise(str(w)) for w in words)
+              for lang, words in load_yaml("stopwords.other.yaml").items()}
+    return IntentData(Lexicon(sources, lists, frozenset().union(*stopwords.values())), stopwords, others)
 
 
 def intent_data(resources: Resources) -> IntentData:

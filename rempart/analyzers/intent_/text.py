@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 MAX_SCAN_CHARS = 20_000
@@ -161,11 +162,20 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ELIDED = frozenset({"l", "d", "n", "j", "qu", "c", "s", "m", "t"})
 
 
-def detect_language(norm: str, fr_words: frozenset[str], en_words: frozenset[str]) -> tuple[str, int, int]:
-    """``fr``, ``en`` or ``und`` by counting stop words in the first few thousand characters."""
+def detect_language(norm: str, fr_words: frozenset[str], en_words: frozenset[str],
+                    others: Mapping[str, frozenset[str]] | None = None) -> tuple[str, int, int]:
+    """``fr``, ``en``, another language code, or ``und``, by counting distinct function words in the
+    first few thousand characters; returns the language and the French and English counts."""
     words = set(_WORD.findall(norm, 0, 4000))  # distinct words: enough for a guess, and fast
     fr = len(words & fr_words) + sum(1 for w in words if "'" in w and w.split("'", 1)[0] in _ELIDED)
     en = len(words & en_words)
+    best_other, other = "", 0
+    for lang, stop in (others or {}).items():
+        count = len(words & stop)
+        if count > other:
+            best_other, other = lang, count
+    if other >= 3 and other > max(fr, en):
+        return best_other, fr, en
     if fr + en < 3:  # too few function words to tell
         return "und", fr, en
     if fr >= 1.5 * en:
