@@ -42,3 +42,18 @@ def smtp(
         spool_dir=spool or "",
         config_path=config_path,
     )
+
+
+@app.command("imap")
+def imap(
+    once: Annotated[bool, typer.Option("--once", help="Handle what is waiting, send due feedback, then exit.")] = False,
+    config: ConfigOpt = None,
+    log_level: LogLevel = "info",
+) -> None:
+    """Poll the report mailbox (\\[gateway.imap], TLS): file reports, send feedback and follow-ups."""
+    from rempart.gateway.run import run_imap
+
+    config_path = check_config(config)
+    settings = load_config(config_path)
+    _logging(log_level)
+    run_imap(settings, once=once, config_path=config_path)

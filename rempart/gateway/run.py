@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 from pathlib import Path
 
 from rempart.config import Config
@@ -13,6 +14,7 @@ from rempart.engine.build import build_engine
 from rempart.engine.engine import Engine
 from rempart.errors import ConfigError
 from rempart.gateway.delivery import SmtpNextHop, parse_hostport
+from rempart.gateway.report_loop import ReportLoop
 from rempart.gateway.scanning import ScanPool, build_case, gateway_handler
 from rempart.gateway.simulation import check_settings
 from rempart.gateway.smtp import ContentFilter, spool_path
@@ -107,3 +109,35 @@ def run_smtp(config: Config, *, listen: str, next_hop: str, spool_dir: str = "",
     host, port = listen_address(listen)
     content_filter = build_filter(config, next_hop=next_hop, spool_dir=spool_dir, config_path=config_path)
     asyncio.run(serve(content_filter, host, port))
+
+
+def build_report_loop(config: Config, *, config_path: str | None = None) -> ReportLoop:
+    from rempart.gateway.feedback import SmtpFeedbackSender
+    from rempart.gateway.imap import ImapMailbox, read_password
+
+    imap = config.gateway.imap
+    if not imap.username:
+        raise ConfigError("[gateway.imap] username is empty; set the report mailbox's login.")
+    try:
+        check_settings(config.gateway.simulation)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    mailbox = ImapMailbox(imap, read_password(imap))
+    feedback = config.gateway.feedback
+    return ReportLoop(config, warm_engine(config), open_store(), store_options(config, config_path), mailbox,
+                      SmtpFeedbackSender(feedback.smtp_host, feedback.smtp_port))
+
+
+def run_imap(config: Config, *, once: bool = False, config_path: str | None = None) -> None:
+    loop = build_report_loop(config, config_path=config_path)
+    if once:
+        handled = loop.poll_once()
+        print(f"rempart gateway imap: {handled} mail(s) handled, {loop.stats.reports_filed} report(s) filed, "
+              f"{loop.stats.feedback_sent + loop.stats.followups_sent} feedback e-mail(s) sent", flush=True)
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    imap = config.gateway.imap
+    print(f"rempart gateway imap: polling {imap.host}:{imap.port} every {imap.poll_seconds:g} s", flush=True)
+    loop.run(stop)

@@ -27,6 +27,7 @@ BASE = {
     "org": {"name": "Cabinet Exemple", "domains": ["cabinet-example.fr"]},
     "auth": {"trusted_authserv_ids": ["mx.cabinet-example.fr"]},
     "engine": {"suspicious_threshold": 0.3, "malicious_threshold": 0.95},
+    "model": {"enabled": False},  # levels from analyzers and rules only: the tests pin the gateway, not the model
 }
 
 

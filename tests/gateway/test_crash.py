@@ -12,6 +12,9 @@ CONFIG = """
 name = "Cabinet Exemple"
 domains = ["cabinet-example.fr"]
 
+[model]
+enabled = false
+
 [gateway]
 quarantine = true
 retry_initial_seconds = 0.2

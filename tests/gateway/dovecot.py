@@ -1,0 +1,181 @@
+"""A real IMAP server for the tests: Dovecot, run from its own config in a temp dir, IMAPS on loopback.
+
+The certificate is self-signed, made here with ``cryptography``; the client trusts it through
+``[gateway.imap] tls_ca_file``. As root, Dovecot runs its processes as its packaged users
+(``dovecot``/``dovenull``); otherwise as the current user. Where Dovecot is missing and we are
+root with apt-get, ``scripts/ensure-dovecot.sh`` installs it (that is what ``make test`` relies on).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import imaplib
+import ipaddress
+import os
+import pwd
+import shutil
+import signal
+import ssl
+import subprocess
+import time
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from tests.gateway.servers import REPO, free_port, wait_port
+
+DOVECOT = "/usr/sbin/dovecot"
+
+
+def dovecot_available() -> str:
+    """"" when Dovecot can run here, else why not (after trying to install it)."""
+    if not (shutil.which("dovecot") or os.path.exists(DOVECOT)):
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            subprocess.run(["bash", str(REPO / "scripts" / "ensure-dovecot.sh")], check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+        if not (shutil.which("dovecot") or os.path.exists(DOVECOT)):
+            return "dovecot is not installed (run scripts/ensure-dovecot.sh as root)"
+    return ""
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                    x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
+class Dovecot:
+    def __init__(self, root: Path, users: dict[str, str]) -> None:
+        self.root = root
+        self.users = users
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.cert, self.key = self_signed(root)
+
+    def _config(self) -> str:
+        if os.geteuid() == 0:
+            internal, login = "dovecot", "dovenull"
+            group = "dovecot"
+        else:
+            internal = login = pwd.getpwuid(os.getuid()).pw_name
+            group = internal
+        mail = self.root / "mail"
+        return f"""
+base_dir = {self.root}/run
+state_dir = {self.root}/state
+log_path = {self.root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = required
+ssl_cert = <{self.cert}
+ssl_key = <{self.key}
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = yes
+auth_mechanisms = plain
+default_internal_user = {internal}
+default_internal_group = {group}
+default_login_user = {login}
+first_valid_uid = 1
+mail_location = maildir:{mail}/%u
+passdb {{
+  driver = passwd-file
+  args = {self.root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={internal} gid={group} home={mail}/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    port = 0
+  }}
+  inet_listener imaps {{
+    port = {self.port}
+    ssl = yes
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+    def start(self) -> None:
+        for sub in ("run", "state", "mail"):
+            (self.root / sub).mkdir(exist_ok=True)
+        (self.root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self.users.items()))
+        if os.geteuid() == 0:
+            shutil.chown(self.root / "mail", "dovecot", "dovecot")
+            self.root.chmod(0o755)
+        conf = self.root / "dovecot.conf"
+        conf.write_text(self._config())
+        binary = shutil.which("dovecot") or DOVECOT
+        self.process = subprocess.Popen([binary, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        wait_port(self.port, timeout=30, process=self.process)
+        deadline = time.monotonic() + 30
+        while True:  # the listener is up before the login processes are: wait for a real login
+            try:
+                self.client(next(iter(self.users))).logout()
+                return
+            except (OSError, imaplib.IMAP4.error):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+    def client(self, user: str) -> imaplib.IMAP4_SSL:
+        context = ssl.create_default_context(cafile=str(self.cert))
+        conn = imaplib.IMAP4_SSL("127.0.0.1", self.port, ssl_context=context, timeout=10)
+        conn.login(user, self.users[user])
+        return conn
+
+    def deliver(self, user: str, raw: bytes, mailbox: str = "INBOX") -> None:
+        """Put a message in ``user``'s mailbox (IMAP APPEND, as a delivery agent would)."""
+        conn = self.client(user)
+        try:
+            status, data = conn.append(mailbox, None, None, raw)
+            assert status == "OK", data
+        finally:
+            conn.logout()
+
+    def count(self, user: str, mailbox: str) -> int:
+        conn = self.client(user)
+        try:
+            status, data = conn.select(f'"{mailbox}"', readonly=True)
+            return int(data[0] or 0) if status == "OK" else -1
+        finally:
+            conn.logout()
