@@ -164,6 +164,7 @@ def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[st
     vendors = {d for v in org.vendors for d in v.domains}
     impersonation = next((c for c in codes if c.startswith("sender.display_name_impersonation.")), "")
     lookalike = evidence.get("sender.lookalike_domain", {})
+    via = evidence.get(impersonation, {}) if impersonation else {}
     return {
         "local_part": address.local_part if address else "",
         "is_org": bool(domain) and (domain in own or registered in own),
@@ -171,6 +172,8 @@ def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[st
         "is_freemail": "sender.freemail" in codes,
         "impersonates": impersonation.rpartition(".")[2],
         "impersonated_name": str(evidence.get(impersonation, {}).get("target", "")) if impersonation else "",
+        # "Camille Roux via SharePoint": the name of someone we know, relayed by a real platform
+        "impersonation_platform": "" if not impersonation or via.get("freemail") else str(via.get("platform") or ""),
         "lookalike_of": str(lookalike.get("target_kind", "")),
         "lookalike_target": str(lookalike.get("target", "")),
     }
