@@ -439,3 +439,12 @@ def test_invisible_characters_do_not_hide_words_and_spans_stay_true() -> None:
     start, end = finding.span or (0, 0)
     assert body[start:end].replace("\u200b", "").startswith("mettre à jour notre RIB")
     assert "\u200b" in body[start:end]  # offsets are the message's own, invisible characters included
+
+
+def test_a_lure_naming_phishing_is_not_a_security_warning() -> None:
+    lure = ("To protect you against phishing, please verify your account within 24 hours or it will be "
+            "suspended: https://secure-verify.example/login")
+    link = Url("https://secure-verify.example/login", UrlOrigin.TEXT, "https", "secure-verify.example")
+    findings = run(text_message(lure, urls=(link,)))
+    assert not any(f.code == "intent.security_warning" for f in findings)
+    assert score(findings) >= 0.5
