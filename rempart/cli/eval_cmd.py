@@ -51,6 +51,20 @@ def _print_report(report: dict[str, Any], console: Console) -> None:
             examples = v.get("missed") or v.get("flagged_paths") or []
             kinds.add_row(k, str(v["n"]), _pct(v["flagged"]), ", ".join(examples[:4]))
         console.print(kinds)
+    if report.get("compare"):
+        side = Table(title="Side by side: fused verdict, analyzers and rules alone, model alone")
+        for col in ("scorer", "pos", "neg", "TPR@FPR 0.1%", "TPR@FPR 1%", "AUC", "ai_phish TPR@FPR 1%", "TPR", "FPR"):
+            side.add_column(col, justify="right" if col != "scorer" else "left")
+        names = {"fused": "fused verdict", "analyzers": "analyzers + rules", "model": "model alone (p ≥ 0.5)"}
+        for key, name in names.items():
+            b = report["compare"].get(key)
+            if b is None:
+                side.add_row(name, "—", "—", "—", "—", "—", "—", "—", "—")
+                continue
+            side.add_row(name, str(b["n_pos"]), str(b["n_neg"]), _pct(b["tpr_at_fpr_0.001"]),
+                         _pct(b["tpr_at_fpr_0.01"]), _num(b["auc"]), _pct(b["ai_phish_tpr_at_fpr_0.01"]),
+                         _pct(b["tpr"]), _pct(b["fpr"]))
+        console.print(side)
     mps = report["msgs_per_s"]
     console.print(f"{report['n']} messages, {report['errors']} errors, "
                   f"{'—' if mps is None else f'{mps:.0f}'} messages/s")

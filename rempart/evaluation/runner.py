@@ -1,4 +1,10 @@
-"""``rempart eval``: scan labelled mail and measure detection, overall, per source and per kind."""
+"""``rempart eval``: scan labelled mail and measure detection, overall, per source and per kind.
+
+Three scorers are measured on the same scans, side by side: the fused verdict (``score``), the model
+alone (``model_score``, when a model is loaded) and the analyzers and rules alone (``base_score``: the
+engine's fusion function re-run over the verdict's own findings and rule hits without the model score,
+with the same ``[engine.weights]`` overrides).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rempart.config import load_config
+from rempart.engine.fusion import fuse
+from rempart.engine.verdict import RuleHit
 from rempart.evaluation.labels import Labelled, read_labels
 from rempart.evaluation.metrics import rate, roc_auc, tpr_at_fpr
+from rempart.findings import Finding
 from rempart.hunt.local import ScanResult, scan_sources
 from rempart.message.sources import Source
 
@@ -26,6 +36,7 @@ class Scored:
     codes: list[str] = field(default_factory=list)  # reason codes, for per-kind analysis
     model_score: float | None = None
     error: str | None = None
+    base_score: float | None = None  # analyzers and rules alone (the fusion without the model)
 
 
 def _config_for(item: Labelled, csv_path: Path, explicit: str | None) -> str | None:
@@ -35,6 +46,15 @@ def _config_for(item: Labelled, csv_path: Path, explicit: str | None) -> str | N
         return str(item.config)
     beside = csv_path.parent / "rempart.toml"
     return str(beside) if beside.is_file() else None
+
+
+def score_without_model(result: dict[str, Any], weights: dict[str, float]) -> float:
+    """The verdict's score had no model been loaded: same findings, same rule hits, same fusion."""
+    findings = [Finding(f["code"], float(f["weight"])) for f in result.get("findings", [])]
+    hits = [RuleHit(h["id"], h.get("name", h["id"]), h.get("severity", ""), float(h["weight"]))
+            for h in result.get("rule_hits", [])]
+    score, _ = fuse(findings, hits, None, weights=weights)
+    return score
 
 
 def _read_sources(items: Sequence[Labelled]) -> Iterator[Source]:
@@ -57,6 +77,7 @@ def scan_labelled(
     scored: list[Scored] = []
     started = time.perf_counter()
     for cfg, items in groups.items():
+        weights = dict(load_config(cfg).engine.weights)
         results: Iterator[ScanResult] = scan_sources(_read_sources(items), config_path=cfg, jobs=jobs)
         for item, res in zip(items, results, strict=True):
             if res.result is None:
@@ -64,7 +85,8 @@ def scan_labelled(
             else:
                 r = res.result
                 scored.append(Scored(item, float(r["score"]), r["verdict"] != "clean", r["verdict"],
-                                     [x["code"] for x in r["reasons"]], r.get("model_score")))
+                                     [x["code"] for x in r["reasons"]], r.get("model_score"),
+                                     base_score=score_without_model(r, weights)))
             if progress:
                 progress(1)
     return scored, time.perf_counter() - started
@@ -120,4 +142,33 @@ def summarise(scored: list[Scored], seconds: float, score: Callable[[Scored], fl
             for k, v in sorted(kinds.items())
         }
     report["msgs_per_s"] = len(scored) / seconds if seconds > 0 else None
+    if score is None:
+        report["compare"] = compare(pos, neg)
     return report
+
+
+def _scorer_block(pos: list[Scored], neg: list[Scored], score: Callable[[Scored], float | None],
+                  flag_at: float) -> dict[str, Any] | None:
+    ps = [v for v in (score(s) for s in pos) if v is not None]
+    ns = [v for v in (score(s) for s in neg) if v is not None]
+    if not ps and not ns:
+        return None
+    out: dict[str, Any] = {"n_pos": len(ps), "n_neg": len(ns)}
+    for fpr in FPR_POINTS:
+        out[f"tpr_at_fpr_{fpr}"] = tpr_at_fpr(ps, ns, fpr)
+    out["tpr"] = rate([v >= flag_at for v in ps])
+    out["fpr"] = rate([v >= flag_at for v in ns])
+    out["auc"] = roc_auc(ps, ns)
+    ai = [v for v in (score(s) for s in pos if s.item.label == "ai_phish") if v is not None]
+    out["ai_phish_tpr_at_fpr_0.01"] = tpr_at_fpr(ai, ns, 0.01)
+    return out
+
+
+def compare(pos: list[Scored], neg: list[Scored], suspicious: float = 0.5) -> dict[str, Any]:
+    """Fused verdict, analyzers and rules alone, model alone — same messages, same metrics. ``tpr``/``fpr``
+    are the shares at or above ``suspicious`` (for the model alone: probability ≥ 0.5)."""
+    return {
+        "fused": _scorer_block(pos, neg, lambda s: s.score, suspicious),
+        "analyzers": _scorer_block(pos, neg, lambda s: s.base_score, suspicious),
+        "model": _scorer_block(pos, neg, lambda s: s.model_score, 0.5),
+    }

@@ -1,0 +1,196 @@
+"""Features: what the analyzers found, the facts about identity, links and attachments, and neutral text.
+
+Three hashed blocks, all stateless (nothing to fit, nothing vocabulary-shaped to ship):
+
+- *signals*: every finding code with its weight (the strongest per code, as the fusion counts it), the
+  strongest weight per family (``links``, ``sender``, ``intent``…), the analyzers' own noisy-OR score, and
+  facts about the sender against the organisation, the links and the attachments;
+- *words*: word 1–2-grams of the neutralised text (``rempart.model.text``);
+- *chars*: character 3–5-grams inside word boundaries of the same text, which carry French inflections and
+  English compounds alike without being about spelling mistakes.
+
+Text blocks are left empty when the text's language is neither English nor French (the training mail has
+both classes only in those two), so "German or Portuguese ⇒ phishing" cannot be learned from text.
+
+Source fingerprints (see the corpus MANIFEST, "Traps") never reach the features: no header is read
+directly; finding codes that only say how a corpus was collected (``EXCLUDED_CODES``) are dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from rempart.findings import Finding
+from rempart.message.model import Message
+from rempart.model.text import TEXT_LANGUAGES, TEXT_LIMIT, guess_language, neutral_text
+
+FEATURES_VERSION = 1
+
+# Codes that describe how a message was collected or relayed rather than what it does: an
+# Authentication-Results header we do not trust (present in ~99 % of honeypot mail, absent from 2002
+# archives), header defects of anonymised or text-only corpora (``phishing@pot`` is a malformed address;
+# the Unix "From " line of mbox archives), mailing-list Return-Path and Sender headers (90 % of list ham,
+# 0 % of the LLM-written mail) and the detected language (the language confound).
+EXCLUDED_CODES = frozenset({
+    "auth.no_trusted_authserv",
+    "auth.no_trusted_results",
+    "auth.dkim_unverified",
+    "sender.return_path_divergent",
+    "sender.sender_header_divergent",
+    "intent.language",
+    "engine.analyzer_error",
+})
+EXCLUDED_PREFIXES = ("message.defect.",)
+KEPT_DESPITE_PREFIX = frozenset({"message.defect.hidden_html_text"})  # a filter-evasion trick, not a fingerprint
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSpec:
+    """How features are built; stored in the artifact so a model is always read the way it was trained."""
+
+    version: int = FEATURES_VERSION
+    signal_dims: int = 2**12
+    word_dims: int = 2**18
+    char_dims: int = 2**18
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (3, 5)
+    text_limit: int = TEXT_LIMIT
+    char_limit: int = 2500  # characters of text for character n-grams (their cost grows with length)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FeatureSpec:
+        known: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()
+                                 if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    @property
+    def n_features(self) -> int:
+        return self.signal_dims + self.word_dims + self.char_dims
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """One message's features before hashing (kept small: training caches a list of these)."""
+
+    signals: dict[str, float]
+    text: str  # neutralised; "" when the language is not one the text features are trained for
+    language: str
+
+
+def usable_code(code: str) -> bool:
+    if code in KEPT_DESPITE_PREFIX:
+        return True
+    return code not in EXCLUDED_CODES and not code.startswith(EXCLUDED_PREFIXES)
+
+
+def analyzer_score(findings: Sequence[Finding]) -> float:
+    """Noisy-OR of the strongest positive weight per code, damped by trust findings (as the fusion does)."""
+    best: dict[str, float] = {}
+    for f in findings:
+        if abs(f.weight) > abs(best.get(f.code, 0.0)):
+            best[f.code] = f.weight
+    keep, damp = 1.0, 1.0
+    for w in best.values():
+        if w > 0:
+            keep *= 1.0 - min(w, 1.0)
+        elif w < 0:
+            damp *= 1.0 + max(w, -1.0)
+    return (1.0 - keep) * damp
+
+
+def _log_scale(n: int, cap: int) -> float:
+    return math.log1p(min(n, cap)) / math.log1p(cap)
+
+
+def signal_features(findings: Sequence[Finding], facts: Mapping[str, Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    usable = [f for f in findings if usable_code(f.code) and f.weight != 0]
+    for f in usable:
+        key = f"code={f.code}"
+        if abs(f.weight) > abs(out.get(key, 0.0)):
+            out[key] = float(f.weight)
+        fam = f"family={f.code.split('.', 1)[0]}"
+        out[fam] = max(out.get(fam, 0.0), float(f.weight))
+    out["analyzer_score"] = analyzer_score(usable)
+    out["n_codes"] = min(len({f.code for f in usable if f.weight > 0}), 10) / 10.0
+    sender = facts.get("from", {}) or {}
+    for flag in ("is_org", "is_vendor", "is_freemail"):
+        if sender.get(flag):
+            out[f"from.{flag}"] = 1.0
+    for key in ("impersonates", "lookalike_of"):
+        if sender.get(key):
+            out[f"from.{key}={sender[key]}"] = 1.0
+    if not sender.get("address"):
+        out["from.no_address"] = 1.0
+    from_domain = str(sender.get("registered_domain", ""))
+    reply_domains = {str(a.get("registered_domain", "")) for a in facts.get("reply_to", []) or []}
+    if reply_domains and from_domain not in reply_domains:
+        out["reply_to.other_domain"] = 1.0
+    urls = [u for u in facts.get("urls", []) or [] if u.get("origin") != "header"]
+    if urls:
+        domains = {str(u.get("domain", "")) for u in urls}
+        out["urls.count"] = _log_scale(len(urls), 100)
+        out["urls.domains"] = _log_scale(len(domains), 30)
+        aligned = sum(1 for u in urls if from_domain and u.get("domain") == from_domain)
+        out["urls.share_sender_domain"] = aligned / len(urls)
+        out["urls.share_org"] = sum(1 for u in urls if u.get("is_org")) / len(urls)
+        out["urls.with_findings"] = sum(1 for u in urls if u.get("findings")) / len(urls)
+        if any(u.get("origin") == "form_action" for u in urls):
+            out["urls.form_action"] = 1.0
+        if any(u.get("scheme") == "http" for u in urls):
+            out["urls.plain_http"] = 1.0
+    else:
+        out["urls.none"] = 1.0
+    attachments = [a for a in facts.get("attachments", []) or [] if not a.get("inline")]
+    if attachments:
+        out["attachments.count"] = _log_scale(len(attachments), 10)
+        for a in attachments:
+            ext = str(a.get("extension", ""))[:8]
+            out[f"attachment.ext={ext or 'none'}"] = 1.0
+            for flag in ("macros", "encrypted"):
+                if a.get(flag):
+                    out[f"attachment.{flag}"] = 1.0
+            if a.get("members"):
+                out["attachment.archive"] = 1.0
+            if a.get("findings"):
+                out["attachment.with_findings"] = 1.0
+    return out
+
+
+class Featurizer:
+    """Turns (message, findings, facts) into one sparse row; built once per engine (hashers are stateless)."""
+
+    def __init__(self, spec: FeatureSpec | None = None) -> None:
+        self.spec = spec or FeatureSpec()
+        s = self.spec
+        self._signals = FeatureHasher(n_features=s.signal_dims, input_type="dict", alternate_sign=False)
+        self._words = HashingVectorizer(n_features=s.word_dims, ngram_range=s.word_ngrams, alternate_sign=False,
+                                        norm="l2", lowercase=False, token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+                                        dtype=np.float64)
+        self._chars = HashingVectorizer(n_features=s.char_dims, analyzer="char_wb", ngram_range=s.char_ngrams,
+                                        alternate_sign=False, norm="l2", lowercase=False, dtype=np.float64)
+
+    def extract(self, message: Message, findings: Sequence[Finding], facts: Mapping[str, Any]) -> Extracted:
+        text = neutral_text(message, self.spec.text_limit)
+        language = guess_language(text)
+        usable_text = text if (language in TEXT_LANGUAGES or language == "") else ""
+        return Extracted(signal_features(findings, facts), usable_text, language)
+
+    def transform(self, rows: Sequence[Extracted]) -> sp.csr_matrix:
+        signals = self._signals.transform([r.signals for r in rows])
+        texts = [r.text for r in rows]
+        words = self._words.transform(texts)
+        chars = self._chars.transform([t[: self.spec.char_limit] for t in texts])
+        matrix: sp.csr_matrix = sp.hstack([signals, words, chars], format="csr", dtype=np.float64)
+        return matrix

@@ -1,0 +1,123 @@
+"""The text the model may read: subject and body with every source fingerprint neutralised.
+
+Public corpora differ by era, language and mailing-list conventions (see the corpus MANIFEST, "Traps").
+A model that reads raw text learns those instead of the attack, so before any text feature:
+
+- reply/forward prefixes are dropped from the subject (mailing-list ham is mostly "Re:");
+- quoted history (``> …`` lines and their "On … wrote:" attribution) and the signature after "-- " are
+  dropped: they are someone else's words and a list convention;
+- e-mail addresses, URLs, bare domain names and numbers (dates, years, amounts, ticket numbers) become
+  placeholder tokens, and so do the recipient's own local part and domain labels (personalised
+  greetings, the corpora's anonymised recipients);
+- accents are folded and case lowered, like the rules' ``text``.
+
+Headers are never read here. ``guess_language`` picks the language with the most function-word hits;
+text features are only used for languages with both legitimate and fraudulent training mail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from importlib import resources as importlib_resources
+
+from rempart.engine.facts import fold_text
+from rempart.message.model import Message
+
+TEXT_LIMIT = 6000  # characters of neutralised text kept (bounded cost per message)
+TEXT_LANGUAGES = frozenset({"en", "fr"})  # languages with both classes in the training data
+
+_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|antw|tr|fwd?|wg|trans|rv)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_LIST_TAG = re.compile(r"^\s*\[[^\]]{1,40}\]\s*")  # "[ksummit-discuss] …" subject tags
+_ATTRIBUTION = re.compile(
+    r"^\s*(?:on\b.{0,200}\bwrote|le\b.{0,200}\ba (?:ecrit|écrit)|.{0,120}\b(?:wrote|a écrit|a ecrit)\s*)\s*:\s*$",
+    re.IGNORECASE)
+_ORIGINAL = re.compile(r"^\s*-{2,}\s*(?:original message|message d'origine|forwarded message|message transf)",
+                       re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*", re.UNICODE)
+_DOMAIN = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:[a-z]{2,24})\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d[\d.,:/\-\s]*\d|\d")
+_TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+_PUNCT_LINE = re.compile(r"^[\s\W_]{8,}$")
+
+
+def _strip_subject(subject: str) -> str:
+    s = _LIST_TAG.sub("", subject)
+    s = _PREFIX.sub("", s)
+    return _LIST_TAG.sub("", s)
+
+
+def own_words(body: str) -> str:
+    """The body without quoted history, attribution lines, forwarded originals and signature."""
+    kept: list[str] = []
+    for line in body.splitlines():
+        stripped = line.strip()
+        if stripped == "--" or _ORIGINAL.match(line):
+            break
+        if stripped.startswith(">") or _ATTRIBUTION.match(line) or _PUNCT_LINE.match(line):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _recipient_tokens(message: Message) -> list[str]:
+    tokens: set[str] = set()
+    for a in (*message.to, *message.cc):
+        local, _, domain = a.address.partition("@")
+        for piece in re.split(r"[._+-]", local):
+            if len(piece) >= 3:
+                tokens.add(piece.lower())
+        for label in domain.split(".")[:-1]:
+            if len(label) >= 3:
+                tokens.add(label.lower())
+    return sorted(tokens)
+
+
+def neutral_text(message: Message, limit: int = TEXT_LIMIT) -> str:
+    """Subject + the sender's own words, masked and folded (see the module docstring)."""
+    body = own_words(message.body_text[: limit * 4])
+    text = f"{_strip_subject(message.subject)}\n{body}"
+    text = _URL.sub(" zurlz ", text)
+    text = _EMAIL.sub(" zemailz ", text)
+    text = _DOMAIN.sub(" zdomainz ", text)
+    text = _NUMBER.sub(" znumz ", text)
+    folded = fold_text("", text, limit * 2)
+    recipients = _recipient_tokens(message)
+    if recipients:
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(fold_text("", t, 100)) for t in recipients) + r")\b")
+        folded = pattern.sub(" zrcptz ", folded)
+    return " ".join(folded.split())[:limit]
+
+
+def body_hash(text: str) -> str:
+    """Near-duplicate key: the neutralised text with only its letters kept (whitespace, placeholders for
+    numbers and links already make trivially varied copies equal)."""
+    letters = "".join(_TOKEN.findall(text))
+    return hashlib.sha256(letters.encode("utf-8")).hexdigest()[:20]
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> dict[str, str]:
+    data = importlib_resources.files("rempart.model.data").joinpath("function_words.txt").read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in data.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            lang, _, word = line.partition(" ")
+            table[word.strip()] = lang
+    return table
+
+
+def guess_language(text: str) -> str:
+    """``en``, ``fr``, ``de``, ``nl``, ``pt``, ``es``, ``it``, or ``""`` when there are too few hits to say."""
+    words = _function_words()
+    counts: dict[str, int] = {}
+    for token in _TOKEN.findall(text[:3000]):
+        lang = words.get(token)
+        if lang is not None:
+            counts[lang] = counts.get(lang, 0) + 1
+    if not counts or max(counts.values()) < 3:
+        return ""
+    return max(sorted(counts), key=lambda k: counts[k])
