@@ -13,10 +13,12 @@ from rempart.cli import (
     gateway_cmd,
     gdpr_cmd,
     hunt_cmd,
+    model_cmd,
     rules_cmd,
     scan_cmd,
     serve_cmd,
     token_cmd,
+    train_cmd,
 )
 from rempart.errors import RempartError
 
@@ -37,6 +39,8 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(gdpr_cmd.app, name="gdpr")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(gateway_cmd.app, name="gateway")
+app.command("train")(train_cmd.train)
+app.add_typer(model_cmd.app, name="model")
 
 
 def main() -> None:
