@@ -10,6 +10,8 @@ worker starts ready) and reused across messages:
   relative, because a forked child already maps everything its parent mapped) and, before each
   attachment, its CPU time (``RLIMIT_CPU`` soft limit = CPU used so far + the time budget + 1 s;
   the kernel then kills it with SIGXCPU). A Python ``MemoryError`` is reported per attachment;
+- it closes every descriptor it inherited except its two pipes (no database connection, socket or
+  other worker's pipe stays reachable from code parsing hostile bytes);
 - requests go in as a length-prefixed JSON header plus the raw attachment bytes; answers come back
   as JSON lines (``begin`` i, then ``done``/``limit``/``error`` i, then ``end``) — JSON, never pickle,
   so a worker subverted by a hostile file cannot make the engine run code;
@@ -109,10 +111,24 @@ def _say(fd: int, event: dict[str, Any]) -> None:
     _write_all(fd, json.dumps(event, default=str).encode("utf-8") + b"\n")
 
 
+def _close_inherited(keep: set[int]) -> None:
+    """Close every descriptor inherited from the engine (database connections, listening sockets...)
+    except stdio and the two pipes: a worker subverted by a hostile file reaches nothing else."""
+    try:
+        inherited = [int(fd) for fd in os.listdir("/proc/self/fd")]
+    except OSError:
+        inherited = list(range(3, 256))
+    for fd in inherited:
+        if fd > 2 and fd not in keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
 def _serve(read_fd: int, write_fd: int, handler: Handler, memory_mb: int) -> None:
     """The worker's loop; never returns."""
     code = 0
     try:
+        _close_inherited({read_fd, write_fd})
         gc.disable()  # a collection would touch (and so copy) every page inherited from the engine
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the engine, which then closes the pipe
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

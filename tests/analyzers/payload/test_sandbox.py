@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 from rempart.analyzers.payload.sandbox import Sandbox
@@ -90,3 +91,21 @@ def test_a_forked_copy_of_the_engine_gets_its_own_worker() -> None:
         assert sandbox.run({}, [("a", b"")], 5.0)[0].result["pid"] == parent_pid  # the parent's still works
     finally:
         sandbox.close()
+
+
+def test_the_worker_does_not_keep_the_engines_open_files(tmp_path: Path) -> None:
+    with open(tmp_path / "engine-secret.db", "wb") as secret:
+
+        def handler(header: dict[str, Any], name: str, data: bytes) -> dict[str, Any]:
+            try:
+                os.fstat(secret.fileno())
+            except OSError:
+                return {"reachable": False}
+            return {"reachable": True}
+
+        sandbox = Sandbox(handler, memory_mb=256)
+        try:
+            outcome = sandbox.run({}, [("a", b"")], 5.0)[0]
+        finally:
+            sandbox.close()
+    assert outcome.status == "ok" and outcome.result == {"reachable": False}
