@@ -97,9 +97,7 @@ def test_zip_bomb_is_a_finding_not_a_crash(run: Run, bomb: bytes) -> None:
 
 def test_zip_bomb_read_without_ratio_bound_hits_the_memory_limit(bomb: bytes) -> None:
     loose = Config(
-        payload=PayloadSettings(
-            max_compression_ratio=1e9, max_expanded_bytes=10**10, memory_mb=64, timeout_seconds=20
-        )
+        payload=PayloadSettings(max_compression_ratio=1e9, max_expanded_bytes=10**10, memory_mb=64, timeout_seconds=20)
     )
     found = _runner(loose)(samples.message("Archives.", [("archives.zip", bomb, "application/zip")]))
     assert one(found, "attachment.analysis_limit").weight == pytest.approx(0.2)
@@ -165,9 +163,7 @@ def test_html_smuggling_page(run: Run) -> None:
 
 
 def test_credential_form_attachment_and_its_urls_for_the_links_analyzer(run: Run) -> None:
-    found = run(
-        samples.message("Reconnectez-vous.", [("Microsoft365.htm", samples.credential_page(), "text/html")])
-    )
+    found = run(samples.message("Reconnectez-vous.", [("Microsoft365.htm", samples.credential_page(), "text/html")]))
     form = one(found, "attachment.html_credential_form")
     assert form.weight == pytest.approx(0.7)
     assert form.evidence["posts_to"] == "https://collect.example.invalid/post.php"
@@ -177,9 +173,7 @@ def test_credential_form_attachment_and_its_urls_for_the_links_analyzer(run: Run
 
 
 def test_pdf_with_open_action_javascript(run: Run) -> None:
-    found = run(
-        samples.message("Relevé.", [("releve.pdf", samples.pdf_with_open_action_js(), "application/pdf")])
-    )
+    found = run(samples.message("Relevé.", [("releve.pdf", samples.pdf_with_open_action_js(), "application/pdf")]))
     script = one(found, "attachment.pdf_javascript")
     assert script.weight == pytest.approx(0.6) and script.evidence["trigger"] == "open"
 
@@ -204,9 +198,13 @@ def test_qr_code_image_to_a_lookalike_login_page(run: Run) -> None:
 
 def test_qr_code_inside_a_pdf_page_image(run: Run) -> None:
     url = "https://sharepoint-docs.example.invalid/view"
-    found = run(
-        samples.message("Document.", [("doc.pdf", samples.pdf_with_qr_image(url), "application/pdf")])
-    )
+    found = run(samples.message("Document.", [("doc.pdf", samples.pdf_with_qr_image(url), "application/pdf")]))
+    assert one(found, "attachment.qr_code_url").evidence["url"] == url
+
+
+def test_qr_code_drawn_with_vector_squares_in_a_pdf(run: Run) -> None:
+    url = "https://parking-acces.example.invalid/activer"
+    found = run(samples.message("Accès parking.", [("acces.pdf", samples.pdf_with_vector_qr(url), "application/pdf")]))
     assert one(found, "attachment.qr_code_url").evidence["url"] == url
 
 
@@ -221,9 +219,7 @@ def test_iso_holding_a_shortcut(run: Run) -> None:
 
 def test_macro_that_runs_on_open_and_downloads(run: Run) -> None:
     found = run(
-        samples.message(
-            "Merci d'activer le contenu.", [("commande.docm", samples.docm(), "application/octet-stream")]
-        )
+        samples.message("Merci d'activer le contenu.", [("commande.docm", samples.docm(), "application/octet-stream")])
     )
     macro = one(found, "attachment.macro_auto_exec_and_run")
     assert macro.weight == pytest.approx(0.9)
@@ -286,9 +282,7 @@ def test_seven_zip_and_tar_gz_members(run: Run) -> None:
 
 def test_onenote_embedding_a_script(run: Run) -> None:
     hta = b'<HTA:APPLICATION id="x"><script language="VBScript">CreateObject("WScript.Shell")</script>'
-    found = run(
-        samples.message("Note.", [("note.one", samples.onenote_with(hta), "application/octet-stream")])
-    )
+    found = run(samples.message("Note.", [("note.one", samples.onenote_with(hta), "application/octet-stream")]))
     assert codes(found)["attachment.dangerous_type"] == pytest.approx(0.5)
     assert one(found, "attachment.yara_match").evidence["rule"] == "rempart_onenote_embedded_script"
 
@@ -372,9 +366,7 @@ def test_registered_before_links() -> None:
 
 def test_through_the_engine_a_macro_downloader_is_malicious() -> None:
     engine = Engine(Config())
-    msg = samples.message(
-        "Activez les macros.", [("commande.docm", samples.docm(), "application/octet-stream")]
-    )
+    msg = samples.message("Activez les macros.", [("commande.docm", samples.docm(), "application/octet-stream")])
     verdict = engine.scan_message(msg)
     assert verdict.level.value == "malicious"
     assert any(r.code == "attachment.macro_auto_exec_and_run" for r in verdict.reasons)

@@ -6,12 +6,15 @@ JavaScript (weighted higher when the document runs it on open, via /OpenAction o
 /SubmitForm to an address, /URI (sent to the links analyzer). Embedded files are extracted and
 analysed like archive members (a Factur-X invoice's XML is harmless; a script is not). When pypdf
 cannot read the file, a byte-level keyword scan stands in. QR codes: images of the first pages are
-decoded (bounded count and pixels); a QR code drawn with vector paths would need rendering, which
-Rempart never does. External decoders (jbig2dec) are never called: JBIG2 images are skipped.
+decoded (bounded count and pixels), and a QR code drawn as filled squares in the page content (what
+PDF generators emit) is redrawn from those rectangles alone into a small bitmap and decoded; other
+vector drawings would need real rendering, which Rempart never does. External decoders (jbig2dec)
+are never called: JBIG2 images are skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
@@ -42,6 +45,12 @@ MAX_JS_BYTES = 256 * 1024
 MAX_QR_PAGES = 3
 MAX_QR_IMAGES = 6
 MAX_PASSWORD_TRIES = 8
+MAX_CONTENT_BYTES = 2 * 1024 * 1024  # of one page's content stream, read for vector QR codes
+MAX_RECTANGLES = 20_000
+MIN_QR_RECTANGLES = 60  # a version-1 QR code has well over 100 dark modules
+MAX_VECTOR_SIDE = 2000
+_NUMBER = rb"(-?\d+(?:\.\d+)?|-?\.\d+)"
+_RECTANGLE = re.compile(_NUMBER + rb"\s+" + _NUMBER + rb"\s+" + _NUMBER + rb"\s+" + _NUMBER + rb"\s+re\b")
 # Keys whose values hold page content, fonts, images, structure or metadata, never actions.
 _NOT_ACTIONS = frozenset(
     {
@@ -192,17 +201,13 @@ class _PdfScan:
             target = _resolve(obj.get("/F")) or _resolve(obj.get("/Win"))
             if isinstance(target, DictionaryObject):
                 target = target.get("/F", "")
-            self.deep.report.add(
-                "attachment.pdf_launch", LAUNCH, where, member=where, target=_text(target, 300)
-            )
+            self.deep.report.add("attachment.pdf_launch", LAUNCH, where, member=where, target=_text(target, 300))
         elif kind == "/URI":
             uri = _text(obj.get("/URI"), 2000).strip()
             if uri:
                 self.urls.append(uri)
                 if on_open:
-                    self.deep.report.add(
-                        "attachment.pdf_open_action_uri", URI_ON_OPEN, where, member=where, url=uri
-                    )
+                    self.deep.report.add("attachment.pdf_open_action_uri", URI_ON_OPEN, where, member=where, url=uri)
         elif kind == "/SubmitForm":
             target = _resolve(obj.get("/F"))
             if isinstance(target, DictionaryObject):
@@ -225,9 +230,7 @@ class _PdfScan:
             return
         data = stream.get_data()
         if len(data) > self.deep.report.bytes_left:
-            self.deep.report.add(
-                "attachment.analysis_limit", 0.2, self.item.path, limit="expanded_bytes", member=name
-            )
+            self.deep.report.add("attachment.analysis_limit", 0.2, self.item.path, limit="expanded_bytes", member=name)
             return
         self.deep.report.bytes_left -= len(data)
         self.deep.report.add(
@@ -250,24 +253,70 @@ class _PdfScan:
         self.qr_codes()
 
     def qr_codes(self) -> None:
-        decoded = 0
+        budget = [MAX_QR_IMAGES]
         for number, page in enumerate(self.reader.pages[:MAX_QR_PAGES], 1):
+            where = f"{self.item.path}#page{number}"
+            with contextlib.suppress(Exception):  # an image that cannot be decoded: no QR from it
+                self.page_images(page, where, budget)
             try:
-                resources = _resolve(page.get("/Resources"))
-                xobjects = (
-                    _resolve(resources.get("/XObject")) if isinstance(resources, DictionaryObject) else None
-                )
-                if not isinstance(xobjects, DictionaryObject):
-                    continue
-                for name in list(xobjects.keys())[: MAX_QR_IMAGES * 2]:
-                    if decoded >= MAX_QR_IMAGES:
-                        return
-                    pil = _image(_resolve(xobjects[name]))
-                    if pil is not None:
-                        decoded += 1
-                        images.qr_from_pil(pil, f"{self.item.path}#page{number}", self.deep)
-            except Exception:  # an image that cannot be decoded: no QR from it
+                contents = page.get_contents()
+                data = contents.get_data()[:MAX_CONTENT_BYTES] if contents is not None else b""
+                drawn = _vector_qr(data)
+            except Exception:  # damaged content stream
                 continue
+            if drawn is not None:
+                images.qr_from_pil(drawn, where, self.deep)
+
+    def page_images(self, page: Any, where: str, budget: list[int]) -> None:
+        resources = _resolve(page.get("/Resources"))
+        xobjects = _resolve(resources.get("/XObject")) if isinstance(resources, DictionaryObject) else None
+        if not isinstance(xobjects, DictionaryObject):
+            return
+        for name in list(xobjects.keys())[: MAX_QR_IMAGES * 2]:
+            if budget[0] <= 0:
+                return
+            pil = _image(_resolve(xobjects[name]))
+            if pil is not None:
+                budget[0] -= 1
+                images.qr_from_pil(pil, where, self.deep)
+
+
+def _vector_qr(content: bytes) -> Image.Image | None:
+    """A QR code drawn as filled rectangles (``x y w h re``), redrawn into a small bitmap.
+
+    Generators (reportlab and the like) draw QR modules as vector squares; there is then no image to
+    decode. Only rectangles are read — no rendering, no fonts, no transforms — and only when there
+    are enough small ones to be a code; the bitmap is bounded to ``MAX_VECTOR_SIDE`` pixels.
+    """
+    boxes = [
+        (float(m.group(1)), float(m.group(2)), float(m.group(3)), float(m.group(4)))
+        for m in _RECTANGLE.finditer(content)
+    ][:MAX_RECTANGLES]
+    boxes = [b for b in boxes if 0 < abs(b[2]) < 40 and 0 < abs(b[3]) < 40]
+    if len(boxes) < MIN_QR_RECTANGLES:
+        return None
+    module = min(min(abs(b[2]), abs(b[3])) for b in boxes)
+    left = min(min(b[0], b[0] + b[2]) for b in boxes)
+    bottom = min(min(b[1], b[1] + b[3]) for b in boxes)
+    right = max(max(b[0], b[0] + b[2]) for b in boxes)
+    top = max(max(b[1], b[1] + b[3]) for b in boxes)
+    scale = 4.0 / module  # four pixels per module
+    width, height = int((right - left) * scale) + 1, int((top - bottom) * scale) + 1
+    if module <= 0 or max(width, height) > MAX_VECTOR_SIDE:
+        return None
+    margin = 16
+    canvas = Image.new("L", (width + 2 * margin, height + 2 * margin), 255)
+    for x, y, w, h in boxes:
+        x0, x1 = sorted((x, x + w))
+        y0, y1 = sorted((y, y + h))
+        box = (
+            margin + round((x0 - left) * scale),
+            margin + round((top - y1) * scale),
+            margin + round((x1 - left) * scale),
+            margin + round((top - y0) * scale),
+        )
+        canvas.paste(0, box)
+    return canvas
 
 
 def _filters(stream: StreamObject) -> list[str]:

@@ -67,9 +67,7 @@ def zip_of(members: dict[str, bytes]) -> bytes:
 
 def encrypted_zip(members: dict[str, bytes], password: str) -> bytes:
     out = io.BytesIO()
-    with pyzipper.AESZipFile(
-        out, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
-    ) as archive:
+    with pyzipper.AESZipFile(out, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES) as archive:
         archive.setpassword(password.encode())
         for name, data in members.items():
             archive.writestr(name, data)
@@ -171,9 +169,7 @@ def pdf_with_link(url: str) -> bytes:
         {
             NameObject("/Type"): NameObject("/Annot"),
             NameObject("/Subtype"): NameObject("/Link"),
-            NameObject("/Rect"): ArrayObject(
-                [FloatObject(50), FloatObject(50), FloatObject(200), FloatObject(80)]
-            ),
+            NameObject("/Rect"): ArrayObject([FloatObject(50), FloatObject(50), FloatObject(200), FloatObject(80)]),
             NameObject("/A"): DictionaryObject(
                 {
                     NameObject("/S"): NameObject("/URI"),
@@ -211,6 +207,24 @@ def pdf_with_qr_image(url: str) -> bytes:
             NameObject("/XObject"): DictionaryObject({NameObject("/Im0"): writer._add_object(xobject)}),
         }
     )
+    return _pdf(writer)
+
+
+def pdf_with_vector_qr(url: str) -> bytes:
+    """A QR code drawn as filled squares in the page content, as PDF generators do."""
+    modules = numpy.array(zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode).to_image(scale=1))
+    squares = [
+        f"{60 + 3.2 * col:.1f} {740 - 3.2 * row:.1f} 3.2 3.2 re"
+        for row in range(modules.shape[0])
+        for col in range(modules.shape[1])
+        if modules[row, col] < 128
+    ]
+    text = "BT /F1 10 Tf 60 800 Td (Scannez ce code avec votre smartphone) Tj ET\n0 0 0 rg\n"
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    content = StreamObject()
+    content.set_data((text + "\n".join(squares) + "\nf\n").encode("ascii"))
+    page[NameObject("/Contents")] = writer._add_object(content)
     return _pdf(writer)
 
 
