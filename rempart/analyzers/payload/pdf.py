@@ -1,7 +1,9 @@
 """PDF: JavaScript, automatic actions, Launch, embedded files, URI actions, form submission, QR images.
 
-``pypdf`` (non-strict) resolves every indirect object — including those hidden in object streams,
-where a byte-level keyword count (pdfid) sees nothing — and each action dictionary is judged:
+``pypdf`` (non-strict) resolves every object a reader can reach from the catalogue — pages,
+annotations, form fields, outlines, name trees, including objects hidden in object streams where a
+byte-level keyword count (pdfid) sees nothing; fonts and page content are skipped — and each action
+dictionary is judged:
 JavaScript (weighted higher when the document runs it on open, via /OpenAction or /AA), /Launch,
 /SubmitForm to an address, /URI (sent to the links analyzer). Embedded files are extracted and
 analysed like archive members (a Factur-X invoice's XML is harmless; a script is not). When pypdf
