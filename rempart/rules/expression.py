@@ -10,16 +10,17 @@ Two things keep the whole pack cheap per message (see ``bench/rules.py``):
   loaded rules actually read (``ExpressionEngine.roots``).
 * ``fact.matches("regex")`` calls on a plain fact path (``text``, ``subject``, ``from.name`` …) are
   taken out of the conditions at compile time: all such patterns over the same fact form one RE2 set,
-  matched in a single pass per message, and each condition reads its answer as ``_rx[i]``. The CEL
+  matched in a single pass per message, and each condition reads its answer as ``_rx(i)``. The CEL
   library would otherwise recompile the regex on every call. RE2 is the regex syntax CEL specifies,
-  and runs in linear time whatever the pattern. A ``matches`` on a comprehension variable (``u.url``)
-  is left to CEL.
+  and runs in linear time whatever the pattern. A set runs only when a condition reaches one of its
+  patterns (``_rx(i)`` is answered lazily, once per message). A ``matches`` on a comprehension
+  variable (``u.url``) is left to CEL.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,7 @@ def _first_line(message: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Compiled:
     source: str  # as the rule author wrote it
-    rewritten: str  # what CEL runs (regex calls replaced by _rx[i])
+    rewritten: str  # what CEL runs (regex calls replaced by _rx(i))
     program: Any  # cel.Program
     roots: frozenset[str]  # top-level facts the condition reads
     functions: frozenset[str]
@@ -256,7 +257,7 @@ class ExpressionEngine:
                 self._patterns.append(key)
                 self._sets = None
             rewritten_parts.append(source[last: h.start])
-            rewritten_parts.append(f"{_REGEX_VAR}[{self._index[key]}]")
+            rewritten_parts.append(f"{_REGEX_VAR}({self._index[key]})")
             last = h.end
         rewritten_parts.append(source[last:])
         rewritten = "".join(rewritten_parts)
@@ -282,9 +283,10 @@ class ExpressionEngine:
             for path, indices in by_path.items():
                 # Small sets keep RE2's DFA from thrashing its state cache on varied text: measured
                 # 3x faster than one set of 70 patterns (bench/rules.py). Bounded repetitions last.
-                ordered = sorted(indices, key=lambda i: ("{" in self._patterns[i][1], i))
-                for start in range(0, len(ordered), _SET_SIZE):
-                    chunk = ordered[start: start + _SET_SIZE]
+                # In compile order: a rule's patterns sit in the same set, so a condition that needs
+                # them usually runs one set, and sets no reached condition needs never run (lazy).
+                for start in range(0, len(indices), _SET_SIZE):
+                    chunk = indices[start: start + _SET_SIZE]
                     regex_set = re2.Set.SearchSet(_re2_options())
                     for i in chunk:
                         regex_set.Add(self._patterns[i][1])
@@ -302,6 +304,25 @@ class ExpressionEngine:
                     results[indices[local]] = True
         return results
 
+    def lazy_regex(self, facts: Mapping[str, Any]) -> Callable[[int], bool]:
+        """``_rx(i)`` for one message: runs pattern i's set on first use, then answers from memory.
+
+        CEL evaluates ``&&`` and ``||`` left to right and stops early, so a set is only ever run for
+        a message when some condition gets as far as one of its patterns."""
+        sets = self._compiled_sets()
+        where = {i: n for n, (_, _, chunk) in enumerate(sets) for i in chunk}
+        known: dict[int, bool] = {}
+
+        def answer(i: int) -> bool:
+            if i not in known:
+                path, regex_set, chunk = sets[where[i]]
+                value = _resolve(facts, path)
+                found = set(regex_set.Match(value) or ()) if isinstance(value, str) and value else set()
+                known.update((index, n in found) for n, index in enumerate(chunk))
+            return known[i]
+
+        return answer
+
     def context(self, facts: Mapping[str, Any], roots: Iterable[str] | None = None) -> Any:
         """One CEL context for one message: the facts the rules read, converted once, plus ``_rx``."""
         wanted = self.roots if roots is None else roots
@@ -310,11 +331,11 @@ class ExpressionEngine:
             if name in facts:
                 keys = self.usage.get(name) if roots is None else None
                 variables[name] = facts[name] if keys is None else _project(facts[name], keys)
-        variables[_REGEX_VAR] = self.regex_results(facts)
+        functions = {_REGEX_VAR: self.lazy_regex(facts)}
         try:
-            return cel.Context(variables=variables)
+            return cel.Context(variables=variables, functions=functions)
         except (TypeError, ValueError):  # a value CEL cannot take (odd evidence type): JSON-clean it
-            return cel.Context(variables=json.loads(json.dumps(variables, default=str)))
+            return cel.Context(variables=json.loads(json.dumps(variables, default=str)), functions=functions)
 
 
 def evaluate(compiled: Compiled, context: Any) -> tuple[bool, str | None]:
