@@ -102,7 +102,9 @@ def tag_subject(raw: bytes, tag: str) -> bytes:
         return raw
     head, rest = split_message(raw)
     eol = line_ending(raw)
-    word = encoded_word(tag).encode("ascii")
+    plain = encoded_word(tag).encode("ascii")
+    # White space between two encoded words is dropped by readers: the space then goes inside ours.
+    spaced = encoded_word(tag + " ").encode("ascii")
     out: list[bytes] = []
     tagged = False
     for f in fields(head):
@@ -112,14 +114,18 @@ def tag_subject(raw: bytes, tag: str) -> bytes:
             tagged = True
             name, _, value = f.partition(b":")
             stripped = value.lstrip(b" \t")
-            if stripped.startswith(word) or stripped.startswith(tag.encode("utf-8")):
+            if stripped.startswith((plain, spaced, tag.encode("utf-8"))):
                 out.append(f)
+            elif not stripped.strip():
+                out.append(name + b": " + plain + eol)
+            elif not tag.isascii() and stripped.startswith(b"=?"):
+                out.append(name + b": " + spaced + b" " + stripped)
             else:
-                out.append(name + b": " + word + (b" " + stripped if stripped.strip() else eol))
+                out.append(name + b": " + plain + b" " + stripped)
         else:
             out.append(f)
     if not tagged:
-        out.append(b"Subject: " + word + eol)
+        out.append(b"Subject: " + plain + eol)
     return b"".join(out) + rest
 
 

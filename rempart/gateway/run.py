@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import threading
@@ -37,6 +38,10 @@ def warm_engine(config: Config) -> Engine:
     verdict = engine.scan(WARM_UP)
     if config.gateway.quarantine:
         build_case(WARM_UP, verdict, None, source="gateway", quarantine=True)  # imports and MinHash tables
+    # The engine's long-lived objects (rules, model, lists) never become garbage: keep the collector
+    # from walking them again and again (and from touching pages forked workers share).
+    gc.collect()
+    gc.freeze()
     return engine
 
 

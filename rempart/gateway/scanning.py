@@ -22,6 +22,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -230,6 +231,14 @@ class ScanPool:
     _idle: asyncio.Queue[_Worker] | None = None
     _all: list[_Worker] = field(default_factory=list)
     restarts: int = 0
+    _pipe: ThreadPoolExecutor | None = None
+
+    def _sender(self) -> ThreadPoolExecutor:
+        if self._pipe is None:
+            from rempart.gateway.smtp import named_threads
+
+            self._pipe = named_threads("rempart-scanpipe", max(2, self.workers))
+        return self._pipe
 
     def start(self) -> None:
         """Fork the workers (call before starting threads: forking a threaded process is fragile)."""
@@ -277,7 +286,7 @@ class ScanPool:
                 readable.set_result(None)
 
         try:
-            await loop.run_in_executor(None, worker.conn.send_bytes, request)
+            await loop.run_in_executor(self._sender(), worker.conn.send_bytes, request)
             loop.add_reader(fd, ready)
             try:
                 await asyncio.wait_for(readable, max(0.0, deadline - loop.time()))
@@ -310,3 +319,6 @@ class ScanPool:
                 os.kill(worker.process.pid, signal.SIGKILL)
             worker.process.join(timeout=5)
         self._all.clear()
+        if self._pipe is not None:
+            self._pipe.shutdown(wait=False)
+            self._pipe = None

@@ -111,6 +111,7 @@ class Spool:
         self._done: dict[str, set[str]] = {}  # hour log name -> keys
         self._done_keys: set[str] = set()
         self._counter = 0
+        self._log: tuple[str, Any] | None = None  # (hour, open done log)
 
     # -- start ------------------------------------------------------------------------------------
 
@@ -195,11 +196,13 @@ class Spool:
 
     def mark_done(self, key: str) -> None:
         """``key`` was handed on: log it, then drop its queue file (in that order, see the module doc)."""
-        now = time.time()
-        hour = self._hour_name(now)
-        with open(self.done_dir / f"{hour}.log", "ab") as log:
-            log.write(key.encode("ascii") + b"\n")
+        hour = self._hour_name(time.time())
         with self._lock:
+            if self._log is None or self._log[0] != hour:
+                if self._log is not None:
+                    self._log[1].close()
+                self._log = (hour, open(self.done_dir / f"{hour}.log", "ab", buffering=0))  # noqa: SIM115
+            self._log[1].write(key.encode("ascii") + b"\n")  # one write(2): in the kernel before unlink
             self._done.setdefault(hour, set()).add(key)
             self._done_keys.add(key)
             self._queued.discard(key)
@@ -211,6 +214,12 @@ class Spool:
             os.rename(self.queue / key, self.failed / key)
         (self.failed / f"{key}.reason").write_text(reason + "\n", encoding="utf-8")
         self.mark_done(key)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._log is not None:
+                self._log[1].close()
+                self._log = None
 
     def prune(self) -> None:
         """Forget keys older than the dedup window (called now and then)."""

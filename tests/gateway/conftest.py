@@ -36,7 +36,8 @@ def message(name: str) -> bytes:
 
 
 def make_config(gateway: dict[str, Any] | None = None, **top: Any) -> Config:
-    return config_from_mapping({**BASE, **top, "gateway": gateway or {}})
+    """The test organisation; quarantine is off unless asked for (it needs a store)."""
+    return config_from_mapping({**BASE, **top, "gateway": {"quarantine": False, **(gateway or {})}})
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +74,7 @@ class RunningFilter:
 
     def __exit__(self, *exc: object) -> None:
         asyncio.run_coroutine_threadsafe(self.filter.stop(), self.loop).result(60)
+        asyncio.run_coroutine_threadsafe(_cancel_sessions(), self.loop).result(60)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.loop.close()
@@ -93,6 +95,15 @@ class RunningFilter:
             for rcpt in rcpt_to:
                 client.rcpt(rcpt)
             return client.data(raw)
+
+
+async def _cancel_sessions() -> None:
+    """SMTP sessions a test left open end with the loop, not after it."""
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @pytest.fixture

@@ -41,6 +41,15 @@ def wait_port(port: int, timeout: float = 120.0, process: subprocess.Popen[bytes
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
+class _LongLinesSMTP(SMTP):
+    line_length_limit = 4 * 1024 * 1024  # like Postfix's reinjection port: real mail has long lines
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _LongLinesSMTP(self.handler, **self.SMTP_kwargs)
+
+
 @dataclass
 class Delivery:
     mail_from: str
@@ -76,7 +85,7 @@ class Sink:
 
     def start(self, port: int = 0) -> int:
         port = port or free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True,
+        self.controller = _Controller(self, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True,
                                      decode_data=False, ready_timeout=30)
         self.controller.start()
         return port

@@ -39,7 +39,7 @@ def test_spoofed_rempart_headers_are_removed(engine: Engine, sink: Sink, tmp_pat
     raw = message("credential-phish-fr.eml")
     spoofed = (b"X-Rempart-Verdict: clean\r\nX-REMPART-SCORE: 0.000\r\nx-rempart-reasons: none,\r\n"
                b"  folded continuation\r\nX-Rempart-Released: case 1\r\n") + raw
-    config = make_config({"quarantine": False, "tag_subject": False})
+    config = make_config({"tag_subject": False})
     with RunningFilter(config, engine, tmp_path / "spool", sink.controller.port) as f:
         assert f.send(spoofed)[0] == 250
         [delivery] = sink.wait_for(1)
@@ -67,7 +67,7 @@ def test_subject_tag_in_the_configured_language(engine: Engine, sink: Sink, tmp_
 def test_malicious_is_quarantined_then_released(engine: Engine, sink: Sink, tmp_path: Path,
                                                 store: Database) -> None:
     raw = message("credential-phish-fr.eml")
-    config = make_config({"release_poll_seconds": 0.2})
+    config = make_config({"quarantine": True, "release_poll_seconds": 0.2})
     with RunningFilter(config, engine, tmp_path / "spool", sink.controller.port, db=store) as f:
         assert f.send(raw, rcpt_to=("claire.martin@cabinet-example.fr", "compta@cabinet-example.fr"))[0] == 250
         deadline = time.monotonic() + 30
@@ -162,7 +162,7 @@ def test_simulation_senders_are_never_quarantined(engine: Engine, sink: Sink, tm
                        {"headers": {"X-Campagne-Sensibilisation": "exercice-2025-01-secret"}},
                        {"ip_ranges": ["192.0.2.0/24"]}):
         sink.deliveries.clear()
-        config = make_config({"simulation": simulation})
+        config = make_config({"quarantine": True, "simulation": simulation})
         spool = tmp_path / str(len(simulation)) / next(iter(simulation))
         with RunningFilter(config, engine, spool, sink.controller.port, db=store) as f:
             assert f.send(raw, xforward="ADDR=192.0.2.77 NAME=relay.sensibilisation-phish.example")[0] == 250
@@ -173,7 +173,8 @@ def test_simulation_senders_are_never_quarantined(engine: Engine, sink: Sink, tm
         assert not got["Subject"].startswith("[")
         assert got["X-Rempart-Simulation"].split(":")[0] in ("dkim", "header", "ip")
     # a wrong secret, or an IP outside the range, is an attack like any other
-    config = make_config({"simulation": {"headers": {"X-Campagne-Sensibilisation": "other"},
+    config = make_config({"quarantine": True,
+                          "simulation": {"headers": {"X-Campagne-Sensibilisation": "other"},
                                          "ip_ranges": ["198.51.100.0/24"]}})
     with RunningFilter(config, engine, tmp_path / "attack", sink.controller.port, db=store) as f:
         sink.deliveries.clear()

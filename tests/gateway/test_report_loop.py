@@ -63,10 +63,11 @@ def mailbox_user() -> str:
 
 
 def loop_config(dovecot: Dovecot, user: str, relay: int, **gateway: Any) -> Config:
+    language = gateway.pop("language", "fr")
     imap = {"host": "127.0.0.1", "port": dovecot.port, "username": user, "tls_ca_file": str(dovecot.cert),
             "poll_seconds": 0.5, **gateway.pop("imap", {})}
     feedback = {"smtp_port": relay, "from_address": "securite@cabinet-example.fr", **gateway.pop("feedback", {})}
-    return make_config({"imap": imap, "feedback": feedback, **gateway}, language=gateway.pop("language", "fr"))
+    return make_config({"imap": imap, "feedback": feedback, **gateway}, language=language)
 
 
 def report_loop(config: Config, engine: Engine, store: Database) -> ReportLoop:

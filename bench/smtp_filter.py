@@ -1,0 +1,281 @@
+"""The mail gateway under load: SMTP filter throughput and latency, kill -9 campaign, report-loop delay.
+
+    .venv/bin/python bench/smtp_filter.py --corpus ../shared/corpus/dev [--phase all] [--limit N]
+
+Phases (all real processes and servers on loopback):
+
+- ``throughput``: ``rempart gateway smtp`` pinned to one CPU (its scan worker inherits the pin), a
+  receiving aiosmtpd server and the sending clients on the other CPUs. Every corpus message goes
+  through once, as fast as the filter accepts it. Reports messages/second (wall clock) and per CPU
+  second of the filter's whole process group (main + scan worker + attachment sandbox).
+- ``latency``: the same filter fed at a steady rate (``--rate``, default 100/s). Latency per message:
+  from the client starting DATA to the 250 (what Postfix waits), and from DATA to the copy arriving
+  at the next hop (what the filter adds to the mail path).
+- ``crash``: ``--crash-messages`` (5,000) numbered corpus messages streamed by Postfix-like clients
+  while the filter is killed with SIGKILL ``--kills`` (20) times and restarted; then every accepted
+  message is counted at the next hop and in the store (quarantine).
+- ``report``: Dovecot (TLS) and ``rempart gateway imap`` polling every 10 s; reports are appended at
+  random moments and the time until the feedback e-mail reaches the relay is measured.
+
+Corpus mail is read from disk into memory only; nothing is copied into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import smtplib
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.gateway.servers import Sink, free_port, start_filter, wait_port  # noqa: E402
+from tests.gateway.stress import Campaign, numbered, seq_of  # noqa: E402
+
+CONFIG = """
+[gateway]
+quarantine = true
+scan_workers = 1
+"""
+
+
+def corpus(path: Path, limit: int) -> list[bytes]:
+    files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if limit:
+        files = random.Random(1).sample(files, min(limit, len(files)))
+    return [p.read_bytes() for p in files]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """user+system CPU of every live process in the group (the filter, its scan worker, its sandbox)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:  # pgrp
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+class Filter:
+    def __init__(self, workdir: Path, sink_port: int, cpu: int) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        config = workdir / "rempart.toml"
+        config.write_text(CONFIG)
+        self.process = start_filter(self.port, sink_port, workdir / "spool", config,
+                                    env={"REMPART_DATA_DIR": str(workdir / "data")}, log=workdir / "filter.log")
+        if cpu >= 0:
+            os.sched_setaffinity(self.process.pid, {cpu})  # before it forks its worker: inherited
+        wait_port(self.port, process=self.process)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def send_all(port: int, messages: list[bytes], clients: int, rate: float,
+             timings: dict[int, tuple[float, float]]) -> None:
+    """Each client keeps one SMTP session; ``rate`` > 0 paces the whole flow (messages/second)."""
+    lock = threading.Lock()
+    cursor = [0]
+    started = time.monotonic()
+
+    def client() -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=120) as s:
+            s.ehlo("postfix.bench")
+            while True:
+                with lock:
+                    i = cursor[0]
+                    cursor[0] += 1
+                if i >= len(messages):
+                    return
+                if rate > 0:
+                    delay = started + i / rate - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                s.docmd("XFORWARD", "ADDR=198.51.100.7 NAME=mx.example.net")
+                s.mail("sender@example.net", ["BODY=8BITMIME"])
+                s.rcpt("someone@cabinet-example.fr")
+                t0 = time.time()
+                code, _ = s.data(messages[i])
+                t1 = time.time()
+                if code == 250:
+                    timings[i] = (t0, t1)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def flow(messages: list[bytes], clients: int, rate: float, cpu: int, label: str) -> None:
+    work = Path(tempfile.mkdtemp(prefix="rempart-bench-"))
+    try:
+        sink = Sink()
+        sink.start()
+        f = Filter(work, sink.controller.port if sink.controller else 0, cpu)
+        numbered_messages = numbered(messages)
+        timings: dict[int, tuple[float, float]] = {}
+        cpu0 = group_cpu_seconds(f.process.pid)
+        t0 = time.monotonic()
+        send_all(f.port, numbered_messages, clients, rate, timings)
+        accepted_s = time.monotonic() - t0
+        cpu1 = group_cpu_seconds(f.process.pid)
+        time.sleep(2)
+        arrivals = {seq_of(d.content): d.at for d in sink.deliveries}
+        quarantined = len(timings) - len(arrivals)
+        waits = [(t1 - t0_) * 1000 for t0_, t1 in timings.values()]
+        added = [(arrivals[i] - t0_) * 1000 for i, (t0_, _) in timings.items() if i in arrivals]
+        n = len(timings)
+        print(f"\n== {label}: {n} messages accepted of {len(messages)}, {clients} client session(s), "
+              f"filter pinned to CPU {cpu} ==")
+        print(f"  throughput        {n / accepted_s:8.1f} msg/s wall clock ({accepted_s:.1f} s)")
+        cpu_used = cpu1 - cpu0
+        if cpu_used > 0:
+            print(f"  per filter CPU-s  {n / cpu_used:8.1f} msg/s ({cpu_used:.1f} CPU-s: filter + worker + sandbox)")
+        print(f"  DATA→250 (Postfix waits)   p50 {percentile(waits, .5):7.1f} ms  p95 {percentile(waits, .95):7.1f}"
+              f"  p99 {percentile(waits, .99):7.1f}  max {max(waits):7.1f}")
+        if added:
+            print(f"  DATA→next hop (added)      p50 {percentile(added, .5):7.1f} ms  p95 "
+                  f"{percentile(added, .95):7.1f}  p99 {percentile(added, .99):7.1f}  max {max(added):7.1f}")
+        print(f"  delivered {len(arrivals)}, quarantined (held in the store) {quarantined}")
+        load = os.getloadavg()
+        print(f"  machine load average during the run: {load[0]:.1f} on {os.cpu_count()} CPUs")
+        f.stop()
+        sink.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def crash(messages: list[bytes], kills: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="rempart-crash-"))
+    try:
+        config = work / "rempart.toml"
+        config.write_text(CONFIG + "retry_initial_seconds = 0.2\nretry_max_seconds = 2.0\n")
+        result = Campaign(work, messages, kills=kills, config=config).run(drain_timeout=900)
+        print(f"\n== crash: {result.sent} messages, {result.kills} kill -9 restarts ==")
+        print(f"  accepted (250) {result.accepted}, delivered {result.delivered_distinct}, "
+              f"quarantined {result.quarantined_distinct}, LOST {len(result.lost)}")
+        print(f"  duplicate copies at the next hop {result.duplicates} (byte-identical: {result.identical_duplicates}),"
+              f" duplicate cases {result.duplicate_cases}, orphan workers {result.orphans}")
+        print(f"  transactions tried {result.attempts} ({result.deferred} deferred, retried), {result.seconds:.0f} s;"
+              f" restart to listening: median {statistics.median(result.restart_seconds):.1f} s")
+        if result.lost:
+            print(f"  lost: {result.lost[:20]}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report_delay(messages: list[bytes], reports: int, poll: float) -> None:
+    from email.message import EmailMessage
+
+    from tests.gateway.dovecot import Dovecot, dovecot_available
+
+    why = dovecot_available()
+    if why:
+        print(f"\n== report: skipped ({why}) ==")
+        return
+    work = Path(tempfile.mkdtemp(prefix="rempart-report-"))
+    work.chmod(0o755)
+    dovecot = Dovecot(work, {"signalement": "bench-password"})
+    relay = Sink()
+    process = None
+    try:
+        dovecot.start()
+        relay.start()
+        assert relay.controller is not None
+        (work / "password").write_text("bench-password\n")
+        config = work / "rempart.toml"
+        config.write_text(
+            f'language = "fr"\n[org]\nname = "Cabinet Exemple"\ndomains = ["cabinet-example.fr"]\n'
+            f'[gateway.imap]\nhost = "127.0.0.1"\nport = {dovecot.port}\nusername = "signalement"\n'
+            f'password_file = "{work / "password"}"\ntls_ca_file = "{dovecot.cert}"\npoll_seconds = {poll}\n'
+            f'[gateway.feedback]\nsmtp_port = {relay.controller.port}\nfrom_address = "securite@cabinet-example.fr"\n')
+        log = open(work / "imap.log", "ab")  # noqa: SIM115 - handed to the child
+        process = subprocess.Popen([sys.executable, "-m", "rempart.cli.app", "gateway", "imap", "--config",
+                                    str(config)], cwd=REPO, env={**os.environ, "REMPART_DATA_DIR": str(work / "data")},
+                                   stdout=log, stderr=log, start_new_session=True)
+        time.sleep(15)  # let it start and settle into its poll rhythm
+        rng = random.Random(3)
+        delays = []
+        for i in range(reports):
+            mail = EmailMessage()
+            mail["From"] = f"employe{i}@cabinet-example.fr"
+            mail["To"] = "signalement@cabinet-example.fr"
+            mail["Subject"] = "TR: suspect"
+            mail.set_content("Ce message me semble louche.\n")
+            mail.add_attachment(messages[rng.randrange(len(messages))], maintype="application",
+                                subtype="octet-stream", filename="suspect.eml")
+            time.sleep(rng.uniform(0, poll))
+            before = relay.count()
+            t0 = time.monotonic()
+            dovecot.deliver("signalement", mail.as_bytes())
+            relay.wait_for(before + 1, timeout=120)
+            delays.append(time.monotonic() - t0 if relay.count() > before else float("inf"))
+        print(f"\n== report loop: {reports} reports, poll every {poll:g} s (Dovecot over TLS, CLI process) ==")
+        print(f"  report → feedback e-mail: median {statistics.median(delays):.1f} s, max {max(delays):.1f} s")
+    finally:
+        if process is not None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+        relay.stop()
+        dovecot.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", default=str(REPO.parent / "shared" / "corpus" / "dev"))
+    parser.add_argument("--phase", choices=["throughput", "latency", "crash", "report", "all"], default="all")
+    parser.add_argument("--limit", type=int, default=0, help="corpus messages for throughput/latency (0 = all)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent SMTP sessions (throughput)")
+    parser.add_argument("--rate", type=float, default=100.0, help="offered load for the latency phase, msg/s")
+    parser.add_argument("--cpu", type=int, default=0, help="CPU the filter is pinned to (-1: none)")
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--crash-messages", type=int, default=5000)
+    parser.add_argument("--reports", type=int, default=6)
+    parser.add_argument("--poll", type=float, default=10.0)
+    args = parser.parse_args()
+    messages = corpus(Path(args.corpus), args.limit)
+    if args.cpu >= 0 and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)) - {args.cpu})  # clients and sink elsewhere
+    if args.phase in ("throughput", "all"):
+        flow(messages, args.clients, 0.0, args.cpu, "throughput")
+    if args.phase in ("latency", "all"):
+        flow(messages, max(args.clients, 16), args.rate, args.cpu, f"latency at {args.rate:g} msg/s offered")
+    if args.phase in ("crash", "all"):
+        pool = corpus(Path(args.corpus), 0)
+        crash([pool[i % len(pool)] for i in range(args.crash_messages)], args.kills)
+    if args.phase in ("report", "all"):
+        report_delay(messages, args.reports, args.poll)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
