@@ -43,7 +43,7 @@ _XFORWARD_ATTRS = ("NAME", "ADDR", "PORT", "PROTO", "HELO", "IDENT", "SOURCE")
 _UNAVAILABLE = ("[UNAVAILABLE]", "[TEMPUNAVAIL]")
 LINE_LENGTH_LIMIT = 4 * 1024 * 1024
 FRESH_LIMIT = 1000  # spooled entries kept in memory for their first hand-on attempt
-_SIMPLE_PATH = re.compile(r"\s*<((?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,255})?)>(.*)$")
+_SIMPLE_PATH = re.compile(r"\s*<([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,255})>\s*(.*)$")
 
 
 class ForwardedEnvelope(Envelope):

@@ -96,3 +96,18 @@ def test_xforward_gives_the_real_client(engine: Engine, sink: Sink, tmp_path: Pa
         [delivery] = sink.wait_for(1)
     assert b"X-Rempart-Verdict: phishing_simulation" in delivery.content
     assert b"X-Rempart-Simulation: ip:192.0.2.77" in delivery.content
+
+
+def test_bounces_with_the_null_sender_pass(engine: Engine, sink: Sink, tmp_path: Path) -> None:
+    dsn = (b"From: MAILER-DAEMON@mx.example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+           b"Message-ID: <dsn-1@mx.example.org>\r\n\r\nThis is the mail system.\r\n")
+    with RunningFilter(make_config(), engine, tmp_path / "spool", sink.controller.port) as f:
+        client = Client(f.port)
+        client.command(b"EHLO postfix.test")
+        assert client.command(b"MAIL FROM:<> BODY=8BITMIME").startswith(b"250")
+        assert client.command(b"RCPT TO:<claire.martin@cabinet-example.fr>").startswith(b"250")
+        assert client.data(dsn + b".\r\n").startswith(b"250")
+        client.command(b"QUIT")
+        [delivery] = sink.wait_for(1)
+    assert delivery.mail_from in ("", "<>")
+    assert delivery.content.endswith(dsn)
