@@ -172,7 +172,7 @@ class ModelSettings(_Strict):
 
     enabled: bool = True
     path: str = ""  # a custom artifact (.skops) trained with `rempart train`
-    weight: float = Field(default=0.7, ge=0.0, le=1.0)
+    weight: float = Field(default=0.6, ge=0.0, le=1.0)
 
 
 class SubjectTag(_Strict):

@@ -130,12 +130,12 @@ class LearnedModel:
         self.source = source
 
     @classmethod
-    def load(cls, path: Path | None = None, weight: float = 0.7) -> LearnedModel:
+    def load(cls, path: Path | None = None, weight: float = 0.6) -> LearnedModel:
         chosen = path or shipped_path()
         return cls(_safe_state(chosen), weight, str(chosen))
 
     @classmethod
-    def from_fitted(cls, fitted: Fitted, spec: FeatureSpec, weight: float = 0.7,
+    def from_fitted(cls, fitted: Fitted, spec: FeatureSpec, weight: float = 0.6,
                     meta: Mapping[str, Any] | None = None) -> LearnedModel:
         state = {"meta": json.dumps({**(meta or {}), "features": spec.to_dict()}), "coef": fitted.coef,
                  "intercept": fitted.intercept, "platt": [fitted.platt_a, fitted.platt_b],

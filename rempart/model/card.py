@@ -49,6 +49,16 @@ def _ece(metrics: Mapping[str, Any], cv: str) -> Any:
     return metrics.get(cv, {}).get("model", {}).get("ece")
 
 
+def _weights_table(metrics: Mapping[str, Any]) -> list[str]:
+    lines = ["| CV | `[model] weight` | fused ROC AUC | detection @ 1 % FPR | detection @ 0.1 % FPR "
+             "| legitimate flagged (≥ 0.5) |", "|---|---|---|---|---|---|"]
+    for cv in ("random", "grouped"):
+        for w, b in metrics.get(cv, {}).get("weights", {}).items():
+            lines.append(f"| {cv} | {w} | {_num(b['auc'])} | {_pct(b['tpr_at_fpr_0.01'])} | "
+                         f"{_pct(b['tpr_at_fpr_0.001'])} | {_pct(b['flagged_neg'])} |")
+    return lines
+
+
 def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
     metrics = meta.get("metrics", {})
     digest = hashlib.sha256(artifact.read_bytes()).hexdigest()
@@ -101,6 +111,9 @@ def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
         f"classes is dropped), {meta.get('spam_rows')} spam rows kept out of training, "
         f"{meta.get('unreadable')} unreadable.",
         "",
+        "Mail actually read, per source (SHA-256 over each message file's SHA-256, in path order):",
+        *[f"- {k}: `{v}`" for k, v in meta.get("data_digests", {}).items()],
+        "",
         "| source : label | messages |",
         "|---|---|",
         *[f"| {k} | {v} |" for k, v in meta.get("counts", {}).items()],
@@ -122,6 +135,10 @@ def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
         f"grouped {_num(_ece(metrics, 'grouped'))}.",
         f"Spam (not trained on) flagged by the final model: {_pct(metrics.get('spam_flagged_by_model'))}; "
         f"by the fused verdict: {_pct(metrics.get('spam_flagged_fused'))}.",
+        "",
+        "The fused verdict with other `[model] weight` values (same out-of-fold scores):",
+        "",
+        *_weights_table(metrics),
         "",
         "Per source (share scored ≥ 0.5):",
         "",

@@ -34,6 +34,7 @@ class Record:
     weights: dict[str, float] = field(default_factory=dict)  # the config's [engine.weights] overrides
     body_hash: str = ""
     error: str = ""
+    raw_sha256: str = ""  # of the message file, for the model card's data digest
 
     @property
     def positive(self) -> bool:
@@ -49,6 +50,15 @@ class Record:
         hits = [RuleHit(rule_id, rule_id, "", weight) for rule_id, weight in self.rule_hits]
         score, _ = fuse(findings, hits, model_score, weights=self.weights, model_weight=model_weight)
         return score
+
+
+def source_family(source: str) -> str:
+    """The collection a source belongs to: one study's phishing and legitimate halves
+    (``x`` and ``x_legit``) and one archive's folders (``spamassassin/easy_ham``, ``…/hard_ham``) are one
+    family, held out together — otherwise the held-out half is judged by a model that learnt its
+    sibling's style as the other class."""
+    base = source.split("/", 1)[0] if not source.startswith("corpus-fr/") else source
+    return base.removesuffix("_legit")
 
 
 def _config_path(item: Labelled, csv_path: Path) -> str | None:
@@ -103,11 +113,21 @@ def build_records(
             str(item.path), item.label, item.source, extracted,
             tuple((f.code, f.weight) for f in verdict.findings),
             tuple((h.rule_id, h.weight) for h in verdict.rule_hits),
-            verdict.score, dict(engine.config.engine.weights), key,
+            verdict.score, dict(engine.config.engine.weights), key, raw_sha256=hashlib.sha256(raw).hexdigest(),
         ))
         if progress:
             progress(1)
     return records
+
+
+def data_digests(records: Sequence[Record]) -> dict[str, str]:
+    """Per source, a SHA-256 over its messages' own SHA-256s in path order: the same digest means the
+    same mail, whatever folder it was copied to."""
+    by_source: dict[str, list[Record]] = {}
+    for r in records:
+        by_source.setdefault(r.source, []).append(r)
+    return {source: hashlib.sha256("".join(r.raw_sha256 for r in sorted(rs, key=lambda r: r.path)).encode()).hexdigest()
+            for source, rs in sorted(by_source.items())}
 
 
 def dedupe(records: Sequence[Record]) -> tuple[list[Record], int]:

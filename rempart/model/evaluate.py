@@ -25,20 +25,11 @@ from sklearn.model_selection import StratifiedKFold
 
 from rempart.evaluation.metrics import roc_auc, tpr_at_fpr
 from rempart.model.calibration import expected_calibration_error
-from rempart.model.dataset import Record
+from rempart.model.dataset import Record, source_family
 from rempart.model.features import Featurizer
 from rempart.model.learner import TrainSettings, fit
 
 FPRS = (0.01, 0.001)
-
-
-def source_family(source: str) -> str:
-    """The collection a source belongs to: one study's phishing and legitimate halves
-    (``x`` and ``x_legit``) and one archive's folders (``spamassassin/easy_ham``, ``…/hard_ham``) are one
-    family, held out together — otherwise the held-out half is judged by a model that learnt its
-    sibling's style as the other class."""
-    base = source.split("/", 1)[0] if not source.startswith("corpus-fr/") else source
-    return base.removesuffix("_legit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +75,22 @@ def _block(pos: Sequence[float], neg: Sequence[float]) -> dict[str, Any]:
     return out
 
 
+WEIGHTS = (0.4, 0.5, 0.6, 0.7, 0.85, 1.0)
+
+
+def weight_sweep(oof: OutOfFold, weights: Sequence[float] = WEIGHTS, suspicious: float = 0.5) -> dict[str, Any]:
+    """The fused verdict for other ``[model] weight`` values, from the same out-of-fold model scores."""
+    pos = [i for i, r in enumerate(oof.records) if r.positive]
+    neg = [i for i, r in enumerate(oof.records) if not r.positive]
+    out: dict[str, Any] = {}
+    for w in weights:
+        fused = [r.fused(s, w) for r, s in zip(oof.records, oof.model, strict=True)]
+        block = _block([fused[i] for i in pos], [fused[i] for i in neg])
+        block["flagged_neg"] = sum(1 for i in neg if fused[i] >= suspicious) / max(len(neg), 1)
+        out[str(w)] = block
+    return out
+
+
 def summarise(oof: OutOfFold, *, suspicious: float = 0.5) -> dict[str, Any]:
     """Overall, AI-written phishing (against AI-written legitimate mail and all ham) and per source."""
     records = oof.records
@@ -108,4 +115,5 @@ def summarise(oof: OutOfFold, *, suspicious: float = 0.5) -> dict[str, Any]:
         entry["model_mean"] = float(np.mean([oof.model[i] for i in idx]))
         per_source[f"{source}:{label}"] = entry
     report["per_source"] = per_source
+    report["weights"] = weight_sweep(oof, suspicious=suspicious)
     return report

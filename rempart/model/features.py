@@ -6,8 +6,11 @@ Three hashed blocks, all stateless (nothing to fit, nothing vocabulary-shaped to
   strongest weight per family (``links``, ``sender``, ``intent``…), the analyzers' own noisy-OR score, and
   facts about the sender against the organisation, the links and the attachments;
 - *words*: word 1–2-grams of the neutralised text (``rempart.model.text``);
-- *chars*: character 3–5-grams inside word boundaries of the same text, which carry French inflections and
-  English compounds alike without being about spelling mistakes.
+- *chars*: character 3–5-grams of the text's distinct words (padded, like ``char_wb``), which carry French
+  inflections and English compounds alike without being about spelling mistakes.
+
+Each text block is L2-normalised per message. Hashing is done by scikit-learn's ``FeatureHasher``
+(MurmurHash3), so the same token always lands in the same column, in training and at scan time.
 
 Text blocks are left empty when the text's language is neither English nor French (the training mail has
 both classes only in those two), so "German or Portuguese ⇒ phishing" cannot be learned from text.
@@ -19,20 +22,21 @@ directly; finding codes that only say how a corpus was collected (``EXCLUDED_COD
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from rempart.findings import Finding
 from rempart.message.model import Message
 from rempart.model.text import TEXT_LANGUAGES, TEXT_LIMIT, guess_language, neutral_text
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 # Codes that describe how a message was collected or relayed rather than what it does: an
 # Authentication-Results header we do not trust (present in ~99 % of honeypot mail, absent from 2002
@@ -63,7 +67,7 @@ class FeatureSpec:
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (3, 5)
     text_limit: int = TEXT_LIMIT
-    char_limit: int = 2500  # characters of text for character n-grams (their cost grows with length)
+    char_limit: int = 3000  # characters of text whose distinct words give character n-grams
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -168,6 +172,45 @@ def signal_features(findings: Sequence[Finding], facts: Mapping[str, Any]) -> di
     return out
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@lru_cache(maxsize=65536)
+def _char_grams(word: str, low: int, high: int) -> tuple[str, ...]:
+    padded = f" {word} "
+    return tuple(padded[i: i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1))
+
+
+def text_tokens(text: str, spec: FeatureSpec) -> tuple[list[str], list[str]]:
+    """Word n-grams of the text, and character n-grams of its distinct words (each word padded with spaces,
+    like ``char_wb``; cached per word, so common vocabulary costs nothing)."""
+    tokens = _WORD.findall(text)
+    low, high = spec.word_ngrams
+    words: list[str] = []
+    for n in range(low, high + 1):
+        words.extend(" ".join(tokens[i: i + n]) for i in range(len(tokens) - n + 1))
+    chars: list[str] = []
+    seen: set[str] = set()
+    for token in _WORD.findall(text[: spec.char_limit]):
+        if token not in seen:
+            seen.add(token)
+            chars.extend(_char_grams(token, *spec.char_ngrams))
+    return words, chars
+
+
+def _l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Scale each row to unit length in place (plain numpy on the CSR arrays: cheap for a single row)."""
+    lengths = np.diff(matrix.indptr)
+    sums = np.zeros(matrix.shape[0])
+    filled = lengths > 0
+    if filled.any():
+        sums[filled] = np.add.reduceat(matrix.data * matrix.data, matrix.indptr[:-1][filled])
+    norms = np.sqrt(sums)
+    norms[norms == 0] = 1.0
+    matrix.data = matrix.data / np.repeat(norms, lengths)
+    return matrix
+
+
 class Featurizer:
     """Turns (message, findings, facts) into one sparse row; built once per engine (hashers are stateless)."""
 
@@ -175,11 +218,8 @@ class Featurizer:
         self.spec = spec or FeatureSpec()
         s = self.spec
         self._signals = FeatureHasher(n_features=s.signal_dims, input_type="dict", alternate_sign=False)
-        self._words = HashingVectorizer(n_features=s.word_dims, ngram_range=s.word_ngrams, alternate_sign=False,
-                                        norm="l2", lowercase=False, token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
-                                        dtype=np.float64)
-        self._chars = HashingVectorizer(n_features=s.char_dims, analyzer="char_wb", ngram_range=s.char_ngrams,
-                                        alternate_sign=False, norm="l2", lowercase=False, dtype=np.float64)
+        self._words = FeatureHasher(n_features=s.word_dims, input_type="string", alternate_sign=False)
+        self._chars = FeatureHasher(n_features=s.char_dims, input_type="string", alternate_sign=False)
 
     def extract(self, message: Message, findings: Sequence[Finding], facts: Mapping[str, Any]) -> Extracted:
         text = neutral_text(message, self.spec.text_limit)
@@ -189,8 +229,8 @@ class Featurizer:
 
     def transform(self, rows: Sequence[Extracted]) -> sp.csr_matrix:
         signals = self._signals.transform([r.signals for r in rows])
-        texts = [r.text for r in rows]
-        words = self._words.transform(texts)
-        chars = self._chars.transform([t[: self.spec.char_limit] for t in texts])
+        tokens = [text_tokens(r.text, self.spec) for r in rows]
+        words = _l2_rows(self._words.transform([w for w, _ in tokens]))
+        chars = _l2_rows(self._chars.transform([c for _, c in tokens]))
         matrix: sp.csr_matrix = sp.hstack([signals, words, chars], format="csr", dtype=np.float64)
         return matrix

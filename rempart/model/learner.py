@@ -18,7 +18,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import StratifiedKFold
 
 from rempart.model.calibration import apply_platt, fit_platt
-from rempart.model.dataset import Record
+from rempart.model.dataset import Record, source_family
 from rempart.model.features import Featurizer
 
 
@@ -29,6 +29,7 @@ class TrainSettings:
     epochs: int = 30
     calibration_folds: int = 5
     french_weight: float = 2.0  # French legitimate mail is scarce in public corpora: each counts this much
+    source_balance: float = 0.5  # 1 = messages weigh the same; 0 = each source weighs the same (per class)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +50,24 @@ class Fitted:
 
 
 def sample_weights(records: Sequence[Record], settings: TrainSettings) -> NDArray[np.float64]:
-    """Balanced classes; French legitimate mail up-weighted (the corpus language confound)."""
+    """Each class weighs half. Within a class, a source's weight grows like n^balance (0 = every source
+    counts the same, 1 = every message counts the same), so the largest collection cannot define what
+    "phishing" or "legitimate" looks like on its own. French legitimate mail is up-weighted (the corpus
+    language confound)."""
     y = np.array([r.positive for r in records])
-    n = len(records)
-    n_pos = max(int(y.sum()), 1)
-    n_neg = max(n - int(y.sum()), 1)
-    w = np.where(y, n / (2.0 * n_pos), n / (2.0 * n_neg))
+    families = [source_family(r.source) for r in records]
+    sizes: dict[tuple[str, bool], int] = {}
+    for fam, pos in zip(families, y, strict=True):
+        sizes[(fam, bool(pos))] = sizes.get((fam, bool(pos)), 0) + 1
+    raw = np.array([sizes[(fam, bool(pos))] ** (settings.source_balance - 1.0)
+                    for fam, pos in zip(families, y, strict=True)])
     french = np.array([(not r.positive) and r.extracted.language == "fr" for r in records])
-    out: NDArray[np.float64] = np.where(french, w * settings.french_weight, w)
+    raw = np.where(french, raw * settings.french_weight, raw)
+    out = np.zeros(len(records))
+    for cls in (True, False):
+        mask = y == cls
+        if mask.any():
+            out[mask] = raw[mask] * (len(records) / 2.0) / raw[mask].sum()
     return out
 
 

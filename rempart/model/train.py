@@ -28,8 +28,8 @@ import numpy as np
 from rempart.config import ModelSettings
 from rempart.model.artifact import ARTIFACT_NAME, LearnedModel, save
 from rempart.model.card import write_card
-from rempart.model.dataset import Record, build_records, dedupe, load_rows
-from rempart.model.evaluate import cross_validate, source_family, summarise
+from rempart.model.dataset import Record, build_records, data_digests, dedupe, load_rows, source_family
+from rempart.model.evaluate import cross_validate, summarise
 from rempart.model.features import EXCLUDED_CODES, EXCLUDED_PREFIXES, FeatureSpec, Featurizer
 from rempart.model.learner import TrainSettings, fit
 
@@ -121,6 +121,7 @@ def train(
         "versions": _versions(),
         "data": [{"file": str(p), "sha256": _sha256(p)} for p in label_files],
         "counts": _counts(usable),
+        "data_digests": data_digests([r for r in records if not r.error]),
         "n_train": len(usable),
         "duplicates_dropped": dropped,
         "unreadable": len(errors),

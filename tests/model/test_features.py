@@ -31,3 +31,19 @@ def test_text_of_other_languages_is_left_out() -> None:
     row = fz.transform([extracted])
     assert row.shape == (1, fz.spec.n_features)
     assert row[:, fz.spec.signal_dims:].nnz == 0  # no word or character features
+
+
+def test_text_rows_are_unit_length_and_empty_rows_stay_empty() -> None:
+    import numpy as np
+
+    from rempart.model.features import Extracted
+
+    fz = Featurizer()
+    rows = [Extracted({}, "please pay the invoice today", "en"), Extracted({}, "", ""),
+            Extracted({"x": 1.0}, "merci de payer la facture", "fr")]
+    matrix = fz.transform(rows)
+    s = fz.spec.signal_dims
+    words = matrix[:, s: s + fz.spec.word_dims]
+    norms = np.sqrt(np.asarray(words.multiply(words).sum(axis=1)).ravel())
+    assert np.allclose(norms, [1.0, 0.0, 1.0])
+    assert np.array_equal(fz.transform(rows[:1]).toarray(), matrix[:1].toarray())  # a row never depends on others
