@@ -27,7 +27,7 @@ from rempart.errors import ConfigError
 from rempart.findings import Finding
 from rempart.message.model import Message
 from rempart.model.calibration import platt_one
-from rempart.model.features import Extracted, FeatureSpec, Featurizer
+from rempart.model.features import FEATURES_VERSION, Extracted, FeatureSpec, Featurizer
 from rempart.model.learner import Fitted
 
 ARTIFACT_NAME = "rempart-model.skops"
@@ -116,6 +116,10 @@ class LearnedModel:
     def __init__(self, state: Mapping[str, Any], weight: float, source: str = "") -> None:
         self.meta: dict[str, Any] = json.loads(str(state["meta"]))
         self.spec = FeatureSpec.from_dict(self.meta["features"])
+        if self.spec.version != FEATURES_VERSION:
+            raise ConfigError(f"Model artifact {source or '(in memory)'} was trained with features version "
+                              f"{self.spec.version}, this Rempart computes version {FEATURES_VERSION}; "
+                              "retrain it with `rempart train`.")
         self.featurizer = Featurizer(self.spec)
         coef = np.asarray(state["coef"], dtype=np.float64)
         if coef.shape != (self.spec.n_features,):

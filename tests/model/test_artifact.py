@@ -62,3 +62,14 @@ def test_model_alone_driving_a_verdict_says_so(trained: TrainResult, corpus: Pat
     weightless = build_engine(Config(model=ModelSettings(path=str(trained.artifact), weight=0.0)))
     quiet = weightless.scan((corpus.parent / "mail" / "phish1.eml").read_bytes())
     assert quiet.model_score is not None and all(not r.code.startswith("model.") for r in quiet.reasons)
+
+
+def test_artifact_of_another_features_version_is_refused(trained: TrainResult) -> None:
+    from rempart.model.features import FeatureSpec
+
+    model = LearnedModel.load(trained.artifact)
+    state = {"meta": '{"features": {"version": 1}}', "coef": model.coef, "intercept": 0.0, "platt": [1.0, 0.0],
+             "reference_positive": [], "reference_negative": []}
+    assert FeatureSpec().version != 1
+    with pytest.raises(ConfigError, match="features version 1"):
+        LearnedModel(state, 0.6, "old.skops")
