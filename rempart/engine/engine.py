@@ -6,6 +6,7 @@ only reads them, so one engine serves any number of messages, in any process.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -52,17 +53,30 @@ class Engine:
         self.model = model
         self.catalogue = Catalogue.load_shipped()
         self.analyzer_errors = 0  # counted for metrics; each error is also a finding on its message
+        self._prepare_analyzers()
+
+    def _prepare_analyzers(self) -> None:
+        """Let each analyzer module build its per-engine structures now (``prepare(resources)``): a
+        broken data file or YARA rule fails the start with its own error, not the first scan."""
+        for _, analyze in self.analyzers:
+            module = sys.modules.get(getattr(analyze, "__module__", ""))
+            prepare = getattr(module, "prepare", None)
+            if callable(prepare):
+                prepare(self.resources)
 
     def scan(self, raw: bytes, envelope: Envelope | None = None) -> Verdict:
         started = time.perf_counter()
         message = parse_message(raw, self.config.limits)
         parsed = time.perf_counter()
         verdict = self.scan_message(message, envelope)
-        timings = {"parse": (parsed - started) * 1000, **verdict.timings, "total": (time.perf_counter() - started) * 1000}
+        total = (time.perf_counter() - started) * 1000
+        timings = {"parse": (parsed - started) * 1000, **verdict.timings, "total": total}
         return Verdict(verdict.level, verdict.score, verdict.reasons, verdict.findings, verdict.rule_hits,
                        verdict.model_score, timings, verdict.facts)
 
-    def run_analyzers(self, message: Message, envelope: Envelope | None = None) -> tuple[list[Finding], dict[str, float]]:
+    def run_analyzers(
+        self, message: Message, envelope: Envelope | None = None
+    ) -> tuple[list[Finding], dict[str, float]]:
         context = Context(self.config, self.resources, envelope)
         timings: dict[str, float] = {}
         for name, analyze in self.analyzers:
