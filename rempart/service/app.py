@@ -204,6 +204,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health, include_in_schema=False)  # /healthz and /metrics at the root too
     for router in (intake.router, cases.router, admin.router):
         app.include_router(router, prefix=API)
+    from rempart.service.console import mount as mount_console  # the analyst console under /console
+
+    mount_console(app)
     return app
 
 
