@@ -19,6 +19,7 @@ from rempart.cli import (
     serve_cmd,
     token_cmd,
     train_cmd,
+    user_cmd,
 )
 from rempart.errors import RempartError
 
@@ -35,6 +36,7 @@ app.add_typer(rules_cmd.app, name="rules")
 app.command("hunt")(hunt_cmd.hunt)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(token_cmd.app, name="token")
+app.add_typer(user_cmd.app, name="user")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(gdpr_cmd.app, name="gdpr")
 app.add_typer(db_cmd.app, name="db")
