@@ -47,6 +47,10 @@ CONFIG = """
 quarantine = true
 scan_workers = 1
 """
+NO_MODEL = """
+[model]
+enabled = false
+"""
 
 
 def corpus(path: Path, limit: int) -> list[bytes]:
@@ -79,11 +83,11 @@ def group_cpu_seconds(pgid: int) -> float:
 
 
 class Filter:
-    def __init__(self, workdir: Path, sink_port: int, cpu: int) -> None:
+    def __init__(self, workdir: Path, sink_port: int, cpu: int, model: bool) -> None:
         self.workdir = workdir
         self.port = free_port()
         config = workdir / "rempart.toml"
-        config.write_text(CONFIG)
+        config.write_text(CONFIG + ("" if model else NO_MODEL))
         self.process = start_filter(self.port, sink_port, workdir / "spool", config,
                                     env={"REMPART_DATA_DIR": str(workdir / "data")}, log=workdir / "filter.log")
         if cpu >= 0:
@@ -134,12 +138,12 @@ def send_all(port: int, messages: list[bytes], clients: int, rate: float,
         t.join()
 
 
-def flow(messages: list[bytes], clients: int, rate: float, cpu: int, label: str) -> None:
+def flow(messages: list[bytes], clients: int, rate: float, cpu: int, label: str, model: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="rempart-bench-"))
     try:
         sink = Sink()
         sink.start()
-        f = Filter(work, sink.controller.port if sink.controller else 0, cpu)
+        f = Filter(work, sink.controller.port if sink.controller else 0, cpu, model)
         numbered_messages = numbered(messages)
         timings: dict[int, tuple[float, float]] = {}
         cpu0 = group_cpu_seconds(f.process.pid)
@@ -154,7 +158,7 @@ def flow(messages: list[bytes], clients: int, rate: float, cpu: int, label: str)
         added = [(arrivals[i] - t0_) * 1000 for i, (t0_, _) in timings.items() if i in arrivals]
         n = len(timings)
         print(f"\n== {label}: {n} messages accepted of {len(messages)}, {clients} client session(s), "
-              f"filter pinned to CPU {cpu} ==")
+              f"filter pinned to CPU {cpu}, model {'on' if model else 'off'} ==")
         print(f"  throughput        {n / accepted_s:8.1f} msg/s wall clock ({accepted_s:.1f} s)")
         cpu_used = cpu1 - cpu0
         if cpu_used > 0:
@@ -177,7 +181,8 @@ def crash(messages: list[bytes], kills: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="rempart-crash-"))
     try:
         config = work / "rempart.toml"
-        config.write_text(CONFIG + "retry_initial_seconds = 0.2\nretry_max_seconds = 2.0\n")
+        # The model is off here: this phase measures durability, and restarts are quicker without it.
+        config.write_text(CONFIG + "retry_initial_seconds = 0.2\nretry_max_seconds = 2.0\n" + NO_MODEL)
         result = Campaign(work, messages, kills=kills, config=config).run(drain_timeout=900)
         print(f"\n== crash: {result.sent} messages, {result.kills} kill -9 restarts ==")
         print(f"  accepted (250) {result.accepted}, delivered {result.delivered_distinct}, "
@@ -261,14 +266,16 @@ def main() -> int:
     parser.add_argument("--crash-messages", type=int, default=5000)
     parser.add_argument("--reports", type=int, default=6)
     parser.add_argument("--poll", type=float, default=10.0)
+    parser.add_argument("--no-model", action="store_true", help="throughput/latency without the learned model")
     args = parser.parse_args()
     messages = corpus(Path(args.corpus), args.limit)
     if args.cpu >= 0 and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)) - {args.cpu})  # clients and sink elsewhere
     if args.phase in ("throughput", "all"):
-        flow(messages, args.clients, 0.0, args.cpu, "throughput")
+        flow(messages, args.clients, 0.0, args.cpu, "throughput", not args.no_model)
     if args.phase in ("latency", "all"):
-        flow(messages, max(args.clients, 16), args.rate, args.cpu, f"latency at {args.rate:g} msg/s offered")
+        flow(messages, max(args.clients, 16), args.rate, args.cpu, f"latency at {args.rate:g} msg/s offered",
+             not args.no_model)
     if args.phase in ("crash", "all"):
         pool = corpus(Path(args.corpus), 0)
         crash([pool[i % len(pool)] for i in range(args.crash_messages)], args.kills)

@@ -76,6 +76,8 @@ class Campaign:
         self.orphans = 0
         self.restart_seconds: list[float] = []
         self.env = {"REMPART_DATA_DIR": str(workdir / "data")}
+        self.error: Exception | None = None
+        self.killed = 0
 
     # -- the filter process ------------------------------------------------------------------------
 
@@ -105,7 +107,7 @@ class Campaign:
     # -- the Postfix-like client -------------------------------------------------------------------
 
     def _client(self) -> None:
-        while True:
+        while self.error is None:
             try:
                 seq = self.todo.get(timeout=0.2)
             except queue.Empty:
@@ -134,6 +136,12 @@ class Campaign:
             self.todo.put(seq)
 
     def _killer(self, done: threading.Event) -> None:
+        try:
+            self._kill_at_marks(done)
+        except Exception as err:  # a filter that cannot restart ends the campaign, loudly
+            self.error = err
+
+    def _kill_at_marks(self, done: threading.Event) -> None:
         total = len(self.messages)
         marks = sorted(self.random.uniform(0.05, 0.9) * total for _ in range(self.kills))
         for mark in marks:
@@ -153,6 +161,7 @@ class Campaign:
 
     def run(self, drain_timeout: float = 300.0) -> CampaignResult:
         self.killed = 0
+        self.error = None
         self.sink.start()
         started = time.monotonic()
         self._start()
@@ -168,6 +177,10 @@ class Campaign:
             c.join()
         done.set()
         killer.join()
+        if self.error is not None:
+            self.sink.stop()
+            log = (self.workdir / "filter.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"campaign aborted: {self.error}\n{log}")
         quarantined = self._drain(drain_timeout)
         elapsed = time.monotonic() - started
         assert self.process is not None
