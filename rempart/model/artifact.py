@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from rempart.errors import ConfigError
@@ -146,12 +145,8 @@ class LearnedModel:
                  "reference_positive": fitted.reference_positive, "reference_negative": fitted.reference_negative}
         return cls(state, weight, "(fitted)")
 
-    def margin_of(self, row: sp.csr_matrix) -> float:
-        return float(np.dot(self.coef[row.indices], row.data)) + self.intercept
-
     def score_extracted(self, extracted: Extracted) -> float:
-        row = self.featurizer.transform([extracted])
-        margin = self.margin_of(row)
+        margin = self.featurizer.margin(extracted, self.coef) + self.intercept
         return platt_one(margin, self.platt_a, self.platt_b) if math.isfinite(margin) else 0.5
 
     def predict(self, message: Message, findings: Sequence[Finding], facts: Mapping[str, Any]) -> float:

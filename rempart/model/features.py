@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 from sklearn.feature_extraction import FeatureHasher
 
 from rempart.findings import Finding
@@ -174,6 +176,27 @@ def signal_features(findings: Sequence[Finding], facts: Mapping[str, Any]) -> di
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
+try:  # the hashing kernel behind FeatureHasher, called directly on one message (no sparse-matrix overhead)
+    from sklearn.feature_extraction._hashing_fast import transform as _hashing_kernel
+except ImportError:  # pragma: no cover - another scikit-learn layout: the generic path below is used
+    _hashing_kernel = None
+
+
+def _hashed_dot(items: Iterable[tuple[str, float]], n_features: int, coef: NDArray[np.float64],
+                normalise: bool) -> float:
+    """Σ coef[h(name)] · value over one message's items, optionally L2-normalised: the dot product of
+    ``coef`` with the row ``FeatureHasher`` (+ ``_l2_rows``) would build, without building it."""
+    indices, _, values = _hashing_kernel([items], n_features, np.float64, False, seed=0)
+    if len(indices) == 0:
+        return 0.0
+    dot = float(np.dot(coef[indices], values))
+    if not normalise:
+        return dot
+    _, inverse = np.unique(indices, return_inverse=True)
+    summed = np.bincount(inverse, weights=values)
+    norm = float(np.sqrt(np.dot(summed, summed)))
+    return dot / norm if norm > 0 else 0.0
+
 
 @lru_cache(maxsize=65536)
 def _char_grams(word: str, low: int, high: int) -> tuple[str, ...]:
@@ -188,13 +211,14 @@ def text_tokens(text: str, spec: FeatureSpec) -> tuple[list[str], list[str]]:
     low, high = spec.word_ngrams
     words: list[str] = []
     for n in range(low, high + 1):
-        words.extend(" ".join(tokens[i: i + n]) for i in range(len(tokens) - n + 1))
+        if n == 1:
+            words.extend(tokens)
+        else:
+            words.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False)))
     chars: list[str] = []
-    seen: set[str] = set()
-    for token in _WORD.findall(text[: spec.char_limit]):
-        if token not in seen:
-            seen.add(token)
-            chars.extend(_char_grams(token, *spec.char_ngrams))
+    head = tokens if len(text) <= spec.char_limit else _WORD.findall(text[: spec.char_limit])
+    for token in dict.fromkeys(head):
+        chars.extend(_char_grams(token, *spec.char_ngrams))
     return words, chars
 
 
@@ -226,6 +250,17 @@ class Featurizer:
         language = guess_language(text)
         usable_text = text if (language in TEXT_LANGUAGES or language == "") else ""
         return Extracted(signal_features(findings, facts), usable_text, language)
+
+    def margin(self, row: Extracted, coef: NDArray[np.float64]) -> float:
+        """``transform([row]) @ coef`` for one message, computed directly (the scan-time path)."""
+        if _hashing_kernel is None:
+            return float((self.transform([row]) @ coef)[0])
+        s = self.spec
+        words, chars = text_tokens(row.text, s)
+        w0, c0 = s.signal_dims, s.signal_dims + s.word_dims
+        return (_hashed_dot(iter(row.signals.items()), s.signal_dims, coef[:w0], False)
+                + _hashed_dot(zip(words, repeat(1.0)), s.word_dims, coef[w0:c0], True)
+                + _hashed_dot(zip(chars, repeat(1.0)), s.char_dims, coef[c0:], True))
 
     def transform(self, rows: Sequence[Extracted]) -> sp.csr_matrix:
         signals = self._signals.transform([r.signals for r in rows])

@@ -77,7 +77,7 @@ def _recipient_tokens(message: Message) -> list[str]:
 
 def neutral_text(message: Message, limit: int = TEXT_LIMIT) -> str:
     """Subject + the sender's own words, masked and folded (see the module docstring)."""
-    body = own_words(message.body_text[: limit * 4])
+    body = own_words(message.body_text[: limit * 2])
     text = f"{_strip_subject(message.subject)}\n{body}"
     text = _URL.sub(" zurlz ", text)
     text = _EMAIL.sub(" zemailz ", text)

@@ -47,3 +47,17 @@ def test_text_rows_are_unit_length_and_empty_rows_stay_empty() -> None:
     norms = np.sqrt(np.asarray(words.multiply(words).sum(axis=1)).ravel())
     assert np.allclose(norms, [1.0, 0.0, 1.0])
     assert np.array_equal(fz.transform(rows[:1]).toarray(), matrix[:1].toarray())  # a row never depends on others
+
+
+def test_fast_margin_equals_the_matrix_product() -> None:
+    import numpy as np
+
+    from rempart.model.features import Extracted
+
+    fz = Featurizer()
+    coef = np.random.default_rng(1).normal(size=fz.spec.n_features)
+    rows = [Extracted({"code=links.shortener": 0.3, "urls.none": 1.0}, "please pay the invoice the invoice today", "en"),
+            Extracted({}, "", ""), Extracted({"x": 1.0}, "merci de régler la facture aujourd'hui", "fr")]
+    for row in rows:
+        expected = float((fz.transform([row]) @ coef)[0])
+        assert abs(fz.margin(row, coef) - expected) < 1e-9
