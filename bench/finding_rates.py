@@ -1,6 +1,7 @@
 """Which finding codes fire on which labels: the tuning view of a labelled set.
 
     .venv/bin/python bench/finding_rates.py --labels ../shared/corpus/labels.csv [--split S] [--min-weight 0.1]
+        [--config F] [--source phishing_pot] [--dump scores.jsonl]
 
 For every code: the share of positives (phish, ai_phish) and negatives (ham, ai_ham) it fires on,
 its typical weight, and the ratio — so a weight can be set from what a signal actually separates.
@@ -29,16 +30,22 @@ def main() -> int:
     ap.add_argument("--min-weight", type=float, default=0.0)
     ap.add_argument("--worst", type=int, default=15, help="how many worst negatives / positives to list")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--config", default=None, help="settings for every labels file (e.g. the model disabled)")
+    ap.add_argument("--source", default=None, help="only rows of this source")
+    ap.add_argument("--dump", type=Path, default=None,
+                    help="write one JSON line per message (label, source, path, score, codes) for later study")
     args = ap.parse_args()
 
     fired: dict[str, Counter[str]] = defaultdict(Counter)
     weights: dict[str, list[float]] = defaultdict(list)
     totals: Counter[str] = Counter()
     scored: list[tuple[float, str, str, list[str]]] = []
+    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
     for csv_path in args.labels:
         groups: dict[str | None, list] = defaultdict(list)
         for item in read_labels(csv_path, args.split):
-            groups[_config_for(item, csv_path, None)].append(item)
+            if args.source is None or item.source == args.source:
+                groups[_config_for(item, csv_path, args.config)].append(item)
         for cfg, items in groups.items():
             sources = (Source(label=str(i.path), raw=i.path.read_bytes(), error=None) for i in items)
             for item, res in zip(items, scan_sources(sources, config_path=cfg, jobs=args.jobs), strict=True):
@@ -55,6 +62,15 @@ def main() -> int:
                     fired[c][klass] += 1
                 top = [f"{r['code']}={r['weight']:.2f}" for r in res.result["reasons"][:4]]
                 scored.append((res.result["score"], klass, f"{item.source}:{item.path.name}", top))
+                if dump is not None:
+                    dump.write(json.dumps({"label": item.label, "source": item.source, "path": str(item.path),
+                                           "score": res.result["score"],
+                                           "findings": {f["code"]: f["weight"] for f in res.result["findings"]
+                                                        if f["weight"] != 0},
+                                           "rules": {h["id"]: h["weight"] for h in res.result.get("rule_hits", [])}})
+                               + "\n")
+    if dump is not None:
+        dump.close()
     rows = []
     for code, counts in fired.items():
         pos = counts["pos"] / max(totals["pos"], 1)

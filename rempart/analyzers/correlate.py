@@ -12,7 +12,9 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from importlib import resources as importlib_resources
 
+from rempart.analyzers._links.tables import suffix_match, tables
 from rempart.analyzers.base import Context
+from rempart.analyzers.lookalike import owner_of
 from rempart.domains import icann_registered_domain, in_domains
 from rempart.findings import Finding
 from rempart.message.model import Message, UrlOrigin
@@ -25,6 +27,10 @@ CODES = frozenset({
     "correlate.sign_in_link_elsewhere",
     "correlate.free_mail_money_request",
     "correlate.request_reply_elsewhere",
+    "correlate.scam_lure_link",
+    "correlate.scam_with_impersonation",
+    "correlate.scam_with_request",
+    "correlate.scam_reply_elsewhere",
 })
 
 WEIGHTS = {
@@ -34,6 +40,12 @@ WEIGHTS = {
     "sign_in_link_elsewhere": 0.3,
     "free_mail_money_request": 0.35,
     "request_reply_elsewhere": 0.3,
+    # A scam's lure (prize, airdrop, inheritance…) is its theme; what makes it an attack is where it
+    # sends the reader: a site that is not the sender's, a brand it is not, a request, a reply elsewhere.
+    "scam_lure_link": 0.3,
+    "scam_with_impersonation": 0.35,
+    "scam_with_request": 0.3,
+    "scam_reply_elsewhere": 0.3,
 }
 _WEB = (UrlOrigin.TEXT, UrlOrigin.HREF, UrlOrigin.FORM_ACTION, UrlOrigin.ATTACHMENT)
 
@@ -55,19 +67,48 @@ class _Seen:
         return [c for name in families for c in self.by_family.get(name, [])]
 
 
-def _links_elsewhere(message: Message, context: Context) -> list[str]:
-    """Hosts of web links that belong neither to the sender's domain nor to the organisation."""
+def _links_elsewhere(message: Message, context: Context, unknown_only: bool = False) -> list[str]:
+    """Hosts of web links that belong neither to the sender's domain nor to the organisation; with
+    ``unknown_only``, nor to a known brand or an e-mail provider's click tracker (where newsletters link)."""
     sender = message.from_address
     own = icann_registered_domain(sender.domain) if sender and sender.domain else ""
     org = context.config.org.domains
+    esp = tables(context.resources).esp_tracking
     hosts = []
     for url in message.urls:
         if url.origin not in _WEB or url.scheme not in ("http", "https") or not url.host:
             continue
         if (own and icann_registered_domain(url.host) == own) or in_domains(url.host, org):
             continue
+        if unknown_only and (suffix_match(url.host, esp) or owner_of(url.host, context.resources) is not None):
+            continue
         hosts.append(url.host)
     return sorted(set(hosts))[:5]
+
+
+def _scam(message: Message, context: Context, seen: _Seen) -> list[Finding]:
+    lure = seen.any("scam")
+    if not lure:
+        return []
+    out: list[Finding] = []
+    risky = seen.any("risky_link")
+    elsewhere = [] if risky else _links_elsewhere(message, context, unknown_only=True)
+    if risky or elsewhere:
+        out.append(Finding("correlate.scam_lure_link", WEIGHTS["scam_lure_link"],
+                           {"lure": lure, "link": risky, "hosts": elsewhere}))
+    identity = seen.any("identity")
+    if identity:
+        out.append(Finding("correlate.scam_with_impersonation", WEIGHTS["scam_with_impersonation"],
+                           {"lure": lure, "identity": identity}))
+    asks = seen.any("money", "access")
+    if asks:
+        out.append(Finding("correlate.scam_with_request", WEIGHTS["scam_with_request"],
+                           {"lure": lure, "request": asks}))
+    if seen.any("reply_elsewhere", "free_mail"):
+        out.append(Finding("correlate.scam_reply_elsewhere", WEIGHTS["scam_reply_elsewhere"],
+                           {"lure": lure, "address": message.from_address.address if message.from_address else "",
+                            "reply_to": [a.address for a in message.reply_to][:3]}))
+    return out
 
 
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
@@ -98,4 +139,5 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     if seen.any("reply_elsewhere") and (money or access or opener):
         out.append(Finding("correlate.request_reply_elsewhere", WEIGHTS["request_reply_elsewhere"],
                            {"request": asks}))
+    out += _scam(message, context, seen)
     return out

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from rempart.analyzers import attachments, auth, correlate, intent, links, parse_defects, sender
+from rempart.analyzers import attachments, auth, correlate, intent, links, parse_defects, scam, sender
 from rempart.analyzers.base import AnalyzeFn
 
 ANALYZERS: tuple[tuple[str, AnalyzeFn], ...] = (
@@ -13,5 +13,6 @@ ANALYZERS: tuple[tuple[str, AnalyzeFn], ...] = (
     (attachments.NAME, attachments.analyze),
     (links.NAME, links.analyze),
     (intent.NAME, intent.analyze),
+    (scam.NAME, scam.analyze),
     (correlate.NAME, correlate.analyze),
 )

@@ -110,6 +110,12 @@ def test_phrase_optional_letter_question_mark_time_and_hyphen() -> None:
     assert matches("e-mail", "email") and matches("e-mail", "e-mail")
 
 
+def test_optional_words_before_a_choice_keep_their_gap() -> None:
+    phrase = "(has|is) not (yet )?(been )?(verified|validated)"
+    assert matches(phrase, "has not yet been verified") and matches(phrase, "has not been verified")
+    assert matches(phrase, "is not validated") and not matches(phrase, "has not yetbeen verified")
+
+
 def test_phrase_errors_are_reported() -> None:
     with pytest.raises(LexiconError):
         compile_phrase("(unbalanced")

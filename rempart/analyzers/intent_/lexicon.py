@@ -44,18 +44,23 @@ class LexiconError(ValueError):
     """A lexicon file that cannot be compiled (names the file and the phrase)."""
 
 
-def _data_text(name: str) -> str:
-    return importlib_resources.files("rempart.data").joinpath("intent", name).read_text(encoding="utf-8")
+def _data_text(name: str, folder: str = "intent") -> str:
+    return importlib_resources.files("rempart.data").joinpath(folder, name).read_text(encoding="utf-8")
 
 
-def load_list(name: str) -> list[str]:
-    """``rempart/data/intent/<name>.txt``: one entry per line, ``#`` starts a comment."""
-    entries = (line.split(" #", 1)[0].strip() for line in _data_text(f"{name}.txt").splitlines())
+def has_data(name: str, folder: str = "intent") -> bool:
+    return importlib_resources.files("rempart.data").joinpath(folder, name).is_file()
+
+
+def load_list(name: str, folder: str = "intent") -> list[str]:
+    """``rempart/data/<folder>/<name>.txt``: one entry per line, ``#`` starts a comment."""
+    entries = (line.split(" #", 1)[0].strip() for line in _data_text(f"{name}.txt", folder).splitlines())
     return [e for e in entries if e and not e.startswith("#")]
 
 
-def load_yaml(name: str) -> dict[str, list[str]]:
-    data = yaml.safe_load(_data_text(name)) or {}
+def load_yaml(name: str, folder: str = "intent") -> dict[str, list[str]]:
+    """``rempart/data/<folder>/<name>``: a mapping of category to phrases (other lexicons reuse the format)."""
+    data = yaml.safe_load(_data_text(name, folder)) or {}
     if not isinstance(data, dict):
         raise LexiconError(f"{name}: expected a mapping of category to phrases")
     out: dict[str, list[str]] = {}
@@ -166,7 +171,10 @@ def _attach_separators(seq: list[Node]) -> list[Node]:
             node = ("alt", [_attach_separators(b) for b in node[1]])
         elif node[0] == "opt":
             inner = [("alt", [_attach_separators(b) for b in node[1][0][1]])]
-            if out and out[-1][0] == "sep":
+            after_gap = bool(out) and (out[-1][0] == "sep" or (out[-1][0] == "opt" and out[-1][1][-1][0] == "sep"))
+            if after_gap and i + 1 < len(seq) and seq[i + 1][0] != "sep":
+                node = ("opt", [*inner, ("sep",)])  # "not (yet )?(been )?verified": the gap follows the word
+            elif out and out[-1][0] == "sep":
                 out.pop()
                 node = ("opt", [("sep",), *inner])
             elif i + 1 < len(seq) and seq[i + 1][0] == "sep":

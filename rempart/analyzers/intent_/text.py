@@ -33,6 +33,12 @@ def _build_table() -> dict[int, str]:
     for ch in "\u00a0\u202f\u2009\u2007\u2002\u2003\u2004\u2005\u2006\u2008\u200a\u3000\t":
         table[ord(ch)] = " "
     table[0x0130] = "i"  # 'İ'.lower() is two characters; keep the mapping one-to-one
+    # Styled letters (𝗕𝗼𝗻𝘂𝘀, 𝖦𝖾𝗌𝖼𝗁𝖾𝗇𝗄) and full-width forms are read as the plain letters they show:
+    # mail uses them to slip words past filters.
+    for cp in (*range(0x1D400, 0x1D800), *range(0xFF10, 0xFF5B)):
+        plain = unicodedata.normalize("NFKC", chr(cp))
+        if len(plain) == 1 and plain.isascii() and plain.isalnum():
+            table[cp] = plain.lower()
     return table
 
 

@@ -1,0 +1,166 @@
+"""The scam analyzer: lure families in seven languages on hand-written messages, legitimate look-alikes
+(newsletters, loyalty programmes, hospital and finance mail, security warnings) left alone or weak, and
+the contract with the catalogue, the registry and the correlation analyzer."""
+
+from __future__ import annotations
+
+import time
+from email.message import EmailMessage
+
+import pytest
+
+from rempart.analyzers import intent, scam
+from rempart.analyzers.base import Context, Resources
+from rempart.analyzers.registry import ANALYZERS
+from rempart.catalogue import Catalogue
+from rempart.config import Config, Limits
+from rempart.findings import Finding
+from rempart.message.model import Message
+from rempart.message.parse import parse_message
+
+CONFIG = Config()
+RESOURCES = Resources(CONFIG)
+
+
+def message(body: str, subject: str = "", sender: str = "Service <info@example.org>", html: bool = False) -> Message:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "camille.roux@exemple-industrie.fr"
+    msg["Subject"] = subject
+    if html:
+        msg.set_content(f"<html><body><p>{body}</p></body></html>", subtype="html")
+    else:
+        msg.set_content(body)
+    return parse_message(msg.as_bytes(), Limits())
+
+
+def run(m: Message) -> list[Finding]:
+    context = Context(CONFIG, RESOURCES)
+    context.findings.extend(intent.analyze(m, context))  # scam reads intent's security-warning finding
+    return list(scam.analyze(m, context))
+
+
+def families(findings: list[Finding]) -> dict[str, float]:
+    return {f.code: f.weight for f in findings}
+
+
+@pytest.mark.parametrize(("subject", "body", "code"), [
+    ("Congratulations!", "You have been selected to receive a brand new iPhone. Claim your prize before Friday.",
+     "scam.prize_lure"),
+    ("Félicitations", "Vous avez été tiré au sort pour recevoir une carte cadeau. Récupérez votre cadeau ici.",
+     "scam.prize_lure"),
+    ("Glückwunsch", "Sie wurden ausgewählt! Ihr Gutschein im Wert von 500 € wartet auf Sie.", "scam.prize_lure"),
+    ("Gefeliciteerd", "U bent geselecteerd: uw cadeaukaart t.w.v. € 250 staat voor u klaar.", "scam.prize_lure"),
+    ("Parabéns", "Você foi selecionado! Resgate seu prêmio hoje mesmo.", "scam.prize_lure"),
+    ("Enhorabuena", "Ha sido seleccionado para recibir un regalo. Reclame su premio ahora.", "scam.prize_lure"),
+    ("Complimenti", "Sei stato selezionato: ritira il tuo premio entro oggi.", "scam.prize_lure"),
+    ("Bonus", "Get 200 free spins with your welcome bonus, no deposit required.", "scam.gambling_lure"),
+    ("Bonus", "500 € Willkommensbonus und 200 Freispiele im Casino.", "scam.gambling_lure"),
+    ("Airdrop live", "The airdrop is live: claim your tokens now from the community allocation.", "scam.crypto_lure"),
+    ("Opportunité", "Un rendement garanti de 8 % par mois : doublez votre capital avec notre robot de trading.",
+     "scam.easy_money_lure"),
+    ("Good day", "I am the attorney of your late client. The sum of US$ 4,500,000 will be released to the next of"
+     " kin. Reply to my private email.", "scam.advance_fee"),
+    ("Gezond", "Verlies 10 kilo in 2 weken met deze keto capsules.", "scam.miracle_health_product"),
+    ("Hello", "Lonely Ukrainian women are looking for a serious relationship. Hot singles near you!",
+     "scam.dating_lure"),
+    ("Attention", "I have gained access to your device and recorded you watching adult websites. Send 1000 USD in"
+     " bitcoin to my wallet address.", "scam.sextortion"),
+    ("Alerta", "Seu dispositivo está infectado: 5 vírus detectados. Renove seu antivírus agora.",
+     "scam.fake_security_alert"),
+])
+def test_each_family_is_found_in_its_language(subject: str, body: str, code: str) -> None:
+    found = families(run(message(body, subject)))
+    assert code in found, found
+    assert 0 < found[code] <= 0.6
+
+
+def test_more_distinct_phrases_weigh_more_and_repeats_count_once() -> None:
+    one = families(run(message("You have won a prize.")))
+    repeated = families(run(message("You have won a prize. You have won a prize. You have won a prize.")))
+    many = families(run(message("You have won a prize! Claim your reward today. The lucky draw winner is you.")))
+    assert one["scam.prize_lure"] == repeated["scam.prize_lure"] < many["scam.prize_lure"]
+
+
+def test_styled_unicode_letters_are_read() -> None:
+    found = families(run(message("𝗚𝗲𝘁 𝟮𝟬𝟬 𝗳𝗿𝗲𝗲 𝘀𝗽𝗶𝗻𝘀 𝗻𝗼𝘄", "𝗖𝗮𝘀𝗶𝗻𝗼")))
+    assert "scam.gambling_lure" in found
+
+
+def test_html_only_lure_is_read() -> None:
+    found = families(run(message("<b>Airdrop</b> — claim your XRP tokens today", html=True)))
+    assert "scam.crypto_lure" in found
+
+
+# --- legitimate look-alikes ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Lettre d'information de mars",
+     "Notre jeu concours de printemps est ouvert : tentez votre chance en magasin. Les gagnants seront prévenus"
+     " par courrier. Bonne lecture !"),
+    ("Votre relevé de points",
+     "Vous avez cumulé 1 250 points sur votre carte fidélité. Consultez votre espace client pour le détail."),
+    ("Note de service — consultations de diabétologie",
+     "Les consultations de diabétologie et de prise en charge de l'obésité sont déplacées au bâtiment C à partir"
+     " du 3 juin. Merci d'informer les patients."),
+    ("Rapport annuel",
+     "Le chiffre d'affaires atteint 12,4 millions d'euros ; la trésorerie couvre six mois de charges."
+     " Le conseil propose un dividende de 0,80 € par action."),
+    ("Re: casino",
+     "Pour la réception du 12, le traiteur du Casino de Vichy confirme 80 couverts. Merci de valider le devis."),
+    ("Crypto : point réglementaire",
+     "Le règlement MiCA encadre désormais les prestataires de services sur cryptoactifs. Aucune action de votre part."),
+    ("Quarterly results",
+     "Revenue grew to 3.2 million dollars. The board thanks the team; bonuses will be paid with March salaries."),
+    ("Welcome to the team",
+     "Congratulations on your new role! Your laptop is ready at the IT desk; your manager will show you around."),
+])
+def test_ordinary_business_mail_is_left_alone(subject: str, body: str) -> None:
+    assert run(message(body, subject)) == []
+
+
+def test_a_security_warning_quoting_a_lure_weighs_less() -> None:
+    lure = "You have won a prize! Claim your reward today."
+    plain = families(run(message(lure)))
+    warning = families(run(message(
+        "This is a phishing attempt: do not click. The fraudulent emails say: \"You have won a prize! Claim your"
+        " reward today.\" Report it to the security team.", "Phishing campaign")))
+    assert warning.get("scam.prize_lure", 0.0) < plain["scam.prize_lure"]
+
+
+# --- contract ----------------------------------------------------------------------------------
+
+def test_every_code_has_english_and_french_text() -> None:
+    catalogue = Catalogue.load_shipped()
+    for code in scam.CODES:
+        assert catalogue.has(code, "en") and catalogue.has(code, "fr"), code
+        assert "?" not in catalogue.text(code, "fr", {"phrases": ["x"], "family": "prize"})
+
+
+def test_registered_after_intent_and_before_correlation() -> None:
+    names = [name for name, _ in ANALYZERS]
+    assert names.index("intent") < names.index("scam") < names.index("correlate")
+
+
+def test_every_lexicon_phrase_compiles_and_has_anchors() -> None:
+    data = scam.load_scam_data(RESOURCES)
+    assert data.lexicon.always == [], [data.lexicon.phrases[i].source for i in data.lexicon.always]
+    assert {p.lang for p in data.lexicon.phrases} == set(scam.LANGUAGES)
+    assert {p.category for p in data.lexicon.phrases} == set(scam.FAMILIES)
+
+
+def test_evidence_quotes_the_words_as_written() -> None:
+    f = next(iter(run(message("Vous avez été sélectionné pour recevoir un coffret cadeau."))))
+    assert f.evidence["phrases"] == ["Vous avez été sélectionné pour recevoir un coffret cadeau"]
+    assert f.evidence["lang"] == "fr" and f.evidence["family"] == "prize" and f.evidence["count"] == 1
+
+
+def test_fast_on_long_text() -> None:
+    body = "Bonjour, voici le compte rendu de la réunion de chantier et des gains de productivité. " * 250
+    m = message(body, "Compte rendu")
+    context = Context(CONFIG, RESOURCES)
+    list(scam.analyze(m, context))
+    started = time.perf_counter()
+    for _ in range(20):
+        list(scam.analyze(m, context))
+    assert (time.perf_counter() - started) / 20 < 0.05  # generous: shared CI machines are noisy
