@@ -31,7 +31,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from rempart.analyzers.base import Envelope as ScanEnvelope
 from rempart.config import Config
 from rempart.gateway import disposition, quarantine
-from rempart.gateway.delivery import NextHop, PermanentFailure, TemporaryFailure, backoff
+from rempart.gateway.delivery import NextHop, Outcome, PermanentFailure, TemporaryFailure, backoff
 from rempart.gateway.scanning import ScanFailed, ScanPool
 from rempart.gateway.spool import Spool, SpoolEntry, derived_key, message_key
 from rempart.store.cases import StoreOptions
@@ -373,11 +373,21 @@ class ContentFilter:
                 continue
             self._attempts.pop(key, None)
 
+    def _send_and_log(self, entry: SpoolEntry) -> Outcome:
+        """In a delivery thread: send, and when every recipient was accepted, log the key at once.
+
+        The note that a message was handed on is the filter's half of exactly-once; writing it in the
+        same thread, right after the next hop's 250, leaves microseconds in which a crash re-delivers.
+        """
+        outcome = self.next_hop.send(entry.mail_from, entry.rcpt_to, entry.content, entry.mail_options)
+        if not outcome.temporary and not outcome.permanent:
+            self.spool.mark_done(entry.key)
+        return outcome
+
     async def _deliver(self, entry: SpoolEntry) -> None:
         loop = asyncio.get_running_loop()
         try:
-            outcome = await loop.run_in_executor(self._send, self.next_hop.send, entry.mail_from,
-                                                 entry.rcpt_to, entry.content, entry.mail_options)
+            outcome = await loop.run_in_executor(self._send, self._send_and_log, entry)
         except PermanentFailure as err:
             log.error("next hop refused %s for good (%s); kept in failed/", entry.key[:20], err)
             await loop.run_in_executor(self._io, self.spool.mark_failed, entry.key, str(err))
@@ -398,7 +408,8 @@ class ContentFilter:
             reason = "; ".join(f"{r}: {m}" for r, m in outcome.permanent.items())
             await loop.run_in_executor(self._io, self.spool.mark_failed, refused.key, reason)
             self.stats.failed += 1
-        await loop.run_in_executor(self._io, self.spool.mark_done, entry.key)
+        if outcome.temporary or outcome.permanent:
+            await loop.run_in_executor(self._io, self.spool.mark_done, entry.key)
         self.stats.delivered += 1
         self._emit("delivered", key=entry.key, added_ms=(time.time() - entry.accepted_at) * 1000)
 
@@ -406,12 +417,16 @@ class ContentFilter:
         if self.db is None:
             raise TemporaryFailure("no store configured for quarantine")
         loop = asyncio.get_running_loop()
-        case_id = await loop.run_in_executor(self._store, quarantine.hold, self.db, self.store_options,
-                                             entry.content, entry.meta["case"])
-        await loop.run_in_executor(self._io, self.spool.mark_done, entry.key)
+        case_id = await loop.run_in_executor(self._store, self._hold_and_log, entry)
         self.stats.quarantined += 1
         log.info("quarantined %s as case %d", entry.key[:20], case_id)
         self._emit("quarantined", key=entry.key, case_id=case_id)
+
+    def _hold_and_log(self, entry: SpoolEntry) -> int:
+        assert self.db is not None
+        case_id = quarantine.hold(self.db, self.store_options, entry.content, entry.meta["case"])
+        self.spool.mark_done(entry.key)
+        return case_id
 
     async def _release_loop(self) -> None:
         while True:
