@@ -12,7 +12,10 @@ from rich.table import Table
 
 from rempart.cli._store import CLI_ACTOR, cli_database, cli_signer
 from rempart.cli.common import ConfigOpt
-from rempart.store import users
+from rempart.store import (
+    incidents,  # noqa: F401  (imported for its GDPR export/erase, used by `rempart gdpr`)
+    users,
+)
 from rempart.store.timeutil import iso
 
 app = typer.Typer(help="Console users: create (password from stdin), list, disable, set a password.",

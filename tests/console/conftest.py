@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from rempart.config import config_from_mapping
 from rempart.service import Settings, create_app
+from rempart.service.limits import RateLimiter
 from rempart.store import tokens, users
 
 MESSAGES = Path(__file__).resolve().parents[1] / "messages" / "console"
@@ -69,16 +70,26 @@ class Console:
     def csrf(self, path: str = "/console/") -> str:
         return csrf_of(self.client.get(path).text)
 
-    def scan(self, name: str, *, report_by: str | None = None) -> int:
+    def scan(self, name: str, *, report_by: str | None = None, variant: str = "") -> int:
+        """Store a test message as a case (reported by ``report_by`` if given); ``variant`` makes its
+        Message-ID unique, so it becomes a new case instead of joining the first one."""
         raw = (MESSAGES / name).read_bytes()
+        if variant:
+            raw = re.sub(rb"Message-ID: <", b"Message-ID: <" + variant.encode() + b".", raw, count=1)
         headers = {"Authorization": f"Bearer {self.ingest}", "Content-Type": "message/rfc822"}
         if report_by:
             r = self.client.post(f"/api/v1/reports?reporter={report_by}", content=raw, headers=headers)
         else:
             r = self.client.post("/api/v1/scan?store=true", content=raw, headers=headers)
         assert r.status_code == 200, r.text
-        body = r.json()
-        return int(body["case_id"])
+        return int(r.json()["case_id"])
+
+    def audit(self, case_id: int, action: str) -> list[Any]:
+        from rempart.store import audit
+
+        with self.db.read() as s:
+            return [e for e in audit.entries(s, object_type="case", object_id=str(case_id), limit=1000)
+                    if e.action == action]
 
 
 def build(tmp: Path) -> Iterator[Console]:
@@ -86,6 +97,7 @@ def build(tmp: Path) -> Iterator[Console]:
     settings = Settings(config=config, database_url=f"sqlite:///{tmp / 'rempart.db'}", data_dir=tmp,
                         purge_interval_seconds=0)
     app = create_app(settings)
+    app.state.console_login_limiter = RateLimiter(per_minute=0, burst=1)  # tests sign in often; see test_security
     with TestClient(app) as client:
         db = app.state.service.db
         with db.write() as s:

@@ -66,7 +66,7 @@ trusted_authserv_ids = ["mx.exemple-industrie.fr"]
 enabled = false
 
 [service]
-scan_workers = 1
+scan_workers = -1
 """
 
 
@@ -84,10 +84,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _run(args: list[str], env: dict[str, str], stdin: str = "") -> str:
-    done = subprocess.run([REMPART, *args], input=stdin, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+def _start(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.Popen[str]:
+    proc = subprocess.Popen([REMPART, *args], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdin is not None
+    proc.stdin.write(stdin)
+    proc.stdin.close()
+    return proc
+
+
+def _output(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None and proc.stderr is not None
+    out, err = proc.stdout.read(), proc.stderr.read()
+    assert proc.wait(timeout=90) == 0, err
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -96,14 +106,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     (data / "rempart.toml").write_text(CONFIG, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("REMPART_")}
     env.update(REMPART_DATA_DIR=str(data), REMPART_CONFIG=str(data / "rempart.toml"))
-    _run(["user", "create", ANALYST, "--role", "analyst", "--lang", "fr"], env, PASSWORD + "\n")
-    ingest = _run(["token", "create", "--role", "ingest", "--name", "browser test"], env).strip()
     port = _free_port()
     log = (data / "serve.log").open("w")
+    # The server and the two commands start together (each migrates; migrations are serialised).
     proc = subprocess.Popen([REMPART, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
+    user = _start(["user", "create", ANALYST, "--role", "analyst", "--lang", "fr"], env, PASSWORD + "\n")
+    token = _start(["token", "create", "--role", "ingest", "--name", "browser test"], env)
     url = f"http://127.0.0.1:{port}"
     try:
+        assert "console user" in _output(user)
+        ingest = _output(token).strip()
         deadline = time.monotonic() + 90
         while True:
             try:

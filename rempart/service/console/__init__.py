@@ -15,10 +15,11 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from rempart.service.console import i18n
 from rempart.service.console.render import PREFIX, page
-from rempart.service.console.security import security_headers_middleware
+from rempart.service.console.security import FormRejected, security_headers_middleware
 from rempart.service.console.session import LoginRequired, NotAllowed, session_authenticator, viewer_of
 
 STATIC = Path(__file__).parent / "static"
@@ -32,6 +33,7 @@ def mount(app: FastAPI) -> None:
 
     state = app.state.service
     app.state.authenticators.append(session_authenticator(state.db))
+    app.state.console_login_limiter = routes_auth.login_limiter()
     for module in (routes_auth, routes_cases, routes_dashboard, routes_incidents):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
@@ -56,7 +58,15 @@ def mount(app: FastAPI) -> None:
 
     @app.exception_handler(NotAllowed)
     async def _forbidden(request: Request, _err: NotAllowed) -> Response:
-        viewer = viewer_of(request)
-        lang = viewer.lang if viewer else i18n.pick_lang(None, request.headers.get("accept-language", ""))
-        return page(request, "error.html", lang=lang, viewer=viewer, status=403, title_key="error.forbidden",
-                    message=i18n.text(lang, "error.forbidden_text"))
+        return await run_in_threadpool(_error_page, request, 403, "error.forbidden", "error.forbidden_text")
+
+    @app.exception_handler(FormRejected)
+    async def _rejected(request: Request, err: FormRejected) -> Response:
+        return await run_in_threadpool(_error_page, request, err.status, "error.form_title", err.key)
+
+
+def _error_page(request: Request, status: int, title_key: str, text_key: str) -> Response:
+    viewer = viewer_of(request)
+    lang = viewer.lang if viewer else i18n.pick_lang(None, request.headers.get("accept-language", ""))
+    return page(request, "error.html", lang=lang, viewer=viewer, status=status, title_key=title_key,
+                message=i18n.text(lang, text_key))

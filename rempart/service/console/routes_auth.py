@@ -28,8 +28,12 @@ from rempart.service.state import ServiceState
 from rempart.store import users
 
 router = APIRouter()
-LOGIN_ATTEMPTS = RateLimiter(per_minute=10, burst=10)  # per client address and per account
 LOGIN_NONCE_SECONDS = 3600
+
+
+def login_limiter() -> RateLimiter:
+    """Sign-in attempts allowed per client address and per account (``app.state.console_login_limiter``)."""
+    return RateLimiter(per_minute=10, burst=10)
 
 
 def safe_next(value: str) -> str:
@@ -65,7 +69,8 @@ async def login(request: Request) -> Response:
         return _login_page(request, lang, nxt, i18n.text(lang, "login.expired"), 403)
     email, password = first(form, "email")[:320], first(form, "password")
     client = request.client.host if request.client else "?"
-    if LOGIN_ATTEMPTS.acquire(f"ip:{client}") > 0 or LOGIN_ATTEMPTS.acquire(f"user:{email.lower()}") > 0:
+    limiter: RateLimiter = request.app.state.console_login_limiter
+    if limiter.acquire(f"ip:{client}") > 0 or limiter.acquire(f"user:{email.strip().lower()}") > 0:
         return _login_page(request, lang, nxt, i18n.text(lang, "login.throttled"), 429)
     state: ServiceState = request.app.state.service
     state.ensure_schema()

@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 
 SESSION_COOKIE = "rempart_session"
 LOGIN_CSRF_COOKIE = "rempart_login_csrf"
@@ -114,23 +114,32 @@ def same_origin(request: Request) -> bool:
     return parts.netloc == host and parts.scheme == request.url.scheme
 
 
-def _forbidden() -> HTTPException:
-    return HTTPException(403, "This form has expired or did not come from the console; reload the page and retry.")
+class FormRejected(Exception):
+    """A console form refused before anything changed; the console answers with an error page."""
+
+    def __init__(self, status: int, key: str) -> None:
+        super().__init__(key)
+        self.status = status
+        self.key = key  # UI catalogue key of the explanation
+
+
+def _forbidden() -> FormRejected:
+    return FormRejected(403, "error.form_expired")
 
 
 async def read_form(request: Request) -> dict[str, list[str]]:
     """The URL-encoded form of a POST (bounded), without the multipart machinery."""
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise HTTPException(413, "The form is too large.")
+        raise FormRejected(413, "error.form_too_large")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
-        raise HTTPException(415, "Send the form as application/x-www-form-urlencoded.")
+        raise FormRejected(415, "error.form_unreadable")
     try:
         text = body.decode("utf-8")
         return parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, strict_parsing=False)
     except (UnicodeDecodeError, ValueError):
-        raise HTTPException(400, "The form could not be read.") from None
+        raise FormRejected(400, "error.form_unreadable") from None
 
 
 def check_csrf(request: Request, form: dict[str, list[str]], expected: str) -> None:
