@@ -120,11 +120,11 @@ class LearnedModel:
                               f"{self.spec.version}, this Rempart computes version {FEATURES_VERSION}; "
                               "retrain it with `rempart train`.")
         self.featurizer = Featurizer(self.spec)
-        coef = np.asarray(state["coef"], dtype=np.float64)
+        coef = np.asarray(state["coef"], dtype=np.float32)  # half the memory: stays in cache between scans
         if coef.shape != (self.spec.n_features,):
             raise ConfigError(f"Model artifact {source or '(in memory)'} has {coef.shape} coefficients for "
                               f"{self.spec.n_features} features; retrain it with `rempart train`.")
-        self.coef: NDArray[np.float64] = coef
+        self.coef: NDArray[np.float32] = coef
         self.intercept = float(state["intercept"])
         self.platt_a, self.platt_b = (float(v) for v in state["platt"])
         self.reference_positive = [float(v) for v in np.asarray(state["reference_positive"])]

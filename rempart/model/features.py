@@ -184,14 +184,14 @@ except ImportError:  # pragma: no cover - another scikit-learn layout: the gener
     _hashing_kernel = None
 
 
-def _hashed_dot(items: Iterable[tuple[str, float]], n_features: int, coef: NDArray[np.float64],
+def _hashed_dot(items: Iterable[tuple[str, float]], n_features: int, coef: NDArray[np.floating[Any]],
                 normalise: bool) -> float:
     """Σ coef[h(name)] · value over one message's items, optionally L2-normalised: the dot product of
     ``coef`` with the row ``FeatureHasher`` (+ ``_l2_rows``) would build, without building it."""
     indices, _, values = _hashing_kernel([items], n_features, np.float64, False, seed=0)
     if len(indices) == 0:
         return 0.0
-    dot = float(np.dot(coef[indices], values))
+    dot = float(np.dot(coef[indices].astype(np.float64), values))
     if not normalise:
         return dot
     _, inverse = np.unique(indices, return_inverse=True)
@@ -253,7 +253,7 @@ class Featurizer:
         usable_text = text if (language in TEXT_LANGUAGES or language == "") else ""
         return Extracted(signal_features(findings, facts), usable_text, language)
 
-    def margin(self, row: Extracted, coef: NDArray[np.float64]) -> float:
+    def margin(self, row: Extracted, coef: NDArray[np.floating[Any]]) -> float:
         """``transform([row]) @ coef`` for one message, computed directly (the scan-time path)."""
         if _hashing_kernel is None:
             return float((self.transform([row]) @ coef)[0])

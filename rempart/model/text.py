@@ -75,19 +75,26 @@ def _recipient_tokens(message: Message) -> list[str]:
     return sorted(tokens)
 
 
+@lru_cache(maxsize=512)
+def _recipient_pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern per recipient set (an organisation's mail has few): compiled once, reused."""
+    return re.compile(r"\b(?:" + "|".join(re.escape(fold_text("", t, 100)) for t in tokens) + r")\b")
+
+
 def neutral_text(message: Message, limit: int = TEXT_LIMIT) -> str:
     """Subject + the sender's own words, masked and folded (see the module docstring)."""
     body = own_words(message.body_text[: limit * 2])
     text = f"{_strip_subject(message.subject)}\n{body}"
-    text = _URL.sub(" zurlz ", text)
-    text = _EMAIL.sub(" zemailz ", text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" zurlz ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" zemailz ", text)
     text = _DOMAIN.sub(" zdomainz ", text)
     text = _NUMBER.sub(" znumz ", text)
     folded = fold_text("", text, limit * 2)
     recipients = _recipient_tokens(message)
     if recipients:
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(fold_text("", t, 100)) for t in recipients) + r")\b")
-        folded = pattern.sub(" zrcptz ", folded)
+        folded = _recipient_pattern(tuple(recipients)).sub(" zrcptz ", folded)
     return " ".join(folded.split())[:limit]
 
 
