@@ -157,9 +157,11 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def _sign_in(page: object, server: Server) -> None:
+def _sign_in(page: object, server: Server, screenshot: str = "") -> None:
     page.goto(server.url + "/console/")  # type: ignore[attr-defined]
     assert "/console/login" in page.url  # type: ignore[attr-defined]
+    if screenshot:
+        page.screenshot(path=str(SCREENSHOTS / screenshot))  # type: ignore[attr-defined]
     page.fill("input[name=email]", ANALYST)  # type: ignore[attr-defined]
     page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
@@ -172,7 +174,7 @@ def test_sign_in_triage_decide_and_audit(server: Server, browser: object) -> Non
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")  # type: ignore[attr-defined]
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    _sign_in(page, server)
+    _sign_in(page, server, "login.png")
     cookie = next(c for c in context.cookies() if c["name"] == "rempart_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]  # plain HTTP here
 
@@ -214,6 +216,12 @@ def test_sign_in_triage_decide_and_audit(server: Server, browser: object) -> Non
     assert r.status_code == 200
     entries = [e for e in r.json()["audit"] if e["action"] == "case.decision"]
     assert len(entries) == 1 and entries[0]["actor"].startswith("user:")
+
+    # An incident report drafted from the case, pre-filled.
+    page.click("text=Rédiger une déclaration d'incident")
+    page.wait_for_url(re.compile(r".*/console/incidents/\d+$"))
+    assert "logistique-rnarchand[.]fr" in page.locator("textarea[name=indicators]").input_value()
+    page.screenshot(path=str(SCREENSHOTS / "incident.png"), full_page=True)
 
     # Dashboard, with an export that really downloads.
     page.goto(server.url + "/console/dashboard")

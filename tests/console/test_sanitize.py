@@ -95,6 +95,7 @@ def test_plain_text_urls_are_defanged() -> None:
 def test_defang_and_openable() -> None:
     assert defang("https://a.b.example/x.y") == "hxxps://a[.]b[.]example/x.y"
     assert defang("HTTP://10.0.0.1/") == "hxxp://10[.]0[.]0[.]1/"
+    assert defang("jean.dupont@mail.evil.test") == "jean.dupont@mail[.]evil[.]test"
     assert openable("https://ok.test/p") == "https://ok.test/p"
     for bad in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "https://", "http://a b/",
                 "vbscript:x", "//host/path"):

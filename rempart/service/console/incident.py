@@ -313,35 +313,29 @@ def to_pdf(fields: Mapping[str, str], stage: str, lang: str, generated: datetime
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
     pdf.set_font("DejaVu", "B", 15)
-    pdf.multi_cell(width, 8, fields.get("title") or t("inc.untitled"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 8, fields.get("title") or t("inc.untitled"), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 8)
     pdf.set_text_color(90, 90, 90)
-    pdf.multi_cell(width, 5, t("inc.draft_note", at=i18n.when(lang, generated or utcnow())),
+    pdf.multi_cell(width, 5, t("inc.draft_note", at=i18n.when(lang, generated or utcnow())), align="L",
                    new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
-    for label, value in _meta_lines(fields, stage, lang):
-        pdf.set_font("DejaVu", "B", 9)
-        pdf.cell(55, 6, label)
-        pdf.set_font("DejaVu", "", 9)
-        pdf.multi_cell(width - 55, 6, value or "—", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    with pdf.table(col_widths=(62, width - 62), text_align="LEFT", borders_layout="HORIZONTAL_LINES",
+                   first_row_as_headings=False, line_height=5, padding=1.2, v_align="TOP") as table:
+        for label, value in _meta_lines(fields, stage, lang):
+            row = table.row()
+            row.cell(label)
+            row.cell(value or "—")
     for key in STAGES[stage]:
         if key in SHORT:
             continue
         pdf.ln(3)
         pdf.set_font("DejaVu", "B", 11)
         pdf.set_draw_color(200, 200, 200)
-        pdf.multi_cell(width, 7, t(f"inc.field.{key}"), border="B", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 7, t(f"inc.field.{key}"), border="B", align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
         pdf.set_font("DejaVu", "", 9.5)
         text = fields.get(key, "").strip() or "—"
-        pdf.multi_cell(width, 5, _breakable(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5, text, align="L", new_x="LMARGIN", new_y="NEXT")  # long URLs break anywhere
     return bytes(pdf.output())
-
-
-def _breakable(text: str) -> str:
-    """Long unbroken tokens (URLs, hashes) get zero-width break opportunities so lines can wrap."""
-    out = []
-    for word in text.split(" "):
-        out.append("\u200b".join(word[i : i + 40] for i in range(0, len(word), 40)) if len(word) > 60 else word)
-    return " ".join(out)

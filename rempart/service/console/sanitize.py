@@ -51,6 +51,9 @@ _TEXT_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 def defang(url: str) -> str:
     """``https://evil.example/x`` → ``hxxps://evil[.]example/x``: readable, not clickable, not auto-linked."""
     value = re.sub(r"^http", "hxxp", url.strip(), flags=re.IGNORECASE)
+    if "@" in value and "/" not in value:  # an address: only its domain is defanged
+        local, _at, domain = value.rpartition("@")
+        return f"{local}@{domain.replace('.', '[.]')}"
     parts = value.split("/", 3)
     if len(parts) >= 3 and parts[1] == "":
         parts[2] = parts[2].replace(".", "[.]")
