@@ -45,6 +45,23 @@ def _per_source(metrics: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _transfer_note(metrics: Mapping[str, Any]) -> list[str]:
+    grouped = metrics.get("grouped")
+    if not grouped:
+        return []
+    fused, alone = grouped["fused"]["auc"], grouped["analyzers"]["auc"]
+    if fused is None or alone is None:
+        return []
+    if fused < alone:
+        return [f"- **On sources it never saw, the model does not help here**: in leave-one-source-out CV, adding it "
+                f"moves the verdict's ROC AUC from {alone:.4f} (analyzers and rules alone) to {fused:.4f}, and its "
+                f"own AUC is {grouped['model']['auc']:.4f}. Lower `[model] weight` (0.4: the model can no longer "
+                "flag a message on its own) where your mail differs from the training mail, and check with "
+                "`rempart eval`, which reports the three scorers side by side."]
+    return [f"- On sources it never saw, adding the model moves the verdict's ROC AUC from {alone:.4f} "
+            f"(analyzers and rules alone) to {fused:.4f}."]
+
+
 def _ece(metrics: Mapping[str, Any], cv: str) -> Any:
     return metrics.get(cv, {}).get("model", {}).get("ece")
 
@@ -145,6 +162,7 @@ def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
         *_per_source(metrics),
         "",
         "## Known limits",
+        *_transfer_note(metrics),
         "- The public corpora separate by era, language and list conventions. Random-fold figures mostly",
         "  measure recognising a *source*; the grouped figures — a source never seen — are the honest ones,",
         "  and they are much lower. Treat the model as one weak-to-moderate signal, not a detector.",

@@ -34,3 +34,18 @@ def test_cli_train_and_check(corpus: Path, tmp_path: Path) -> None:
                                  "--json"])
     assert result.exit_code in (0, 1), result.output
     assert '"ece"' in result.output and '"psi_positive"' in result.output
+
+
+def test_analyst_export_format_is_read(trained: TrainResult, corpus: Path, tmp_path: Path) -> None:
+    """`rempart db export-labels` / GET /export/labels.csv: split feedback, purged cases as case:<id>."""
+    mail = corpus.parent / "mail"
+    export = tmp_path / "labels.csv"
+    export.write_text("split,label,path,source\n"
+                      f"feedback,phish,{mail / 'phish2.eml'},rempart:malicious\n"
+                      f"feedback,ham,{mail / 'ham2.eml'},rempart:clean\n"
+                      "feedback,ham,case:7,rempart:clean\n"
+                      f"feedback,spam,{mail / 'spam0.eml'},rempart:spam\n", encoding="utf-8")
+    model = LearnedModel.load(trained.artifact)
+    scored = score_labelled([export], model)
+    assert [s.label for s in scored] == ["ham", "phish"]  # sorted by path; purged and spam rows skipped
+    assert check(scored, model)["n"] == 2
