@@ -150,47 +150,54 @@ def create_user(
     return user
 
 
-def verify_password(session: Session, email: str, password: str) -> ConsoleUser | None:
-    """The enabled user with this address and password, else None (same work either way)."""
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The slow half of a sign-in (argon2), done in a read transaction so writers never wait on it."""
+
+    user_id: int | None  # the enabled user whose password matched, else None
+    known_id: int | None  # the account the address names, matched or not
+    new_hash: str | None = None  # the password hashed with today's parameters, when the stored hash is older
+
+
+def check_credentials(session: Session, email: str, password: str) -> PasswordCheck:
+    """Verify a password (the same work whether the address exists or not); changes nothing."""
     user = session.execute(select(ConsoleUser).where(ConsoleUser.email == normalise_email(email))).scalar()
+    known = None if user is None else user.id
     candidate = user.password_hash if user is not None else _dummy_hash()
     try:
         _hasher.verify(candidate, password[:MAX_PASSWORD])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
+        return PasswordCheck(None, known)
     if user is None or user.disabled_at is not None:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    return user
+        return PasswordCheck(None, known)
+    new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(user.password_hash) else None
+    return PasswordCheck(user.id, known, new_hash)
 
 
-def sign_in(
+def start_session(
     session: Session,
-    email: str,
-    password: str,
+    check: PasswordCheck,
     *,
     signer: AuditSigner | None = None,
     now: datetime | None = None,
 ) -> tuple[ConsoleUser, str] | None:
-    """Check the password and open a session: (user, session secret), or None (audited either way)."""
+    """The quick half, in a write transaction: open a session (user, secret) or record the failure."""
     when = now or utcnow()
-    user = verify_password(session, email, password)
-    if user is None:
-        known = session.execute(
-            select(ConsoleUser.id).where(ConsoleUser.email == normalise_email(email))
-        ).scalar()
+    user = session.get(ConsoleUser, check.user_id) if check.user_id is not None else None
+    if user is None or user.disabled_at is not None:  # also: disabled between the two halves
         audit.append(
             session,
             actor="anonymous",
             action="user.login_failed",
             object_type="user",
-            object_id="" if known is None else known,
+            object_id="" if check.known_id is None else check.known_id,
             details={},
             signer=signer,
             at=when,
         )
         return None
+    if check.new_hash:
+        user.password_hash = check.new_hash
     secret = SESSION_PREFIX + secrets.token_urlsafe(32)
     session.add(
         ConsoleSession(
@@ -214,6 +221,18 @@ def sign_in(
         at=when,
     )
     return user, secret
+
+
+def sign_in(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    signer: AuditSigner | None = None,
+    now: datetime | None = None,
+) -> tuple[ConsoleUser, str] | None:
+    """Both halves in one transaction (for callers that do not mind holding the write lock)."""
+    return start_session(session, check_credentials(session, email, password), signer=signer, now=now)
 
 
 def session_user(session: Session, secret: str, *, now: datetime | None = None) -> SignedIn | None:

@@ -76,8 +76,10 @@ async def login(request: Request) -> Response:
     state.ensure_schema()
 
     def attempt() -> tuple[users.ConsoleUser, str] | None:
+        with state.db.read() as session:  # argon2 takes tens of milliseconds: not under the write lock
+            check = users.check_credentials(session, email, password)
         with state.db.write() as session:
-            return users.sign_in(session, email, password, signer=state.signer)
+            return users.start_session(session, check, signer=state.signer)
 
     result = await run_in_threadpool(attempt)
     if result is None:
