@@ -264,6 +264,11 @@ def test_hostile_message_runs_nothing_and_loads_nothing(server: Server, browser:
     page.keyboard.press("Escape")
     assert page.url == before
 
+    # Nothing in the page even tried: no CSP violation, no error, no console message, no flag.
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("(window.__csp || []).length") == 0
+    assert problems == [], problems
+
     # Even a script injected into the page after the fact is refused by the Content-Security-Policy.
     page.evaluate("() => { const s = document.createElement('script'); s.textContent = \"window.__pwned='late'\"; "
                   "document.body.appendChild(s); }")
@@ -271,7 +276,7 @@ def test_hostile_message_runs_nothing_and_loads_nothing(server: Server, browser:
     assert page.evaluate("window.__pwned") is None
     assert page.evaluate("(window.__csp || []).length") >= 1  # the injected script was blocked by CSP
     assert outside == [], f"requests left the machine: {outside}"
-    assert not [p for p in problems if "__pwned" in p or "pageerror" in p], problems
+    assert not [p for p in problems if "__pwned" in p or "pageerror" in p], problems  # only the CSP refusal
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / "hostile-case.png"), full_page=True)
     context.close()
