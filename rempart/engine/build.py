@@ -13,6 +13,7 @@ from rempart.message.model import Message
 from rempart.rules.ruleset import RuleSet
 
 MODEL_ALONE = "model.alone"  # catalogue code of the reason when only the model made a message non-clean
+MODEL_UNLIKELY = "model.unlikely"  # the model's line when its probability is below 0.5
 
 
 def load_model(config: Config) -> ScoreModel | None:
@@ -35,18 +36,25 @@ class _ModelledEngine(Engine):
 
 
 def explain_model(verdict: Verdict, config: Config) -> Verdict:
-    """When the verdict would be clean without the model, its reason becomes ``model.alone`` (with the
-    score the checks gave on their own), so a reader knows no single concrete check was decisive."""
-    if verdict.model_score is None or verdict.level is Level.CLEAN:
+    """Say plainly what the model's line means. Below probability 0.5 it becomes ``model.unlikely`` (the model
+    does not find the message suspicious: it is never worded as an accusation). When the verdict would be
+    clean without the model, it becomes ``model.alone`` (with the score the other checks gave on their own),
+    so a reader knows no single concrete check was decisive."""
+    if verdict.model_score is None or not any(r.code == "model.score" for r in verdict.reasons):
         return verdict
-    settings = config.engine
-    without, _ = fuse(verdict.findings, verdict.rule_hits, None, weights=settings.weights)
-    if level_for(without, settings.suspicious_threshold, settings.malicious_threshold) is not Level.CLEAN:
+    code = "model.score"
+    extra: dict[str, float] = {}
+    if verdict.model_score < 0.5:
+        code = MODEL_UNLIKELY
+    elif verdict.level is not Level.CLEAN:
+        settings = config.engine
+        without, _ = fuse(verdict.findings, verdict.rule_hits, None, weights=settings.weights)
+        if level_for(without, settings.suspicious_threshold, settings.malicious_threshold) is Level.CLEAN:
+            code, extra = MODEL_ALONE, {"score_without_model": round(without, 3)}
+    if code == "model.score":
         return verdict
-    reasons = tuple(
-        Reason(MODEL_ALONE, r.weight, r.source, {**r.evidence, "score_without_model": round(without, 3)}, r.texts)
-        if r.code == "model.score" else r for r in verdict.reasons
-    )
+    reasons = tuple(Reason(code, r.weight, r.source, {**r.evidence, **extra}, r.texts) if r.code == "model.score"
+                    else r for r in verdict.reasons)
     return Verdict(verdict.level, verdict.score, reasons, verdict.findings, verdict.rule_hits, verdict.model_score,
                    verdict.timings, verdict.facts)
 

@@ -73,3 +73,14 @@ def test_artifact_of_another_features_version_is_refused(trained: TrainResult) -
     assert FeatureSpec().version != 1
     with pytest.raises(ConfigError, match="features version 1"):
         LearnedModel(state, 0.6, "old.skops")
+
+
+def test_a_low_probability_is_never_worded_as_an_accusation(trained: TrainResult, corpus: Path) -> None:
+    engine = build_engine(Config(model=ModelSettings(path=str(trained.artifact))))
+    verdict = engine.scan((corpus.parent / "mail" / "ham1.eml").read_bytes())
+    assert verdict.model_score is not None and verdict.model_score < 0.5
+    codes = [r.code for r in verdict.reasons]
+    assert "model.score" not in codes and "model.alone" not in codes
+    if "model.unlikely" in codes:
+        reason = next(r for r in verdict.reasons if r.code == "model.unlikely")
+        assert "does not find" in reason.text("en", engine.catalogue)
