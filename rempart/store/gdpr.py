@@ -41,6 +41,15 @@ def register(name: str, exporter: Exporter, eraser: Eraser) -> None:
     _EXTRA.append((name, exporter, eraser))
 
 
+def _registered() -> list[tuple[str, Exporter, Eraser]]:
+    """Every table holding personal data, whichever entry point is running: the console's tables
+    register themselves on import, so import them here (lazily: they import this module)."""
+    import rempart.store.incidents
+    import rempart.store.users  # noqa: F401
+
+    return _EXTRA
+
+
 def _norm(address: str) -> str:
     return address.strip().lower()
 
@@ -95,7 +104,7 @@ def export_person(
             .order_by(AuditEntry.seq)
         ).scalars()
     ]
-    extra = {name: exporter(session, a) for name, exporter, _e in _EXTRA}
+    extra = {name: exporter(session, a) for name, exporter, _e in _registered()}
     audit.append(
         session,
         actor=actor,
@@ -157,7 +166,7 @@ def erase_person(
         case.report_count = session.execute(
             select(func.count(Report.id)).where(Report.case_id == case.id)
         ).scalar_one()
-    for name, _x, eraser in _EXTRA:
+    for name, _x, eraser in _registered():
         for key, count in eraser(session, a).items():
             done[f"{name}.{key}"] = count
     audit.append(

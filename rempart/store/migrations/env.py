@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+import rempart.store.incidents
+import rempart.store.users  # noqa: F401  (their tables join Base.metadata for autogenerate)
 from rempart.store.models import Base
 
 connection = context.config.attributes["connection"]
