@@ -8,6 +8,7 @@ Families of codes live in ``rempart/data/correlate.toml``; the combinations and 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from importlib import resources as importlib_resources
@@ -15,7 +16,7 @@ from importlib import resources as importlib_resources
 from rempart.analyzers._links.tables import suffix_match, tables
 from rempart.analyzers.base import Context
 from rempart.analyzers.lookalike import owner_of
-from rempart.domains import icann_registered_domain, in_domains
+from rempart.domains import icann_registered_domain, in_domains, registered_domain
 from rempart.findings import Finding
 from rempart.message.model import Message, UrlOrigin
 
@@ -86,6 +87,20 @@ def _links_elsewhere(message: Message, context: Context, unknown_only: bool = Fa
     return sorted(set(hosts))[:5]
 
 
+_EMAIL = re.compile(r"[\w.+-]{1,64}@([\w-]{1,63}(?:\.[\w-]{1,63}){1,4})")
+_BODY_CHARS = 20_000
+
+
+def _webmail_contacts(message: Message, context: Context) -> list[str]:
+    """Free-webmail addresses to answer: the sender's, the Reply-To, or one written in the text."""
+    freemail = context.resources.data_list("freemail")
+    found = [a.address for a in (*message.from_, *message.reply_to) if registered_domain(a.domain) in freemail]
+    for m in _EMAIL.finditer(message.body_text, 0, _BODY_CHARS):
+        if registered_domain(m.group(1).lower()) in freemail:
+            found.append(m.group(0).lower())
+    return found
+
+
 def _scam(message: Message, context: Context, seen: _Seen) -> list[Finding]:
     lure = seen.any("scam")
     if not lure:
@@ -104,10 +119,10 @@ def _scam(message: Message, context: Context, seen: _Seen) -> list[Finding]:
     if asks:
         out.append(Finding("correlate.scam_with_request", WEIGHTS["scam_with_request"],
                            {"lure": lure, "request": asks}))
-    if seen.any("reply_elsewhere", "free_mail"):
+    private = _webmail_contacts(message, context)
+    if private:  # "write to my private e-mail": the scam moves to a webmail box nobody vouches for
         out.append(Finding("correlate.scam_reply_elsewhere", WEIGHTS["scam_reply_elsewhere"],
-                           {"lure": lure, "address": message.from_address.address if message.from_address else "",
-                            "reply_to": [a.address for a in message.reply_to][:3]}))
+                           {"lure": lure, "address": private[0]}))
     return out
 
 

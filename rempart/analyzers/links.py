@@ -61,6 +61,12 @@ MAX_URL_CHARS = 8192  # of one link, parsed (longer tails carry nothing a check 
 CREDENTIAL_FORM_PASSWORD = 0.6
 CREDENTIAL_FORM_PASSWORD_EXTERNAL = 0.7
 CREDENTIAL_FORM_SENSITIVE = 0.45  # card, bank, one-time code fields posted to another site
+# A shortener or free-hosting address written out in full in the text (not hidden behind link text) is
+# one the reader can see and judge: mailing lists and bug reports cite them that way, lures hide them.
+SHOWN_IN_FULL_FACTOR = 0.4
+# Mailing-list software puts the subscriber's address in preference links among dozens of others;
+# a lure has a handful of links, and the reader's address sits in the one that matters.
+BULK_LINKS = 20
 # A search or subscription box posting elsewhere is not reported: older newsletters often had one.
 _WEB_SCHEMES = frozenset({"http", "https", "ftp", ""})
 _SKIPPED_ORIGINS = frozenset({UrlOrigin.HEADER, UrlOrigin.LINK_TEXT})
@@ -131,6 +137,9 @@ class _Scan:
         self._recipients: list[RecipientPattern] | None = None  # built on first use
         self.out = _Findings()
         self.seen_urls: set[str] = set()
+        web = {u.url for u in message.urls if u.origin in (UrlOrigin.HREF, UrlOrigin.TEXT)}
+        self.bulk = len(web) >= BULK_LINKS
+        self.behind_text = {u.url for u in message.urls if u.origin in (UrlOrigin.HREF, UrlOrigin.FORM_ACTION)}
 
     def info(self, host: str) -> HostInfo:
         return host_info(host, self.t, self.resources)
@@ -170,7 +179,8 @@ class _Scan:
             return
         self.seen_urls.add(url.url)
         self.out.add(checks.userinfo_trick(parts), base)
-        self.host_checks(info, parts, base, trusted, punycode="xn--" in parts.host)
+        self.host_checks(info, parts, base, trusted, punycode="xn--" in parts.host,
+                         shown=url.origin == UrlOrigin.TEXT and url.url not in self.behind_text)
         if not trusted:
             self.out.add(checks.deep_subdomain(info), base)
             self.out.add(checks.nonstandard_port(parts), base)
@@ -180,7 +190,7 @@ class _Scan:
         self.recipient(url, parts, info, trusted, base)
 
     def host_checks(self, info: HostInfo, parts: UrlParts, base: dict[str, Any], trusted: bool,
-                    punycode: bool) -> None:
+                    punycode: bool, shown: bool = False) -> None:
         self.out.add(checks.ip_host(info), base)
         if trusted:
             return
@@ -188,8 +198,10 @@ class _Scan:
             self.out.add(Hit("links.idn_host", checks.IDN_HOST, {}), base)
         self.out.add(checks.idn_host(info), base)
         self.out.add(checks.lookalike(info) or checks.brand_label_in_subdomain(info, self.t), base)
-        self.out.add(checks.shortener(info), base)
-        self.out.add(checks.free_hosting(info, parts, self.t), base)
+        for hit in (checks.shortener(info), checks.free_hosting(info, parts, self.t)):
+            if hit is not None and shown:
+                hit = Hit(hit.code, hit.weight * SHOWN_IN_FULL_FACTOR, {**hit.evidence, "shown_in_full": True})
+            self.out.add(hit, base)
         self.out.add(checks.suspicious_tld(info), base)
 
     def redirects(self, info: HostInfo, parts: UrlParts, base: dict[str, Any]) -> None:
@@ -229,7 +241,7 @@ class _Scan:
                                                           self._recipients) is None
         path_query = (parts.path + "?" + parts.query).lower()  # not the host: "remove-alert.example"
         unsubscribe = any(w in path_query for w in self.t.unsubscribe_words)
-        ordinary = trusted or bool(info.esp_tracking) or unsubscribe
+        ordinary = trusted or bool(info.esp_tracking) or unsubscribe or self.bulk
         if ordinary:
             weight = checks.RECIPIENT_IN_URL_WEAK
         else:

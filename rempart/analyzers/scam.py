@@ -26,6 +26,7 @@ from rempart.analyzers.intent_.lexicon import Hit, Lexicon, load_yaml
 from rempart.analyzers.intent_.reading import Reading
 from rempart.analyzers.intent_.resources import intent_data
 from rempart.analyzers.intent_.text import build_scan_text
+from rempart.analyzers.scam_ import layout
 from rempart.findings import Finding
 from rempart.message.model import Message
 
@@ -46,7 +47,8 @@ FAMILIES: Mapping[str, tuple[str, float]] = {
 PER_EXTRA_PHRASE = 0.1  # each further distinct phrase of the family adds this much…
 MAX_EXTRA_PHRASES = 2  # …up to this many
 WARNING_FACTOR = 0.4  # same damping as the intent analyzer's for quoted lures in a warning
-CODES = frozenset(code for code, _ in FAMILIES.values())
+CODES = frozenset(code for code, _ in FAMILIES.values()) | {
+    "scam.picture_bait", "scam.random_link_path", "scam.disguised_letters"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +81,14 @@ def _distinct(reading: Reading, hits: list[Hit]) -> list[Hit]:
 
 
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
+    findings = [*layout.picture_bait(message), *layout.random_link_path(message, context),
+                *layout.disguised_letters(message)]
     scan = build_scan_text(message.subject, message.body_text)
     hits = scam_data(context.resources).lexicon.find(scan.norm)
     if not hits:
-        return []
+        return findings
     reading = Reading(scan, hits, "")
     warning = context.has("intent.security_warning")
-    findings: list[Finding] = []
     for family, (code, weight) in FAMILIES.items():
         found = _distinct(reading, hits.get(family, []))
         if not found:

@@ -468,3 +468,21 @@ def test_urls_found_inside_attachments_get_the_link_checks() -> None:
     verdict = Engine(Config()).scan(msg.as_bytes())
     free = [f for f in verdict.findings if f.code == "links.free_hosting"]
     assert free and free[0].evidence["url"] == "https://m365-login-verify.pages.dev/start"
+
+
+def test_free_hosting_or_shortener_written_out_in_full_weighs_less_than_hidden_behind_text() -> None:
+    bare = "https://syzbot-reports.appspot.com/bug?id=4c1f"
+    shown = codes(run(message(link(bare, origin=UrlOrigin.TEXT))))
+    hidden = codes(run(message(link(bare, "Voir le rapport"))))
+    both = codes(run(message(link(bare, origin=UrlOrigin.TEXT), link(bare, "Voir le rapport"))))
+    assert 0 < shown["links.free_hosting"] < hidden["links.free_hosting"] == both["links.free_hosting"]
+    assert codes(run(message(link("https://bit.ly/3xYz", origin=UrlOrigin.TEXT))))["links.shortener"] < 0.2
+
+
+def test_subscriber_address_in_one_of_many_newsletter_links_is_weak() -> None:
+    to = "jean.dupont@exemple-industrie.fr"
+    prefs = link(f"https://lettre.editeur-presse.example/lire?email={to}", "Lire en ligne")
+    articles = [link(f"https://www.editeur-presse.example/article/{i}", f"Article {i}") for i in range(30)]
+    few = next(f for f in run(message(prefs, to=to)) if f.code == "links.recipient_in_url")
+    many = next(f for f in run(message(prefs, *articles, to=to)) if f.code == "links.recipient_in_url")
+    assert many.weight < few.weight

@@ -12,6 +12,7 @@ import pytest
 from rempart.analyzers import intent, scam
 from rempart.analyzers.base import Context, Resources
 from rempart.analyzers.registry import ANALYZERS
+from rempart.analyzers.scam_ import layout
 from rempart.catalogue import Catalogue
 from rempart.config import Config, Limits
 from rempart.findings import Finding
@@ -134,7 +135,8 @@ def test_every_code_has_english_and_french_text() -> None:
     catalogue = Catalogue.load_shipped()
     for code in scam.CODES:
         assert catalogue.has(code, "en") and catalogue.has(code, "fr"), code
-        assert "?" not in catalogue.text(code, "fr", {"phrases": ["x"], "family": "prize"})
+        evidence = {"phrases": ["x"], "family": "prize", "visible_chars": 40, "host": "x.example", "text": "x"}
+        assert "?" not in catalogue.text(code, "fr", evidence)
 
 
 def test_registered_after_intent_and_before_correlation() -> None:
@@ -164,3 +166,46 @@ def test_fast_on_long_text() -> None:
     for _ in range(20):
         list(scam.analyze(m, context))
     assert (time.perf_counter() - started) / 20 < 0.05  # generous: shared CI machines are noisy
+
+
+# --- how bulk scam mail is built ------------------------------------------------------------------
+
+def html_message(html: str, text: str = "", sender: str = "Offres <promo@envoi-offres.fr>",
+                 subject: str = "Offre") -> Message:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "camille.roux@exemple-industrie.fr"
+    msg["Subject"] = subject
+    if text:
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+    else:
+        msg.set_content(html, subtype="html")
+    return parse_message(msg.as_bytes(), Limits())
+
+
+def test_picture_with_a_link_and_almost_no_text() -> None:
+    bait = ('<a href="https://offre-speciale.example/go"><img src="https://cdn.offre-speciale.example/b.jpg"></a>'
+            "<p>Se désabonner</p>")
+    assert "scam.picture_bait" in families(run(html_message(bait)))
+    # The same with a plain-text part, or with real text, is an ordinary newsletter.
+    assert "scam.picture_bait" not in families(run(html_message(bait, text="Voir l'offre en ligne")))
+    article = "<p>" + "Notre atelier présente ses nouveautés de printemps et ses horaires d'été. " * 10 + "</p>"
+    assert "scam.picture_bait" not in families(run(html_message(bait + article)))
+
+
+def test_random_tracking_path_on_an_unknown_site_but_not_on_known_platforms() -> None:
+    kit = '<p>Votre colis</p><a href="https://duosweet-shop.com/4gGmnm3089YEdU101dzvoqwoifq14YEFKPNGA">Suivre</a>'
+    assert "scam.random_link_path" in families(run(html_message(kit)))
+    for href in ("https://exempleindustrie.sharepoint.com/:x:/s/DAF/EZr8Kq1mTfNCt0w3bV5pQ2EBx7yHcLd9aF4oWmJ2sN6gUA",
+                 "https://www.envoi-offres.fr/track/4gGmnm3089YEdU101dzvoqwoifq14YEFKPNGA",
+                 "https://www.kernel-conf.example/event/4/Reflections__Kernel_Summit_2019.pdf",
+                 "https://lore.kernel.example/lkml/CAHk-=wjPR+bj7P1O=MAQWXp0Mx2hH@mail.gmail.com/"):
+        found = families(run(html_message(f'<p>Bonjour</p><a href="{href}">Ouvrir</a>')))
+        assert "scam.random_link_path" not in found, href
+
+
+def test_styled_letters_in_the_subject() -> None:
+    found = families(run(message("Bonjour", subject="𝗩𝗼𝘁𝗿𝗲 𝗰𝗮𝗱𝗲𝗮𝘂 𝘃𝗼𝘂𝘀 𝗮𝘁𝘁𝗲𝗻𝗱")))
+    assert found.get("scam.disguised_letters") == layout.DISGUISED_LETTERS
+    assert "scam.disguised_letters" not in families(run(message("Bonjour", subject="Votre cadeau")))

@@ -14,6 +14,7 @@ from rempart.message.model import Message, UrlOrigin
 ASKS: Mapping[str, tuple[str, float]] = {
     "credentials": ("intent.credentials_request", 0.3),
     "mfa_code": ("intent.mfa_code_request", 0.45),
+    "mfa_reenrol": ("intent.mfa_code_request", 0.45),
     "payment": ("intent.payment_request", 0.2),
     "bank_change": ("intent.bank_detail_change", 0.45),
     "payroll_change": ("intent.payroll_diversion", 0.5),
@@ -43,7 +44,10 @@ PRESSURE: Mapping[str, tuple[str, float]] = {
 # whose weight grows with the number of distinct kinds of pressure (1, 2, 3 or more).
 PAYMENT_ASKS = (
     "payment", "bank_change", "payroll_change", "gift_cards", "parcel_fee", "refund_claim", "fine")
-ACCESS_ASKS = ("credentials", "mfa_code", "card_data", "identity_data", "access_grant", "remote_access")
+ACCESS_ASKS = ("credentials", "mfa_code", "mfa_reenrol", "card_data", "identity_data", "access_grant",
+               "remote_access")
+# Asks that need a way to do them from the message (a link, an attachment, a QR code).
+CHANNEL_ASKS = frozenset({"credentials", "mfa_reenrol"})
 COMBINATIONS: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = (
     ("intent.payment_with_pressure", PAYMENT_ASKS, (0.25, 0.3, 0.4)),
     ("intent.credentials_with_pressure", ACCESS_ASKS, (0.25, 0.3, 0.35)),
@@ -91,7 +95,7 @@ def ask_findings(r: Reading, message: Message) -> tuple[list[Finding], set[str]]
     findings: list[Finding] = []
     for code, (weight, category) in strongest.items():
         extra: dict[str, Any] = {}
-        if category == "credentials":
+        if category in CHANNEL_ASKS:
             extra["channel"] = channel = sign_in_channel(message, asked)
             weight *= NO_CHANNEL_FACTOR if channel == "none" else 1.0
         elif category == "availability" and r.own_text_chars() < SHORT_MESSAGE_CHARS:
@@ -124,7 +128,7 @@ def pressure_findings(r: Reading, asked: set[str], channel: str) -> list[Finding
         if not present:
             continue
         weight = ladder[min(len(kinds), len(ladder)) - 1]
-        if present == ["credentials"] and channel == "none":
+        if set(present) <= CHANNEL_ASKS and channel == "none":
             weight *= NO_CHANNEL_FACTOR
         hits = [h for a in present for h in _ask_hits(r, a)[:1]]
         combined.append(r.finding(code, weight, present[0], [*hits, *first_hits], asks=present, pressure=kinds))

@@ -1,0 +1,1 @@
+"""Parts of the scam analyzer (``rempart.analyzers.scam``)."""
