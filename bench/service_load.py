@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -39,6 +40,22 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time (user + system) of the service process and of its children (the scan workers)."""
+    import psutil  # installed with Dask (rempart.hunt)
+
+    try:
+        proc = psutil.Process(pid)
+        own = sum(proc.cpu_times()[:2])
+        children = 0.0
+        for child in proc.children(recursive=True):
+            with contextlib.suppress(psutil.Error):  # a worker that just exited
+                children += sum(child.cpu_times()[:2])
+        return own, children
+    except psutil.Error:
+        return 0.0, 0.0
 
 
 def _messages(corpus: Path, count: int) -> list[bytes]:
@@ -125,9 +142,12 @@ def main() -> int:
                 print("the service did not become healthy", file=sys.stderr)
                 return 2
             time.sleep(0.5)
+        cpu_before = _cpu_seconds(server.pid)
         started = time.perf_counter()
         latencies, accepted, errors = asyncio.run(_load(base, token, raws, args.clients, args.timeout))
         wall = time.perf_counter() - started
+        cpu_after = _cpu_seconds(server.pid)
+        load = os.getloadavg()
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -151,7 +171,12 @@ def main() -> int:
     print(f"cases in store    {stored} (lost: {accepted - stored})")
     print(f"audit chain       {'intact' if chain.ok else 'BROKEN: ' + str(chain.problem)} ({chain.entries} entries)")
     print(f"throughput        {len(raws) / wall:.1f} messages/s over {wall:.1f} s")
-    print(f"latency           p50 {statistics.median(ms):.0f} ms, p99 {ms[min(len(ms) - 1, int(0.99 * len(ms)))]:.0f} ms")
+    p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
+    print(f"latency           p50 {statistics.median(ms):.0f} ms, p99 {p99:.0f} ms")
+    own, workers = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
+    print(f"service CPU       {own:.1f} s in the service process ({1000 * own / len(raws):.1f} ms/msg), "
+          f"{workers:.1f} s in scan workers ({1000 * workers / len(raws):.1f} ms/msg)")
+    print(f"machine           {os.cpu_count()} cores, load average {load[0]:.1f} at the end of the run")
     ok = not errors and stored == accepted == len(raws) and chain.ok
     return 0 if ok else 1
 

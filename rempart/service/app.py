@@ -150,6 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
         except DatabaseUnavailable as err:
             log.error("starting without a database: %s", err)
         state.scanner.start()
+        state.writer.start()  # after the scan pool forked: the children never see this thread
         purger = asyncio.create_task(purge_loop())
         try:
             yield
@@ -158,6 +159,7 @@ def create_app(settings: Settings) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
             state.scanner.stop()
+            await run_in_threadpool(state.writer.stop)  # commits what is queued
             db.dispose()
 
     app = FastAPI(

@@ -19,6 +19,7 @@ from rempart.store.cases import StoreOptions
 from rempart.store.database import Database
 from rempart.store.errors import DatabaseUnavailable
 from rempart.store.migrate import upgrade
+from rempart.store.writer import BatchWriter
 
 _RETRY_SECONDS = 2.0
 
@@ -34,6 +35,10 @@ class ServiceState:
     schema_ready: bool = False
     _schema_lock: threading.Lock = field(default_factory=threading.Lock)
     _last_try: float = 0.0
+    writer: BatchWriter = field(init=False)  # group commit for the intake path (scans, reports)
+
+    def __post_init__(self) -> None:
+        self.writer = BatchWriter(self.db)
 
     def opts(self, principal: Principal | str) -> StoreOptions:
         actor = principal if isinstance(principal, str) else principal.actor

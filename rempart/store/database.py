@@ -6,10 +6,18 @@ by locking the ``audit_head`` row (``SELECT … FOR UPDATE``). Every write trans
 append to the audit chain without a race, and two transactions never interleave their updates
 of the same campaign or case. Scans run outside transactions, so a write holds the lock for
 milliseconds.
+
+Inside one process, writers first queue on a plain lock (FIFO-ish, woken at once) before they
+touch the database: SQLite's own busy handler polls with sleeps of up to 100 ms, which under
+contention turns into a convoy of threads that each wait seconds, and on PostgreSQL every waiter
+would hold a pooled connection and an open transaction. The database lock still serialises
+writers of different processes (the gateway, the CLI, another service). High-volume writers
+batch their work into one transaction per round with ``rempart.store.writer.BatchWriter``.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,6 +85,7 @@ class Database:
             raise DatabaseUnavailable(
                 f"Database URL {self.safe_url} is not supported; use sqlite:/// or postgresql+psycopg://."
             )
+        self._write_lock = threading.Lock()  # writers of this process queue here, not in the database
         self._writer = self.engine.execution_options(**{_WRITE: True})
         self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(bind=self._writer, expire_on_commit=False)
@@ -88,6 +97,10 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A serialised write transaction: committed on success, rolled back on any error."""
+        if not self._write_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise DatabaseUnavailable(
+                "The database stayed locked by other writers past the timeout; retry shortly."
+            )
         try:
             with self._write_sessions() as session, session.begin():
                 if self.dialect == "postgresql":
@@ -97,6 +110,8 @@ class Database:
             if isinstance(err, OperationalError) or err.connection_invalidated:
                 raise _unavailable(err, self.safe_url) from None
             raise
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from rempart.service import schemas
 from rempart.service.auth import Principal, require
@@ -52,22 +53,22 @@ async def scan(
 ) -> dict[str, Any]:
     raw, outcome = await _scan(request, state)
     opts = state.opts(principal)
+    if store:
+        kept = new_case(raw, outcome.verdict, outcome.signature)
 
-    def write() -> int | None:
-        with state.db.write() as session:
-            if store:
-                case = cases.add_case(session, new_case(raw, outcome.verdict, outcome.signature), opts)
-                return case.id
+        def write(session: Session) -> int | None:
+            return cases.add_case(session, kept, opts).id
+
+    else:
+        digest = hashlib.sha256(raw).hexdigest()
+
+        def write(session: Session) -> int | None:
             cases.record_scan(
-                session,
-                digest=new_case(raw, outcome.verdict, None).digest,
-                level=outcome.verdict.level.value,
-                score=outcome.verdict.score,
-                opts=opts,
+                session, digest=digest, level=outcome.verdict.level.value, score=outcome.verdict.score, opts=opts
             )
             return None
 
-    case_id = await run_in_threadpool(write)
+    case_id = await state.writer.run_async(write)  # returns once committed (group commit)
     if case_id is not None:
         state.metrics.cases.labels("scan").inc()
     return _verdict_out(outcome, lang, state, case_id)
@@ -89,19 +90,13 @@ async def report(
 ) -> dict[str, Any]:
     raw, outcome = await _scan(request, state)
     opts = state.opts(principal)
+    reported = new_case(raw, outcome.verdict, outcome.signature, source="report")
 
-    def write() -> tuple[int, int, bool, int | None]:
-        with state.db.write() as session:
-            case, filed, joined = cases.add_report(
-                session,
-                new_case(raw, outcome.verdict, outcome.signature, source="report"),
-                reporter,
-                opts,
-                channel=channel,
-            )
-            return case.id, filed.id, joined, case.campaign_id
+    def write(session: Session) -> tuple[int, int, bool, int | None]:
+        case, filed, joined = cases.add_report(session, reported, reporter, opts, channel=channel)
+        return case.id, filed.id, joined, case.campaign_id
 
-    case_id, report_id, joined, campaign_id = await run_in_threadpool(write)
+    case_id, report_id, joined, campaign_id = await state.writer.run_async(write)
     state.metrics.reports.inc()
     if not joined:
         state.metrics.cases.labels("report").inc()
