@@ -66,7 +66,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def group_cpu_seconds(pgid: int) -> float:
-    """user+system CPU of every live process in the group (the filter, its scan worker, its sandbox)."""
+    """user+system CPU of the filter's process group: every live process (the filter, its scan worker,
+    its sandbox) plus the children each has reaped (a scan worker replaced after a time-out)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in os.listdir("/proc"):
@@ -78,7 +79,7 @@ def group_cpu_seconds(pgid: int) -> float:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
         if int(fields[2]) == pgid:  # pgrp
-            total += (int(fields[11]) + int(fields[12])) / tick
+            total += sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
     return total
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from email.header import Header
+from functools import cache
 
 _BLANK_LINE = re.compile(rb"(\r?\n)\r?\n")
 _FIELD_NAME = re.compile(rb"^([!-9;-~]+)[ \t]*:")
@@ -47,14 +48,16 @@ def field_name(field: bytes) -> bytes:
     return match.group(1).lower() if match else b""
 
 
+@cache
+def _field_pattern(name: str) -> re.Pattern[bytes]:
+    return re.compile(rb"(?im)^" + re.escape(name.encode("ascii")) + rb"[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)")
+
+
 def first_value(raw: bytes, name: str) -> bytes:
     """The raw (still folded) value of the first ``name`` field, or b""."""
     head, _ = split_message(raw)
-    wanted = name.lower().encode("ascii")
-    for f in fields(head):
-        if field_name(f) == wanted:
-            return f.split(b":", 1)[1].strip()
-    return b""
+    match = _field_pattern(name).search(head)
+    return match.group(1).strip() if match else b""
 
 
 def remove_prefixed(raw: bytes, prefix: str) -> tuple[bytes, int]:
