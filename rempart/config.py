@@ -84,6 +84,10 @@ class AuthSettings(_Strict):
 class EngineSettings(_Strict):
     suspicious_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     malicious_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+    # `malicious` (quarantine in the gateway) also needs one concrete signal at least this strong on its
+    # own — a lookalike domain, an IBAN that is not on file, a macro dropper, a high-severity rule —
+    # not only many soft ones or the model; otherwise the verdict stays `suspicious`.
+    malicious_evidence_weight: float = Field(default=0.6, ge=0.0, le=1.0)
     # Per-finding-code weight overrides, e.g. {"links.shortener" = 0.1}; 0 silences a finding.
     weights: dict[str, float] = Field(default_factory=dict)
     max_reasons: int = Field(default=8, ge=1, le=100)

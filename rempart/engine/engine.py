@@ -16,7 +16,7 @@ from rempart.analyzers.registry import ANALYZERS
 from rempart.catalogue import Catalogue
 from rempart.config import Config
 from rempart.engine.facts import build_facts
-from rempart.engine.fusion import fuse, level_for
+from rempart.engine.fusion import fuse, has_decisive_signal, level_for
 from rempart.engine.verdict import Verdict
 from rempart.findings import Finding
 from rempart.message.model import Message
@@ -110,6 +110,8 @@ class Engine:
             timings["model"] = (time.perf_counter() - t0) * 1000
         settings = self.config.engine
         score, reasons = fuse(findings, rule_hits, model_score, weights=settings.weights, model_weight=model_weight)
-        level = level_for(score, settings.suspicious_threshold, settings.malicious_threshold)
+        decisive = has_decisive_signal(findings, rule_hits, minimum=settings.malicious_evidence_weight,
+                                       weights=settings.weights)
+        level = level_for(score, settings.suspicious_threshold, settings.malicious_threshold, decisive=decisive)
         return Verdict(level, score, tuple(reasons[: settings.max_reasons]), tuple(findings), tuple(rule_hits),
                        model_score, timings, facts)

@@ -90,9 +90,20 @@ def fuse(
     return score, contributions
 
 
-def level_for(score: float, suspicious: float, malicious: float) -> Level:
-    if score >= malicious:
+def level_for(score: float, suspicious: float, malicious: float, *, decisive: bool = True) -> Level:
+    """The level for a score; ``decisive`` says whether one concrete signal is strong enough on its own
+    to call the message malicious (see ``has_decisive_signal``)."""
+    if score >= malicious and decisive:
         return Level.MALICIOUS
     if score >= suspicious:
         return Level.SUSPICIOUS
     return Level.CLEAN
+
+
+def has_decisive_signal(findings: Iterable[Finding], rule_hits: Iterable[RuleHit], *, minimum: float,
+                        weights: Mapping[str, float]) -> bool:
+    """A finding or rule hit whose own weight reaches ``minimum``. Soft signals that merely add up
+    (urgency, a payment request, the model's probability) can make a message suspicious, but calling it
+    malicious — and quarantining it — takes at least one piece of hard evidence a person can check."""
+    return any(weights.get(f.code, f.weight) >= minimum for f in findings) or any(
+        h.weight >= minimum for h in rule_hits)

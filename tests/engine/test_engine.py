@@ -55,3 +55,16 @@ def test_every_emitted_code_has_english_and_french_text() -> None:
             assert engine.catalogue.has(code, "en"), f"{name}: {code} lacks English text"
             assert engine.catalogue.has(code, "fr"), f"{name}: {code} lacks French text"
     assert engine.catalogue.has("engine.analyzer_error", "fr")
+
+
+def test_soft_signals_alone_are_suspicious_not_malicious() -> None:
+    def soft(message: Message, context: Context) -> Iterable[Finding]:
+        yield from (Finding(f"test.soft{i}", 0.45) for i in range(4))
+
+    def hard(message: Message, context: Context) -> Iterable[Finding]:
+        yield Finding("test.hard", 0.75)
+
+    only_soft = Engine(Config(), analyzers=[("soft", soft)]).scan(RAW)
+    assert only_soft.score >= 0.8 and only_soft.level is Level.SUSPICIOUS
+    with_hard = Engine(Config(), analyzers=[("soft", soft), ("hard", hard)]).scan(RAW)
+    assert with_hard.level is Level.MALICIOUS

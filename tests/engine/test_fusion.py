@@ -48,3 +48,14 @@ def test_levels() -> None:
     assert level_for(0.49, 0.5, 0.8) is Level.CLEAN
     assert level_for(0.5, 0.5, 0.8) is Level.SUSPICIOUS
     assert level_for(0.8, 0.5, 0.8) is Level.MALICIOUS
+
+
+def test_malicious_needs_one_decisive_signal() -> None:
+    from rempart.engine.fusion import has_decisive_signal
+
+    soft = [Finding(f"soft.{i}", 0.4) for i in range(5)]
+    assert not has_decisive_signal(soft, [], minimum=0.6, weights={})
+    assert level_for(0.95, 0.5, 0.8, decisive=False) is Level.SUSPICIOUS
+    assert has_decisive_signal([*soft, Finding("hard", 0.7)], [], minimum=0.6, weights={})
+    assert not has_decisive_signal([Finding("hard", 0.7)], [], minimum=0.6, weights={"hard": 0.3})
+    assert has_decisive_signal([], [RuleHit("r", "R", "high", 0.7)], minimum=0.6, weights={})
