@@ -22,6 +22,16 @@ from rempart.hunt.local import scan_sources
 from rempart.message.sources import Source
 
 
+def _strongest(findings: list[dict]) -> dict[str, float]:
+    """Each code once, at its strongest weight (what the fusion counts)."""
+    best: dict[str, float] = {}
+    for f in findings:
+        w = f["weight"]
+        if w != 0 and abs(w) > abs(best.get(f["code"], 0.0)):
+            best[f["code"]] = w
+    return best
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--labels", action="append", required=True, type=Path)
@@ -65,8 +75,7 @@ def main() -> int:
                 if dump is not None:
                     dump.write(json.dumps({"label": item.label, "source": item.source, "path": str(item.path),
                                            "score": res.result["score"],
-                                           "findings": {f["code"]: f["weight"] for f in res.result["findings"]
-                                                        if f["weight"] != 0},
+                                           "findings": _strongest(res.result["findings"]),
                                            "rules": {h["id"]: h["weight"] for h in res.result.get("rule_hits", [])}})
                                + "\n")
     if dump is not None:

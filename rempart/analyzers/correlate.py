@@ -38,7 +38,7 @@ WEIGHTS = {
     "impersonation_with_request": 0.55,
     "inner_impersonation_money": 0.75,
     "credential_lure_link": 0.5,
-    "sign_in_link_elsewhere": 0.3,
+    "sign_in_link_elsewhere": 0.4,
     "free_mail_money_request": 0.35,
     "request_reply_elsewhere": 0.3,
     # A scam's lure (prize, airdrop, inheritance…) is its theme; what makes it an attack is where it
@@ -73,6 +73,8 @@ def _links_elsewhere(message: Message, context: Context, unknown_only: bool = Fa
     ``unknown_only``, nor to a known brand or an e-mail provider's click tracker (where newsletters link)."""
     sender = message.from_address
     own = icann_registered_domain(sender.domain) if sender and sender.domain else ""
+    # A brand or vendor sends from one of its domains and links to another (microsoft.com → live.com).
+    owner = owner_of(sender.domain, context.resources) if sender and sender.domain else None
     org = context.config.org.domains
     esp = tables(context.resources).esp_tracking
     hosts = []
@@ -80,6 +82,8 @@ def _links_elsewhere(message: Message, context: Context, unknown_only: bool = Fa
         if url.origin not in _WEB or url.scheme not in ("http", "https") or not url.host:
             continue
         if (own and icann_registered_domain(url.host) == own) or in_domains(url.host, org):
+            continue
+        if owner is not None and owner_of(url.host, context.resources) == owner:
             continue
         if unknown_only and (suffix_match(url.host, esp) or owner_of(url.host, context.resources) is not None):
             continue

@@ -45,12 +45,12 @@ def _as_warning(findings: list[Finding]) -> list[Finding]:
 
 
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
-    r = read_message(message, intent_data(context.resources), tuple(requests.ASKS))
+    r = read_message(message, intent_data(context.resources), (*requests.ASKS, "link_offer"))
     scan = r.scan
     findings = [Finding("intent.language", 0.0, {"lang": r.lang})]
     asks, asked = requests.ask_findings(r, message)
     findings += asks
-    findings += requests.pressure_findings(r, asked, requests.sign_in_channel(message, asked))
+    findings += requests.pressure_findings(r, asked, requests.sign_in_channel(message, asked, r))
     # Bank details and phone numbers in the sender's own words only (not in quoted history).
     ibans = [i for i in find_ibans(scan.original) if scan.norm[i.start: i.end].strip()]
     phones = [] if not r.has("callback") else [

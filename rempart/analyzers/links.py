@@ -156,8 +156,7 @@ class _Scan:
             return
         if url.scheme == "javascript":
             if url.origin in (UrlOrigin.HREF, UrlOrigin.FORM_ACTION):
-                script = Hit("links.javascript_href", checks.JAVASCRIPT_HREF, {"code": url.url[11:91]})
-                self.out.add(script, base)
+                self.out.add(checks.javascript_href(url.url[11:1000]), base)
             return
         if url.origin == UrlOrigin.IMAGE or url.scheme not in _WEB_SCHEMES:
             return

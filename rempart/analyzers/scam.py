@@ -81,7 +81,7 @@ def _distinct(reading: Reading, hits: list[Hit]) -> list[Hit]:
 
 
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
-    findings = [*layout.picture_bait(message), *layout.random_link_path(message, context),
+    findings = [*layout.picture_bait(message, context), *layout.random_link_path(message, context),
                 *layout.disguised_letters(message)]
     scan = build_scan_text(message.subject, message.body_text)
     hits = scam_data(context.resources).lexicon.find(scan.norm)

@@ -237,6 +237,19 @@ def test_sign_in_request_weighs_more_with_a_link() -> None:
     assert with_link.weight > without.weight
 
 
+def test_a_link_the_text_says_it_gives_counts_as_a_way_to_sign_in() -> None:
+    base = "Your password expires today. Confirm your credentials to keep your password"
+    offered = get(run(text_message(base + " using the secure link below.")), "intent.credentials_request")
+    bare = get(run(text_message(base + " on the intranet.")), "intent.credentials_request")
+    warned = get(run(text_message(base + " on the intranet. Do not click the link below.")),
+                 "intent.credentials_request")
+    fr = get(run(text_message("Votre mot de passe expire. Confirmez vos identifiants via le lien ci-dessous.")),
+             "intent.credentials_request")
+    assert offered.evidence["channel"] == fr.evidence["channel"] == "link_offered"
+    assert bare.evidence["channel"] == warned.evidence["channel"] == "none"
+    assert offered.weight > bare.weight
+
+
 def test_short_availability_opener() -> None:
     fr = run(text_message("Es-tu disponible ? J'ai une tâche confidentielle pour toi.", name="Claire Martel"))
     en = run(text_message("Are you available? I need a quick favor.", name="Claire Martel"))

@@ -486,3 +486,9 @@ def test_subscriber_address_in_one_of_many_newsletter_links_is_weak() -> None:
     few = next(f for f in run(message(prefs, to=to)) if f.code == "links.recipient_in_url")
     many = next(f for f in run(message(prefs, *articles, to=to)) if f.code == "links.recipient_in_url")
     assert many.weight < few.weight
+
+
+def test_javascript_link_calling_a_page_function_is_weak_one_that_navigates_is_not() -> None:
+    inert = codes(run(message(link("javascript:popUp('profile.cfm?newsID=95027')"))))
+    active = codes(run(message(link("javascript:window.location='https://evil.example/'"))))
+    assert inert["links.javascript_href"] < active["links.javascript_href"] == pytest.approx(0.5)

@@ -41,6 +41,12 @@ SUSPICIOUS_TLD = 0.2
 DATA_HTML = 0.5
 DATA_OTHER = 0.3
 JAVASCRIPT_HREF = 0.5
+# "javascript:popUp('story.html')" calls a function of the web page the HTML was copied from: in a mail
+# client it does nothing. A script that navigates, decodes or writes is another matter.
+JAVASCRIPT_HREF_INERT = 0.1
+_ACTIVE_SCRIPT = re.compile(
+    r"\b(?:location|window|document|eval|fetch|atob|unescape|fromCharCode|open|XMLHttpRequest|import|src|href)\b",
+    re.IGNORECASE)
 OPEN_REDIRECT = 0.3
 OAUTH_CONSENT = 0.45
 OAUTH_CONSENT_MAILBOX = 0.6
@@ -321,3 +327,11 @@ def data_uri(url: str, origin_is_image: bool) -> Hit | None:
     if media.startswith("image/"):
         return None
     return Hit("links.data_uri", DATA_OTHER, {"media_type": media or "text/plain"})
+
+
+def javascript_href(code: str) -> Hit:
+    """A ``javascript:`` link: strong when the script navigates, decodes or writes; weak when it only
+    calls a page function (``void(0)`` included) that does not exist outside that page."""
+    active = bool(_ACTIVE_SCRIPT.search(code))
+    return Hit("links.javascript_href", JAVASCRIPT_HREF if active else JAVASCRIPT_HREF_INERT,
+               {"code": code[:80], "active": active})

@@ -17,7 +17,9 @@ _NEGATION = re.compile(
     r"\b(?:jamais|never|aucun|aucune|inchange\w*|unchanged|sous aucun pretexte|en aucun cas"
     r"|under no circumstances"
     r"|ne (?:cliquez|repondez|communiquez|transmettez|ouvrez|saisissez|donnez) (?:pas|jamais)"
-    r"|do not (?:click|reply|share|enter|provide|open))\b"
+    r"|do not (?:click|reply|share|enter|provide|open)"
+    # conditional advice: "only enter card details on a site you trust"
+    r"|only (?:enter|provide|share|give|type|submit) )\b"
 )
 _NEGATION_REACH = 50  # characters before the phrase
 # "fraude au changement de RIB", "en cas de doute sur un changement de RIB", "faux RIB": the phrase

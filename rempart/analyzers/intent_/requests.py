@@ -70,13 +70,16 @@ def _ask_hits(r: Reading, ask: str) -> list[Hit]:
     return r.hits.get("giftcard_action" if ask == "gift_cards" else ask, [])
 
 
-def sign_in_channel(message: Message, asked: set[str]) -> str:
-    """How the message lets the reader sign in: a web link, an attachment, a QR code, or none."""
+def sign_in_channel(message: Message, asked: set[str], r: Reading | None = None) -> str:
+    """How the message lets the reader sign in: a web link, an attachment, a QR code, a link it says
+    it gives ("use the link below") though none is readable (plain-text copies, defanged links), or none."""
     if any(u.origin in _WEB_ORIGINS and u.scheme in ("http", "https") for u in message.urls):
         return "link"
     if any(not a.inline for a in message.attachments):
         return "attachment"
-    return "qr" if "qr_code" in asked else "none"
+    if "qr_code" in asked:
+        return "qr"
+    return "link_offered" if r is not None and r.has("link_offer") else "none"
 
 
 def ask_findings(r: Reading, message: Message) -> tuple[list[Finding], set[str]]:
@@ -96,7 +99,7 @@ def ask_findings(r: Reading, message: Message) -> tuple[list[Finding], set[str]]
     for code, (weight, category) in strongest.items():
         extra: dict[str, Any] = {}
         if category in CHANNEL_ASKS:
-            extra["channel"] = channel = sign_in_channel(message, asked)
+            extra["channel"] = channel = sign_in_channel(message, asked, r)
             weight *= NO_CHANNEL_FACTOR if channel == "none" else 1.0
         elif category == "availability" and r.own_text_chars() < SHORT_MESSAGE_CHARS:
             weight, extra["short"] = AVAILABILITY_SHORT, True

@@ -26,6 +26,7 @@ from rempart.findings import Finding
 from rempart.message.model import Message, UrlOrigin
 
 PICTURE_BAIT = 0.15
+PICTURE_BAIT_AWAY = 0.3  # …when every link on it leads to a site the sender does not own and nobody vouches for
 RANDOM_LINK_PATH = 0.15
 DISGUISED_LETTERS = 0.2
 PICTURE_BAIT_MAX_TEXT = 300  # visible characters: a headline and an unsubscribe line
@@ -51,7 +52,7 @@ def is_random_token(token: str) -> bool:
     return switches >= _MIN_SWITCHES
 
 
-def picture_bait(message: Message) -> Iterator[Finding]:
+def picture_bait(message: Message, context: Context) -> Iterator[Finding]:
     if not message.html or message.text.strip():
         return
     visible = len(" ".join(message.html_text.split()))
@@ -61,24 +62,32 @@ def picture_bait(message: Message) -> Iterator[Finding]:
     images += sum(1 for a in message.attachments if a.inline and a.sniffed_type.startswith("image/"))
     links = {u.host for u in message.urls if u.origin == UrlOrigin.HREF and u.scheme in ("http", "https") and u.host}
     if images and links:
-        yield Finding("scam.picture_bait", PICTURE_BAIT,
-                      {"visible_chars": visible, "images": images, "hosts": sorted(links)[:5]})
+        domain = _sender_domain(message)
+        away = all(not _vouched_for(host, domain, context, shared_services=False) for host in links)
+        yield Finding("scam.picture_bait", PICTURE_BAIT_AWAY if away else PICTURE_BAIT,
+                      {"visible_chars": visible, "images": images, "hosts": sorted(links)[:5], "away": away})
 
 
-def _vouched_for(host: str, sender_domain: str, context: Context) -> bool:
-    """The sender's own site, the organisation's, a known brand's or platform's, or a click tracker."""
+def _sender_domain(message: Message) -> str:
+    sender = message.from_address
+    return icann_registered_domain(sender.domain) if sender and sender.domain else ""
+
+
+def _vouched_for(host: str, sender_domain: str, context: Context, shared_services: bool = True) -> bool:
+    """The sender's own site, the organisation's, a known brand's or platform's, or a click tracker;
+    with ``shared_services``, also shorteners and free hosting (the links analyzer reports those)."""
     t = tables(context.resources)
     registered = icann_registered_domain(host)
+    shared = bool(suffix_match(host, t.shorteners)) or bool(suffix_match(host, t.free_hosts))
     return (registered == sender_domain or in_domains(host, context.config.org.domains)
-            or bool(suffix_match(host, t.esp_tracking)) or bool(suffix_match(host, t.shorteners))
-            or bool(suffix_match(host, t.free_hosts)) or owner_of(host, context.resources) is not None
+            or bool(suffix_match(host, t.esp_tracking)) or (shared_services and shared)
+            or (not shared and owner_of(host, context.resources) is not None)
             or registered_domain(host) in protected_index(context.resources).tenants
             or registered in protected_index(context.resources).tenants)
 
 
 def random_link_path(message: Message, context: Context) -> Iterator[Finding]:
-    sender = message.from_address
-    sender_domain = icann_registered_domain(sender.domain) if sender and sender.domain else ""
+    sender_domain = _sender_domain(message)
     checked = 0
     for url in message.urls:
         if url.origin not in _WEB or url.scheme not in ("http", "https") or not url.host:
