@@ -1,9 +1,11 @@
-"""The model artifact: saved with skops, loaded without unpickling anything but plain data.
+"""The model artifact: a skops file, loaded without unpickling anything — plain data only.
 
 The file holds only builtins and numpy arrays: the feature spec and metadata (a JSON string), the
 linear coefficients, the Platt parameters and the reference score distributions of the training mail.
-Before loading, every type the file would construct is checked against ``TRUSTED_TYPES``; anything
-else — a crafted or tampered file — is refused with one sentence, and nothing of it is executed.
+It is written with ``skops.io.dump`` (so skops tools can inspect it). Loading does not go through
+skops: every node of its schema is checked against ``TRUSTED_TYPES`` and read as plain data — JSON
+values, lists, dicts, and arrays by ``numpy.load(allow_pickle=False)``. Anything else — a crafted or
+tampered file, an estimator object — is refused with one sentence, and nothing of it is executed.
 
 ``LearnedModel`` is what the engine holds (the ``ScoreModel`` protocol): ``predict(message, findings,
 facts)`` returns the calibrated probability that the message is an attack.
@@ -11,13 +13,14 @@ facts)`` returns the calibrated probability that the message is an attack.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import zipfile
 from collections.abc import Mapping, Sequence
 from importlib import resources as importlib_resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +30,9 @@ from rempart.findings import Finding
 from rempart.message.model import Message
 from rempart.model.calibration import platt_one
 from rempart.model.features import FEATURES_VERSION, Extracted, FeatureSpec, Featurizer
-from rempart.model.learner import Fitted
+
+if TYPE_CHECKING:  # training code (scikit-learn's solvers) is not imported at scan time
+    from rempart.model.learner import Fitted
 
 ARTIFACT_NAME = "rempart-model.skops"
 FORMAT = "rempart-model/1"
@@ -56,7 +61,8 @@ def save(path: Path, fitted: Fitted, spec: FeatureSpec, meta: Mapping[str, Any])
     sio.dump(state, path, compression=8, compresslevel=9)  # 8 = zipfile.ZIP_DEFLATED
 
 
-_SCHEMA_LIMIT = 1_000_000  # bytes of schema.json read: a Rempart artifact's is a few hundred
+_SCHEMA_LIMIT = 1_000_000  # bytes of schema.json read: a Rempart artifact's is a few kilobytes
+_ARRAY_LIMIT = 64 * 1024 * 1024  # bytes read of one array member (the artifact itself is ≤ 25 MB)
 
 
 def _walk(node: Any, found: set[str]) -> None:
@@ -70,37 +76,66 @@ def _walk(node: Any, found: set[str]) -> None:
             _walk(value, found)
 
 
+def _schema(archive: zipfile.ZipFile) -> Any:
+    info = archive.getinfo("schema.json")
+    if info.file_size > _SCHEMA_LIMIT:
+        raise ValueError("schema too large")
+    return json.loads(archive.read(info))
+
+
 def types_in(path: Path) -> set[str]:
     """Every type a skops file would construct, read from its schema (not from skops' own default trust,
     which accepts any scikit-learn estimator: a Rempart artifact holds plain data only)."""
     with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo("schema.json")
-        if info.file_size > _SCHEMA_LIMIT:
-            raise ValueError("schema too large")
-        schema = json.loads(archive.read(info))
+        schema = _schema(archive)
     found: set[str] = set()
     _walk(schema, found)
     return found
 
 
-def _safe_state(path: Path) -> dict[str, Any]:
-    import skops.io as sio
+def _read_node(node: Any, archive: zipfile.ZipFile) -> Any:
+    """The four node kinds a Rempart artifact uses, read as plain data: JSON values, lists, dicts and numpy
+    arrays (``np.load`` with ``allow_pickle=False``). Any other node is refused; nothing is constructed."""
+    if not isinstance(node, dict):
+        raise ValueError("malformed schema")
+    kind = f"{node.get('__module__', '')}.{node.get('__class__', '')}"
+    if kind not in TRUSTED_TYPES:
+        raise ValueError(f"untrusted type {kind}")
+    loader = node.get("__loader__")
+    if loader == "JsonNode":
+        return json.loads(str(node["content"]))
+    if loader == "ListNode":
+        return [_read_node(v, archive) for v in node["content"]]
+    if loader == "DictNode":
+        return {str(k): _read_node(v, archive) for k, v in dict(node["content"]).items()}
+    if loader == "NdArrayNode" and node.get("type") == "numpy":
+        with archive.open(str(node["file"])) as handle:
+            return np.load(io.BytesIO(handle.read(_ARRAY_LIMIT + 1)), allow_pickle=False)
+    raise ValueError(f"unsupported node {loader}")
 
+
+def read_artifact(path: Path) -> Any:
+    """The artifact's state, read without skops (whose import alone costs seconds at every start) and
+    without unpickling: the schema is walked and only plain data nodes are accepted."""
+    with zipfile.ZipFile(path) as archive:
+        return _read_node(_schema(archive), archive)
+
+
+def _safe_state(path: Path) -> dict[str, Any]:
     try:
         present = types_in(path)
-        untrusted = sio.get_untrusted_types(file=path)
     except FileNotFoundError:
         raise ConfigError(f"Model artifact {path} does not exist; train one with `rempart train` "
                           "or set [model] path = \"\" for the shipped model.") from None
     except Exception as err:  # a damaged zip or foreign file: one sentence, never a trace
         raise ConfigError(f"Model artifact {path} cannot be read ({type(err).__name__}); "
                           "retrain it with `rempart train`.") from None
-    unexpected = sorted((present | set(untrusted)) - set(TRUSTED_TYPES))
+    unexpected = sorted(present - set(TRUSTED_TYPES))
     if unexpected:
         raise ConfigError(f"Model artifact {path} contains types Rempart does not trust ({', '.join(unexpected)}); "
                           "it was not loaded. Use an artifact written by `rempart train`.")
     try:
-        state = sio.load(path, trusted=[t for t in untrusted if t in TRUSTED_TYPES])
+        state = read_artifact(path)
     except Exception as err:
         raise ConfigError(f"Model artifact {path} cannot be loaded ({type(err).__name__}); "
                           "retrain it with `rempart train`.") from None

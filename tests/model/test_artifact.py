@@ -84,3 +84,17 @@ def test_a_low_probability_is_never_worded_as_an_accusation(trained: TrainResult
     if "model.unlikely" in codes:
         reason = next(r for r in verdict.reasons if r.code == "model.unlikely")
         assert "does not find" in reason.text("en", engine.catalogue)
+
+
+def test_plain_reader_reads_what_skops_reads() -> None:
+    from rempart.model.artifact import read_artifact
+
+    path = shipped_path()
+    ours = read_artifact(path)
+    theirs = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    assert ours.keys() == theirs.keys()
+    for key, value in theirs.items():
+        if isinstance(value, np.ndarray):
+            assert np.array_equal(ours[key], value) and ours[key].dtype == value.dtype
+        else:
+            assert ours[key] == value
