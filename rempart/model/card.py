@@ -62,6 +62,21 @@ def _transfer_note(metrics: Mapping[str, Any]) -> list[str]:
             f"(analyzers and rules alone) to {fused:.4f}."]
 
 
+def _within_table(metrics: Mapping[str, Any]) -> list[str]:
+    grouped = metrics.get("grouped", {}).get("within_source", {})
+    if not grouped:
+        return []
+    lines = ["Inside one held-out collection with both classes (its attacks against its own legitimate mail, "
+             "scored by a model that never saw the collection), ROC AUC:", "",
+             "| collection | attacks | legitimate | model alone | analyzers + rules | fused |",
+             "|---|---|---|---|---|---|"]
+    for fam, blocks in grouped.items():
+        lines.append(f"| {fam} | {blocks['model']['n_pos']} | {blocks['model']['n_neg']} | "
+                     f"{_num(blocks['model']['auc'])} | {_num(blocks['analyzers']['auc'])} | "
+                     f"{_num(blocks['fused']['auc'])} |")
+    return [*lines, ""]
+
+
 def _ece(metrics: Mapping[str, Any], cv: str) -> Any:
     return metrics.get(cv, {}).get("model", {}).get("ece")
 
@@ -153,6 +168,7 @@ def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
         f"Spam (not trained on) flagged by the final model: {_pct(metrics.get('spam_flagged_by_model'))}; "
         f"by the fused verdict: {_pct(metrics.get('spam_flagged_fused'))}.",
         "",
+        *_within_table(metrics),
         "The fused verdict with other `[model] weight` values (same out-of-fold scores):",
         "",
         *_weights_table(metrics),

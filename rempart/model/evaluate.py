@@ -115,5 +115,14 @@ def summarise(oof: OutOfFold, *, suspicious: float = 0.5) -> dict[str, Any]:
         entry["model_mean"] = float(np.mean([oof.model[i] for i in idx]))
         per_source[f"{source}:{label}"] = entry
     report["per_source"] = per_source
+    within: dict[str, Any] = {}
+    for fam in sorted({source_family(r.source) for r in records}):
+        idx = [i for i, r in enumerate(records) if source_family(r.source) == fam]
+        fp = [i for i in idx if records[i].positive]
+        fn = [i for i in idx if not records[i].positive]
+        if fp and fn:  # a collection with both classes: ranked by scores from the same fold's model
+            within[fam] = {name: _block([scores[i] for i in fp], [scores[i] for i in fn])
+                           for name, scores in by_scorer.items()}
+    report["within_source"] = within
     report["weights"] = weight_sweep(oof, suspicious=suspicious)
     return report
