@@ -56,7 +56,7 @@ def test_fast_margin_equals_the_matrix_product() -> None:
 
     fz = Featurizer()
     coef = np.random.default_rng(1).normal(size=fz.spec.n_features)
-    rows = [Extracted({"code=links.shortener": 0.3, "urls.none": 1.0}, "please pay the invoice the invoice today", "en"),
+    rows = [Extracted({"code=links.shortener": 0.3, "urls.none": 1.0}, "please pay the invoice the invoice", "en"),
             Extracted({}, "", ""), Extracted({"x": 1.0}, "merci de régler la facture aujourd'hui", "fr")]
     for row in rows:
         expected = float((fz.transform([row]) @ coef)[0])
