@@ -22,12 +22,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from rempart.errors import ConfigError
@@ -135,8 +135,15 @@ def append(
     signer: AuditSigner | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain (inside ``Database.write()``, which holds the writers' lock)."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    """Append one entry to the chain (inside ``Database.write()``, which holds the writers' lock).
+
+    The entry row is inserted at once; the head row is updated through the session (flushed with
+    the next statement or at commit). Within one transaction the locked head is read once and
+    reused, so a round of many appends (``BatchWriter``) costs one insert each.
+    """
+    if len(actor) > 100:
+        raise ValueError("audit actor longer than 100 characters")
+    head = _locked_head(session)
     when = at or utcnow()
     body = canonical_json(dict(details or {}))
     oid = str(object_id)
@@ -144,7 +151,7 @@ def append(
     entry = AuditEntry(
         seq=head.seq + 1,
         at=when,
-        actor=actor[:100],
+        actor=actor,
         action=action,
         object_type=object_type,
         object_id=oid,
@@ -154,13 +161,27 @@ def append(
         signature=signer.sign(digest) if signer else None,
         key_id=signer.key_id if signer else None,
     )
-    if entry.actor != actor:
-        raise ValueError("audit actor longer than 100 characters")
-    session.add(entry)
+    session.execute(insert(_ENTRY_TABLE), [{c: getattr(entry, c) for c in _ENTRY_COLUMNS}])
     head.seq = entry.seq
     head.hash = digest
-    session.flush()
     return entry
+
+
+_ENTRY_TABLE = cast(Table, AuditEntry.__table__)
+_ENTRY_COLUMNS = tuple(c.key for c in _ENTRY_TABLE.columns)
+_HEAD_KEY = "rempart.audit_head"
+
+
+def _locked_head(session: Session) -> AuditHead:
+    """The chain head, locked (``FOR UPDATE``) once per transaction (savepoint) and then reused."""
+    scope = session.get_nested_transaction() or session.get_transaction()
+    cached = session.info.get(_HEAD_KEY)
+    if cached is not None and cached[0] is scope and cached[1] in session:
+        head: AuditHead = cached[1]
+        return head
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    session.info[_HEAD_KEY] = (scope, head)
+    return head
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, Table, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from rempart.store.models import Campaign, Case, CaseSignature, LshBand, Report
@@ -106,11 +106,18 @@ def jaccard(a: bytes, b: bytes) -> float:
     return float(np.count_nonzero(va == vb)) / len(va)
 
 
+_SIGNATURES = cast(Table, CaseSignature.__table__)
+_BANDS = cast(Table, LshBand.__table__)
+
+
 def store_signature(session: Session, case_id: int, sig: Signature, threshold: float) -> None:
-    session.add(CaseSignature(case_id=case_id, minhash=sig.minhash, infra_key=sig.infra_key))
+    """Insert the case's signature and LSH band rows (plain inserts, no ORM objects)."""
+    session.execute(
+        insert(_SIGNATURES), [{"case_id": case_id, "minhash": sig.minhash, "infra_key": sig.infra_key}]
+    )
     keys = band_keys(sig, threshold)
     if keys:
-        session.execute(insert(LshBand), [{"band_key": k, "case_id": case_id} for k in keys])
+        session.execute(insert(_BANDS), [{"band_key": k, "case_id": case_id} for k in keys])
 
 
 def eligible(case: Case) -> bool:
@@ -118,7 +125,9 @@ def eligible(case: Case) -> bool:
     return case.level != "clean" or case.report_count > 0
 
 
-def _similar(session: Session, case: Case, sig: CaseSignature, threshold: float) -> list[tuple[int, float]]:
+def _similar(
+    session: Session, case: Case, sig: Signature | CaseSignature, threshold: float
+) -> list[tuple[int, float]]:
     """Ids of stored cases similar to ``case`` (with their body similarity), most similar first."""
     bands = select(LshBand.band_key).where(LshBand.case_id == case.id)
     by_band = select(LshBand.case_id).where(LshBand.band_key.in_(bands))
@@ -145,11 +154,16 @@ def _similar(session: Session, case: Case, sig: CaseSignature, threshold: float)
     return found
 
 
-def assign(session: Session, case: Case, threshold: float) -> Campaign | None:
-    """Put an eligible case (and the similar cases not yet grouped) into a campaign; None if alone."""
+def assign(
+    session: Session, case: Case, threshold: float, *, signature: Signature | None = None
+) -> Campaign | None:
+    """Put an eligible case (and the similar cases not yet grouped) into a campaign; None if alone.
+
+    ``signature``: the case's own, when the caller has it at hand (else it is read from the store).
+    """
     if case.campaign_id is not None or not eligible(case):
         return None
-    sig = session.get(CaseSignature, case.id)
+    sig: Signature | CaseSignature | None = signature or session.get(CaseSignature, case.id)
     if sig is None:
         return None
     similar = _similar(session, case, sig, threshold)
