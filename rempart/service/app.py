@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -26,7 +24,7 @@ from rempart.engine.build import build_engine
 from rempart.service import schemas
 from rempart.service.auth import token_authenticator
 from rempart.service.limits import BodyLimitMiddleware, RateLimiter
-from rempart.service.metrics import Metrics
+from rempart.service.metrics import Metrics, ObserveMiddleware
 from rempart.service.routers import admin, cases, intake
 from rempart.service.scanning import Scanner, ScanUnavailable
 from rempart.service.settings import Settings
@@ -62,11 +60,6 @@ def _install_handlers(app: FastAPI, metrics: Metrics) -> None:
     @app.exception_handler(InvalidState)
     async def _conflict(_r: Request, err: InvalidState) -> JSONResponse:
         return _error(409, "invalid_state", str(err))
-
-
-def _route_name(request: Request) -> str:
-    route = request.scope.get("route")
-    return getattr(route, "path", "unmatched")
 
 
 def _health_router(state_of: Callable[[], ServiceState]) -> APIRouter:
@@ -174,32 +167,11 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.service = state
     app.state.rate_limiter = RateLimiter(service.rate_limit_per_minute, service.rate_limit_burst)
-    app.state.authenticators = [token_authenticator(db)]
+    state.token_auth = token_authenticator(db)
+    app.state.authenticators = [state.token_auth]
     _install_handlers(app, metrics)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            elapsed = time.perf_counter() - started
-            route = _route_name(request)
-            metrics.requests.labels(request.method, route, str(status)).inc()
-            metrics.latency.labels(route).observe(elapsed)
-            principal: Any = getattr(request.state, "principal", None)
-            log.info(
-                "%s %s -> %d in %.1f ms (%s)",
-                request.method,
-                route,
-                status,
-                elapsed * 1000,
-                principal.actor if principal is not None else "anonymous",
-            )
-
+    app.add_middleware(ObserveMiddleware, metrics=metrics, logger=log)
     app.add_middleware(BodyLimitMiddleware, max_bytes=service.max_body_bytes)  # outermost: before any read
     health = _health_router(lambda: state)
     app.include_router(health, prefix=API)

@@ -9,7 +9,7 @@ from typing import Any
 
 from rempart.engine.verdict import Verdict
 from rempart.store.campaigns import Signature
-from rempart.store.cases import NewCase
+from rempart.store.cases import NewCase, PackedContent
 from rempart.store.lure import lure_type
 from rempart.store.timeutil import to_utc_naive, utcnow
 
@@ -79,7 +79,10 @@ def new_case(
     envelope_to: tuple[str, ...] = (),
     received_at: datetime | None = None,
     quarantine: bool = False,
+    content: PackedContent | None = None,
 ) -> NewCase:
+    """What the store keeps of a scanned message; ``content``: its compressed content, if already made
+    (``rempart.store.cases.pack_content`` of this raw message and verdict, e.g. by a scan worker)."""
     facts = dict(verdict.facts)
     sender = facts.get("from") or {}
     addresses = _addresses(facts)
@@ -106,6 +109,7 @@ def new_case(
         envelope_to=envelope_to,
         signature=signature,
         quarantine=quarantine,
+        content=content,
     )
 
 

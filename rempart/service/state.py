@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from rempart.catalogue import Catalogue
-from rempart.service.auth import Principal
+from rempart.service.auth import Principal, TokenAuthenticator
 from rempart.service.metrics import Metrics
 from rempart.service.scanning import Scanner
 from rempart.service.settings import Settings
@@ -36,6 +37,7 @@ class ServiceState:
     _schema_lock: threading.Lock = field(default_factory=threading.Lock)
     _last_try: float = 0.0
     writer: BatchWriter = field(init=False)  # group commit for the intake path (scans, reports)
+    token_auth: TokenAuthenticator | None = None  # the bearer-token authenticator (revocation forgets)
 
     def __post_init__(self) -> None:
         self.writer = BatchWriter(self.db)
@@ -85,7 +87,9 @@ def build_signer(settings: Settings) -> AuditSigner | None:
     return load_signer(p)
 
 
-def service_state(request: Request) -> ServiceState:
+async def service_state(request: Request) -> ServiceState:
+    """The service's state for a request (503 while the database is down); no thread hop once migrated."""
     state: ServiceState = request.app.state.service
-    state.ensure_schema()
+    if not state.schema_ready:
+        await run_in_threadpool(state.ensure_schema)
     return state

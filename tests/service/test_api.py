@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,20 @@ def test_tokens_over_the_api(service: Service) -> None:
     assert all("token" not in t for t in c.get(f"{API}/tokens", headers=h("admin")).json())
     assert c.delete(f"{API}/tokens/{token_id}", headers=h("admin")).status_code == 200
     assert c.post(f"{API}/reports?reporter=a@corp.fr", content=PHISH, headers=mine).status_code == 401
+
+
+def test_token_revoked_by_another_process_stops_working_within_the_cache_time(service: Service) -> None:
+    from rempart.store import tokens
+
+    state = service.app.state.service
+    with state.db.write() as s:
+        record, secret = tokens.create_token(s, role="analyst", name="short-lived", actor="test")
+    mine = {"Authorization": f"Bearer {secret}"}
+    assert service.client.get(f"{API}/stats", headers=mine).status_code == 200  # now remembered
+    with state.db.write() as s:  # as `rempart token revoke` does, in its own process
+        tokens.revoke(s, record.id, actor="cli")
+    time.sleep(state.token_auth.ttl + 0.1)
+    assert service.client.get(f"{API}/stats", headers=mine).status_code == 401
 
 
 def test_health_metrics_and_openapi(service: Service) -> None:

@@ -123,4 +123,7 @@ def create_token(body: schemas.TokenIn, principal: Admin, state: State) -> dict[
 )
 def revoke_token(token_id: IdPath, principal: Admin, state: State) -> dict[str, Any]:
     with state.db.write() as session:
-        return _token_out(tokens.revoke(session, token_id, actor=principal.actor, signer=state.signer))
+        out = _token_out(tokens.revoke(session, token_id, actor=principal.actor, signer=state.signer))
+    if state.token_auth is not None:
+        state.token_auth.forget(token_id)  # refused from the next request on
+    return out

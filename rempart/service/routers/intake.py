@@ -20,11 +20,11 @@ router = APIRouter(tags=["intake"])
 EMAIL = r"^[^@\s\x00]{1,64}@[^@\s\x00]{1,255}$"
 
 
-async def _scan(request: Request, state: ServiceState) -> tuple[bytes, ScanOutcome]:
+async def _scan(request: Request, state: ServiceState, *, keep: bool) -> tuple[bytes, ScanOutcome]:
     raw = await request.body()
     if not raw.strip():
         raise HTTPException(422, "The request body is empty; send the raw message.")
-    outcome = await state.scanner.scan(raw)
+    outcome = await state.scanner.scan(raw, keep=keep)
     verdict = outcome.verdict
     state.metrics.scans.labels(verdict.level.value).inc()
     state.metrics.scan_seconds.observe(verdict.timings.get("total", 0.0) / 1000)
@@ -51,10 +51,10 @@ async def scan(
     store: Annotated[bool, Query(description="Keep the message as a case.")] = False,
     lang: Annotated[schemas.Lang, Query(description="Language of the reasons.")] = "en",
 ) -> dict[str, Any]:
-    raw, outcome = await _scan(request, state)
+    raw, outcome = await _scan(request, state, keep=store)
     opts = state.opts(principal)
     if store:
-        kept = new_case(raw, outcome.verdict, outcome.signature)
+        kept = new_case(raw, outcome.verdict, outcome.signature, content=outcome.content)
 
         def write(session: Session) -> int | None:
             return cases.add_case(session, kept, opts).id
@@ -88,9 +88,9 @@ async def report(
     channel: Annotated[str, Query(pattern="^(api|imap|button)$")] = "api",
     lang: Annotated[schemas.Lang, Query()] = "en",
 ) -> dict[str, Any]:
-    raw, outcome = await _scan(request, state)
+    raw, outcome = await _scan(request, state, keep=True)
     opts = state.opts(principal)
-    reported = new_case(raw, outcome.verdict, outcome.signature, source="report")
+    reported = new_case(raw, outcome.verdict, outcome.signature, source="report", content=outcome.content)
 
     def write(session: Session) -> tuple[int, int, bool, int | None]:
         case, filed, joined = cases.add_report(session, reported, reporter, opts, channel=channel)
