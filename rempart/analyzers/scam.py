@@ -46,6 +46,7 @@ FAMILIES: Mapping[str, tuple[str, float]] = {
 }
 PER_EXTRA_PHRASE = 0.1  # each further distinct phrase of the family adds this much…
 MAX_EXTRA_PHRASES = 2  # …up to this many
+MAX_TEXT_CHARS = 8_000  # a lure comes first: the bait is in the opening lines, not in the footer
 WARNING_FACTOR = 0.4  # same damping as the intent analyzer's for quoted lures in a warning
 CODES = frozenset(code for code, _ in FAMILIES.values()) | {
     "scam.picture_bait", "scam.random_link_path", "scam.disguised_letters"}
@@ -83,7 +84,7 @@ def _distinct(reading: Reading, hits: list[Hit]) -> list[Hit]:
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
     findings = [*layout.picture_bait(message, context), *layout.random_link_path(message, context),
                 *layout.disguised_letters(message)]
-    scan = build_scan_text(message.subject, message.body_text)
+    scan = build_scan_text(message.subject, message.body_text[:MAX_TEXT_CHARS])
     hits = scam_data(context.resources).lexicon.find(scan.norm)
     if not hits:
         return findings

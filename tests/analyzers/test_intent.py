@@ -114,6 +114,9 @@ def test_optional_words_before_a_choice_keep_their_gap() -> None:
     phrase = "(has|is) not (yet )?(been )?(verified|validated)"
     assert matches(phrase, "has not yet been verified") and matches(phrase, "has not been verified")
     assert matches(phrase, "is not validated") and not matches(phrase, "has not yetbeen verified")
+    glued = "(online )?casino bonus"
+    assert matches(glued, "online casino bonus") and matches(glued, "casino bonus")
+    assert compile_phrase("(re)?activate it").startswith("(?:(?:re))?activate")
 
 
 def test_phrase_errors_are_reported() -> None:

@@ -81,6 +81,8 @@ Node = tuple[Any, ...]
 def _parse(text: str, phrase: str) -> list[Node]:
     stack: list[list[Node]] = [[]]
     alts: list[list[list[Node]]] = []
+    opens: list[int] = []  # where each open group starts
+    spaced: list[list[bool]] = []  # per open group: which branches ended with a space ("(online )?")
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -96,17 +98,28 @@ def _parse(text: str, phrase: str) -> list[Node]:
         if c == "(":
             alts.append([])
             stack.append([])
+            opens.append(i)
+            spaced.append([])
         elif c == "|":
             if not alts:
                 raise LexiconError(f"'|' outside a group in phrase {phrase!r}")
             alts[-1].append(stack.pop())
+            spaced[-1].append(text[i - 1] == " ")
             stack.append([])
         elif c == ")":
             if not alts:
                 raise LexiconError(f"unbalanced ')' in phrase {phrase!r}")
             branches = [*alts.pop(), stack.pop()]
+            trailing = [*spaced.pop(), text[i - 1] == " "]
+            start = opens.pop()
+            optional = i + 1 < n and text[i + 1] == "?"
+            after = i + 2 if optional else i + 1
+            # "(online )?casino": a branch ending with a space is followed by a gap; when the group
+            # itself is glued to what follows (and not preceded by a gap it could carry), add it here.
+            if (start == 0 or text[start - 1] != " ") and after < n and text[after] not in " |)":
+                branches = [[*b, ("sep",)] if t and b else b for b, t in zip(branches, trailing, strict=True)]
             node: Node = ("alt", branches)
-            if i + 1 < n and text[i + 1] == "?":
+            if optional:
                 i += 1
                 node = ("opt", [node])
             stack[-1].append(node)
@@ -161,6 +174,14 @@ def _parse(text: str, phrase: str) -> list[Node]:
     return _attach_separators(stack[0])
 
 
+def _ends_with_gap(opt: Node) -> bool:
+    """An optional group that carries the gap after it (itself, or in every one of its branches)."""
+    last = opt[1][-1]
+    if last[0] == "sep":
+        return True
+    return last[0] == "alt" and all(b and b[-1][0] == "sep" for b in last[1])
+
+
 def _attach_separators(seq: list[Node]) -> list[Node]:
     """Let an optional group or a gap carry the separator next to it, so skipping it leaves one gap."""
     out: list[Node] = []
@@ -171,9 +192,10 @@ def _attach_separators(seq: list[Node]) -> list[Node]:
             node = ("alt", [_attach_separators(b) for b in node[1]])
         elif node[0] == "opt":
             inner = [("alt", [_attach_separators(b) for b in node[1][0][1]])]
-            after_gap = bool(out) and (out[-1][0] == "sep" or (out[-1][0] == "opt" and out[-1][1][-1][0] == "sep"))
+            after_gap = bool(out) and (out[-1][0] == "sep" or (out[-1][0] == "opt" and _ends_with_gap(out[-1])))
             if after_gap and i + 1 < len(seq) and seq[i + 1][0] != "sep":
-                node = ("opt", [*inner, ("sep",)])  # "not (yet )?(been )?verified": the gap follows the word
+                # "not (yet )?(been )?verified": the gap follows the optional word
+                node = ("opt", inner if _ends_with_gap(("opt", inner)) else [*inner, ("sep",)])
             elif out and out[-1][0] == "sep":
                 out.pop()
                 node = ("opt", [("sep",), *inner])
@@ -258,7 +280,7 @@ _BOUNDARY = ("sep", "sep_q", "apos", "char")
 
 def _edge(node: Node, side: int) -> str:
     """What a neighbouring node shows next to a word: an optional group counts by its separator."""
-    if node[0] == "opt" and node[1] and node[1][side][0] == "sep":
+    if node[0] == "opt" and node[1] and (node[1][side][0] == "sep" or (side == -1 and _ends_with_gap(node))):
         return "sep"
     return str(node[0])
 
@@ -378,6 +400,8 @@ class Lexicon:
             for category, items in categories.items():
                 for source in items:
                     self._add(lang, category, source, lists, common)
+        # 5-letter prefix -> its marked key in ``by_word`` ("urgen" -> ">urgen")
+        self.prefix_keys = {w[1:]: w for w in self.by_word if w.startswith(PREFIX_MARK)}
 
     def _add(self, lang: str, category: str, source: str, lists: Mapping[str, list[str]],
              common: frozenset[str]) -> None:
@@ -406,16 +430,18 @@ class Lexicon:
     def anchor_positions(self, text: str) -> dict[str, list[int]]:
         """Where each anchor word of the lexicon occurs in ``text`` (word and 5-letter-prefix keys)."""
         by_word = self.by_word
+        prefixes = self.prefix_keys
         positions: dict[str, list[int]] = {}
         for m in WORD.finditer(text):
             word = m.group()
             if word in by_word:
                 positions.setdefault(word, []).append(m.start())
             if len(word) >= PREFIX:
-                key = PREFIX_MARK + word[:PREFIX]
-                if key in by_word:
+                key = prefixes.get(word[:PREFIX])
+                if key is not None:
                     positions.setdefault(key, []).append(m.start())
         return positions
+
 
     def find(self, text: str, limit: int = 8) -> dict[str, list[Hit]]:
         """Hits per category (at most ``limit`` each), in text order; categories with none are absent.
