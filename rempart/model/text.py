@@ -75,10 +75,9 @@ def _recipient_tokens(message: Message) -> list[str]:
     return sorted(tokens)
 
 
-@lru_cache(maxsize=512)
-def _recipient_pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern per recipient set (an organisation's mail has few): compiled once, reused."""
-    return re.compile(r"\b(?:" + "|".join(re.escape(fold_text("", t, 100)) for t in tokens) + r")\b")
+@lru_cache(maxsize=4096)
+def _fold_token(token: str) -> str:
+    return fold_text("", token, 100)
 
 
 def neutral_text(message: Message, limit: int = TEXT_LIMIT) -> str:
@@ -92,9 +91,9 @@ def neutral_text(message: Message, limit: int = TEXT_LIMIT) -> str:
     text = _DOMAIN.sub(" zdomainz ", text)
     text = _NUMBER.sub(" znumz ", text)
     folded = fold_text("", text, limit * 2)
-    recipients = _recipient_tokens(message)
-    if recipients:
-        folded = _recipient_pattern(tuple(recipients)).sub(" zrcptz ", folded)
+    present = tuple(t for t in (_fold_token(t) for t in _recipient_tokens(message)) if t in folded)
+    if present:  # usually none, or the greeting's first name: a small pattern, cached by ``re``
+        folded = re.sub(r"\b(?:" + "|".join(map(re.escape, present)) + r")\b", " zrcptz ", folded)
     return " ".join(folded.split())[:limit]
 
 
