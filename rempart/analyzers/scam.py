@@ -49,7 +49,7 @@ MAX_EXTRA_PHRASES = 2  # …up to this many
 MAX_TEXT_CHARS = 8_000  # a lure comes first: the bait is in the opening lines, not in the footer
 WARNING_FACTOR = 0.4  # same damping as the intent analyzer's for quoted lures in a warning
 CODES = frozenset(code for code, _ in FAMILIES.values()) | {
-    "scam.picture_bait", "scam.random_link_path", "scam.disguised_letters"}
+    "scam.picture_bait", "scam.random_link_path", "scam.unrelated_links", "scam.disguised_letters"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +83,7 @@ def _distinct(reading: Reading, hits: list[Hit]) -> list[Hit]:
 
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
     findings = [*layout.picture_bait(message, context), *layout.random_link_path(message, context),
-                *layout.disguised_letters(message)]
+                *layout.unrelated_links(message, context), *layout.disguised_letters(message)]
     scan = build_scan_text(message.subject, message.body_text[:MAX_TEXT_CHARS])
     hits = scam_data(context.resources).lexicon.find(scan.norm)
     if not hits:

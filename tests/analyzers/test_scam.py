@@ -113,6 +113,8 @@ def test_html_only_lure_is_read() -> None:
      "Le règlement MiCA encadre désormais les prestataires de services sur cryptoactifs. Aucune action de votre part."),
     ("Quarterly results",
      "Revenue grew to 3.2 million dollars. The board thanks the team; bonuses will be paid with March salaries."),
+    ("Nouveau message dans Teams",
+     "Julie Martin vous a envoyé un message : « Tu as vu le planning de la semaine ? » Répondre dans Teams."),
     ("Welcome to the team",
      "Congratulations on your new role! Your laptop is ready at the IT desk; your manager will show you around."),
 ])
@@ -135,7 +137,8 @@ def test_every_code_has_english_and_french_text() -> None:
     catalogue = Catalogue.load_shipped()
     for code in scam.CODES:
         assert catalogue.has(code, "en") and catalogue.has(code, "fr"), code
-        evidence = {"phrases": ["x"], "family": "prize", "visible_chars": 40, "host": "x.example", "text": "x"}
+        evidence = {"phrases": ["x"], "family": "prize", "visible_chars": 40, "host": "x.example", "text": "x",
+                    "hosts": ["x.example"], "domain": "y.example"}
         assert "?" not in catalogue.text(code, "fr", evidence)
 
 
@@ -209,3 +212,16 @@ def test_styled_letters_in_the_subject() -> None:
     found = families(run(message("Bonjour", subject="𝗩𝗼𝘁𝗿𝗲 𝗰𝗮𝗱𝗲𝗮𝘂 𝘃𝗼𝘂𝘀 𝗮𝘁𝘁𝗲𝗻𝗱")))
     assert found.get("scam.disguised_letters") == layout.DISGUISED_LETTERS
     assert "scam.disguised_letters" not in families(run(message("Bonjour", subject="Votre cadeau")))
+
+
+def test_links_that_all_lead_away_from_the_sender() -> None:
+    away = ('<p>Votre commande</p><a href="https://suivi-colis-express.com/x">Suivre</a>'
+            '<a href="https://promo-discount-center.net/y">Offre</a>')
+    assert "scam.unrelated_links" in families(run(html_message(away)))
+    own = ('<p>Votre commande</p><a href="https://www.envoi-offres.fr/suivi">Suivre</a>'
+           '<a href="https://promo-discount-center.net/y">Offre</a>')
+    assert "scam.unrelated_links" not in families(run(html_message(own)))
+    known = '<p>Le document est partagé</p><a href="https://www.dropbox.com/s/abc/devis.pdf">Ouvrir</a>'
+    assert "scam.unrelated_links" not in families(run(html_message(known)))
+    # Bare addresses in a plain-text message are shown to the reader, not hidden behind link text.
+    assert "scam.unrelated_links" not in families(run(message("Voir https://suivi-colis-express.com/x")))

@@ -35,6 +35,8 @@ SEP = r"[^\w.!?]{1,12}"
 # ``#h`` in a phrase: a time of day as people write it (16h, 16 h 30, 16:00, 4pm, 4:30 p.m.).
 TIME = r"\d{1,2}(?:\s?(?:h|heures?|am|pm|a\.m\.|p\.m\.)(?:\s?\d{2})?|[:h]\d{2}(?:\s?(?:am|pm))?)"
 WORD = re.compile(r"\w+")
+# A word skipped by a ``~`` gap; a number with decimals or thousands separators ("18.5", "3,500,000") is one.
+GAP_WORD = r"[\w']+(?:[.,]\d+)*"
 # ``word*`` phrases are anchored on the first PREFIX letters of the word, marked to keep them apart.
 PREFIX = 5
 PREFIX_MARK = ">"
@@ -236,7 +238,7 @@ def _regex(seq: list[Node], lists: Mapping[str, list[str]]) -> str:
         elif kind == "opt":
             parts.append("(?:" + _regex(node[1], lists) + ")?")
         elif kind == "gap":
-            parts.append(rf"(?:[\w']+{SEP}){{0,{node[1]}}}")
+            parts.append(rf"(?:{GAP_WORD}{SEP}){{0,{node[1]}}}")
         elif kind == "list":
             entries = lists.get(node[1])
             if entries is None:

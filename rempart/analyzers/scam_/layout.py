@@ -5,6 +5,9 @@
 - *random link paths*: links to a site nobody vouches for (not the sender's, not a known brand's, not
   an e-mail provider's click tracker) whose path is a long random token minted per recipient, the
   way scam kits track who clicked;
+- *unrelated links*: every link of an HTML message (at least one hidden behind link text) leads to sites
+  the sender does not own and nobody vouches for — real senders link to their own site, a known
+  platform or their e-mail provider's click tracker;
 - *disguised letters*: the subject or sender name written in styled Unicode letters (𝗕𝗼𝗻𝘂𝘀,
   Ｇｉｆｔ) that look like text but are not the letters filters read.
 
@@ -29,6 +32,7 @@ PICTURE_BAIT = 0.15
 PICTURE_BAIT_AWAY = 0.3  # …when every link on it leads to a site the sender does not own and nobody vouches for
 RANDOM_LINK_PATH = 0.15
 DISGUISED_LETTERS = 0.2
+UNRELATED_LINKS = 0.2
 PICTURE_BAIT_MAX_TEXT = 300  # visible characters: a headline and an unsubscribe line
 MAX_LINKS_CHECKED = 40
 _WEB = (UrlOrigin.HREF, UrlOrigin.TEXT)
@@ -112,3 +116,14 @@ def disguised_letters(message: Message) -> Iterator[Finding]:
         if _STYLED.search(text):
             yield Finding("scam.disguised_letters", DISGUISED_LETTERS, {"where": where, "text": text[:120]})
             return
+
+
+def unrelated_links(message: Message, context: Context) -> Iterator[Finding]:
+    hosts = {u.host for u in message.urls[:MAX_LINKS_CHECKED * 5]
+             if u.origin in _WEB and u.scheme in ("http", "https") and u.host}
+    if not hosts or not any(u.origin == UrlOrigin.HREF for u in message.urls):
+        return
+    domain = _sender_domain(message)
+    checked = sorted(hosts)[:MAX_LINKS_CHECKED]
+    if all(not _vouched_for(host, domain, context, shared_services=False) for host in checked):
+        yield Finding("scam.unrelated_links", UNRELATED_LINKS, {"hosts": checked[:5], "domain": domain})
