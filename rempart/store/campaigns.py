@@ -34,7 +34,9 @@ SHINGLE = 3
 MAX_CANDIDATES = 200
 _LEVEL_RANK = {"clean": 0, "suspicious": 1, "malicious": 2}
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_EMAIL = re.compile(r"\S+@\S+")
+# Anchored at a word start: the unanchored \S+@\S+ retries from every position of a long
+# non-blank run, quadratic on hostile input (13 s for one real 174 KB message).
+_EMAIL = re.compile(r"(?<!\S)[^\s@]+@\S+")
 _NUMBER = re.compile(r"\d+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
