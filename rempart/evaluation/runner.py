@@ -104,7 +104,8 @@ def _block(pos: list[Scored], neg: list[Scored], score: Callable[[Scored], float
     return out
 
 
-def summarise(scored: list[Scored], seconds: float, score: Callable[[Scored], float] | None = None) -> dict[str, Any]:
+def summarise(scored: list[Scored], seconds: float = 0.0,
+              score: Callable[[Scored], float] | None = None) -> dict[str, Any]:
     key = score or (lambda s: s.score)
     ok = [s for s in scored if s.error is None]
     pos = [s for s in ok if s.item.is_positive]
