@@ -30,7 +30,7 @@ from rempart.message.model import Message, UrlOrigin
 
 PICTURE_BAIT = 0.15
 PICTURE_BAIT_AWAY = 0.3  # …when every link on it leads to a site the sender does not own and nobody vouches for
-RANDOM_LINK_PATH = 0.15
+RANDOM_LINK_PATH = 0.2
 DISGUISED_LETTERS = 0.2
 UNRELATED_LINKS = 0.2
 PICTURE_BAIT_MAX_TEXT = 300  # visible characters: a headline and an unsubscribe line
