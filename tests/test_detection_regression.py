@@ -1,0 +1,53 @@
+"""Detection regression guards, with floors set from measured values (see the closing notes).
+
+- The French business bench's *guard* half (bench/corpus-fr, written for the project, never tuned on):
+  the number that matters for our users.
+- The development corpus (../shared/corpus, real public mail) when it is present beside the repo.
+
+Floors sit a little under the measured figures so noise does not flake the suite, but a real
+regression (a lost signal, a broken analyzer, a rule that floods legitimate mail) fails it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rempart.evaluation.runner import scan_labelled, summarise
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = sorted((ROOT / "bench" / "corpus-fr").glob("*/labels.csv"))
+DEV_LABELS = Path(os.environ.get("REMPART_DEV_CORPUS", ROOT.parent / "shared" / "corpus")) / "labels.csv"
+
+# Measured on the guard half at commit time (fused): AUC 0.985, detection 84.6 % at 1 % FPR, 94.9 % flagged
+# at the shipped thresholds, 2.5 % of legitimate mail flagged, none called malicious. Floors a little below.
+GUARD_FLOORS = {"auc": 0.97, "tpr_at_fpr_0.01": 0.80, "tpr": 0.90}
+GUARD_CEILINGS = {"fpr": 0.04}
+# Measured on the dev corpus with the shipped model: AUC 0.995, 91.2 % at 1 % FPR. The model was trained on
+# dev, so these are not honest accuracy figures (grouped-by-source ones are in MODEL_CARD.md); this only
+# guards against regressions.
+DEV_FLOORS = {"auc": 0.97, "tpr_at_fpr_0.01": 0.85}
+
+
+def test_french_bench_guard_half() -> None:
+    assert len(BENCH) >= 4, "bench/corpus-fr should hold at least four organisations"
+    scored, _ = scan_labelled(BENCH, config=None, split="guard", jobs=2)
+    report = summarise(scored)
+    assert report["errors"] == 0
+    assert report["n_pos"] >= 100 and report["n_neg"] >= 150
+    for key, floor in GUARD_FLOORS.items():
+        assert report[key] >= floor, f"guard {key} = {report[key]:.4f} < {floor}"
+    for key, ceiling in GUARD_CEILINGS.items():
+        assert report[key] <= ceiling, f"guard {key} = {report[key]:.4f} > {ceiling}"
+    assert report["malicious_negatives"] == 0, "a legitimate guard message was called malicious"
+
+
+@pytest.mark.skipif(not DEV_LABELS.is_file(), reason=f"development corpus not found at {DEV_LABELS}")
+def test_dev_corpus() -> None:
+    scored, _ = scan_labelled([DEV_LABELS], config=None, split=None, jobs=2)
+    report = summarise(scored)
+    assert report["errors"] == 0, "every dev message must scan without an exception"
+    for key, floor in DEV_FLOORS.items():
+        assert report[key] >= floor, f"dev {key} = {report[key]:.4f} < {floor}"
