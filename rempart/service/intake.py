@@ -69,6 +69,21 @@ def _addresses(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+# The facts ``new_case`` reads beside the content (which is compressed from the whole document).
+_CASE_FACTS = ("from", "sender", "reply_to", "to", "cc", "message_id", "subject")
+
+
+def case_facts_only(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a facts document ``new_case`` needs once the content is packed (``content=``):
+    scan workers send back this much instead of the whole document (less to pickle and unpickle
+    in the service process)."""
+    out = {k: facts[k] for k in _CASE_FACTS if k in facts}
+    date = (facts.get("headers") or {}).get("date")
+    if date:
+        out["headers"] = {"date": date}
+    return out
+
+
 def new_case(
     raw: bytes,
     verdict: Verdict,

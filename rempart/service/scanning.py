@@ -15,10 +15,11 @@ import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rempart.engine.engine import Engine
 from rempart.engine.verdict import Verdict
+from rempart.service.intake import case_facts_only
 from rempart.store.campaigns import Signature, signature
 from rempart.store.cases import PackedContent, pack_content
 
@@ -46,10 +47,12 @@ def scan_with(engine: Engine, raw: bytes, *, keep: bool = False) -> ScanOutcome:
     body = str(
         verdict.facts.get("body", {}).get("text") or verdict.facts.get("body", {}).get("html_text") or ""
     )
+    sig = signature(body, _domains(verdict))
     content = None
     if keep:
         content = pack_content(raw, dict(verdict.facts), [f.to_dict() for f in verdict.findings])
-    return ScanOutcome(verdict, signature(body, _domains(verdict)), content)
+    # The service process needs the verdict and, for a case, a few facts: not the whole document.
+    return ScanOutcome(replace(verdict, facts=case_facts_only(verdict.facts) if keep else {}), sig, content)
 
 
 def _worker_scan(raw: bytes, keep: bool) -> ScanOutcome:

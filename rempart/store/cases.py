@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from rempart.store import audit, campaigns
 from rempart.store.audit import AuditSigner
@@ -83,6 +83,9 @@ class StoreOptions:
 
 
 # Rows without ORM bookkeeping (plain inserts): a case is written many times a second.
+_CASES = cast(Table, Case.__table__)
+_CASE_COLUMNS = tuple(c.key for c in _CASES.columns)
+_CASE_INSERT = insert(_CASES).returning(_CASES.c.id)
 _CONTENTS = cast(Table, CaseContent.__table__)
 _ADDRESSES = cast(Table, CaseAddress.__table__)
 
@@ -93,7 +96,8 @@ def _priority(case: Case) -> int:
 
 def add_case(session: Session, new: NewCase, opts: StoreOptions, *, now: datetime | None = None) -> Case:
     when = now or utcnow()
-    case = Case(
+    values: dict[str, Any] = dict.fromkeys(_CASE_COLUMNS)  # every column set: nothing left to load
+    values.update(
         created_at=when,
         updated_at=when,
         received_at=new.received_at,
@@ -113,10 +117,14 @@ def add_case(session: Session, new: NewCase, opts: StoreOptions, *, now: datetim
         envelope_to=list(new.envelope_to),
         quarantine="held" if new.quarantine else "none",
         report_count=0,
+        priority=campaigns.priority(new.score, 0),
     )
-    case.priority = _priority(case)
+    del values["id"]
+    # A plain INSERT … RETURNING id, then the same row handed to the session as persistent: later
+    # changes (campaign, reports) are tracked as usual, without a unit-of-work flush for the insert.
+    case = Case(id=session.execute(_CASE_INSERT, values).scalar_one(), **values)
+    make_transient_to_detached(case)
     session.add(case)
-    session.flush()
     content = new.content or pack_content(new.raw, new.facts, new.findings)
     session.execute(
         insert(_CONTENTS),
