@@ -75,7 +75,9 @@ async def _load(base: str, token: str, raws: list[bytes], clients: int, timeout:
     errors: dict[str, int] = {}
     accepted = 0
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "message/rfc822"}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # Idle connections expire on the client before uvicorn closes them (its keep-alive timeout is 5 s,
+    # httpx's default expiry too): else a request can go out on a connection the server is closing.
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=timeout, limits=limits) as client:
 
         async def worker() -> None:
@@ -91,8 +93,12 @@ async def _load(base: str, token: str, raws: list[bytes], clients: int, timeout:
                     status = str(r.status_code)
                     if r.status_code == 200 and r.json().get("case_id"):
                         accepted += 1
+                    elif sum(errors.values()) < 5:
+                        print(f"error: HTTP {r.status_code} {r.text[:200]}", file=sys.stderr)
                 except httpx.HTTPError as err:
                     status = type(err).__name__
+                    if sum(errors.values()) < 5:
+                        print(f"error: {err!r} after {(time.perf_counter() - t0) * 1000:.0f} ms", file=sys.stderr)
                 latencies.append(time.perf_counter() - t0)
                 if status != "200":
                     errors[status] = errors.get(status, 0) + 1
