@@ -1350,9 +1350,9 @@ def build_eml(org: str, prof: dict[str, Any], item: dict[str, Any]) -> bytes:
     for k, v in (item.get("headers") or {}).items():
         out.append(fold(k, v) if not k.lower().startswith(("list-", "arc-", "x-ms-")) else f"{k}: {v}\n")
     text = item["text"]
-    if not any(k.lower() in ("x-mailer", "user-agent") for k in item.get("headers") or {}):
-        if "Envoyé de mon iPhone" in text or "Sent from my iPhone" in text:
-            out.append("X-Mailer: iPhone Mail (22G86)\n")
+    has_mailer = any(k.lower() in ("x-mailer", "user-agent") for k in item.get("headers") or {})
+    if not has_mailer and ("Envoyé de mon iPhone" in text or "Sent from my iPhone" in text):
+        out.append("X-Mailer: iPhone Mail (22G86)\n")
 
     # ---- body
     plain = MIMEPart(policy=POLICY)

@@ -102,7 +102,7 @@ def test_large_mbox_is_streamed(tmp_path: Path) -> None:
     with path.open("wb") as out:
         for i in range(2000):
             out.write(
-                f"From x@example.fr Mon Mar 10 10:00:00 2025\nFrom: x@example.fr\nSubject: {i}\n\nbody\n\n".encode()  # noqa: E501
+                f"From x@example.fr Mon Mar 10 10:00:00 2025\nFrom: x@example.fr\nSubject: {i}\n\nbody\n\n".encode()
             )
     sources = iter_messages([str(path)])
     first = next(sources)
