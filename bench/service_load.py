@@ -58,6 +58,20 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
         return 0.0, 0.0
 
 
+def _writer_stats(base: str) -> dict[str, float]:
+    """The service's group-commit counters from /metrics (empty for a service without them)."""
+    try:
+        text_ = httpx.get(f"{base}/metrics", timeout=10).text
+    except httpx.HTTPError:
+        return {}
+    out = {}
+    for line in text_.splitlines():
+        name, _, value = line.partition(" ")
+        if name.startswith("rempart_write_"):
+            out[name.removeprefix("rempart_write_")] = float(value)
+    return out
+
+
 def _messages(corpus: Path, count: int) -> list[bytes]:
     files = sorted(p for p in corpus.rglob("*") if p.is_file())
     if not files:
@@ -154,6 +168,7 @@ def main() -> int:
         wall = time.perf_counter() - started
         cpu_after = _cpu_seconds(server.pid)
         load = os.getloadavg()
+        writer = _writer_stats(base)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -182,6 +197,9 @@ def main() -> int:
     own, workers = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
     print(f"service CPU       {own:.1f} s in the service process ({1000 * own / len(raws):.1f} ms/msg), "
           f"{workers:.1f} s in scan workers ({1000 * workers / len(raws):.1f} ms/msg)")
+    if writer.get("rounds"):
+        print(f"store writer      {writer['jobs']:.0f} writes in {writer['rounds']:.0f} transactions "
+              f"({writer['jobs'] / writer['rounds']:.1f} per commit), busy {writer['busy_seconds']:.1f} s")
     print(f"machine           {os.cpu_count()} cores, load average {load[0]:.1f} at the end of the run")
     ok = not errors and stored == accepted == len(raws) and chain.ok
     return 0 if ok else 1

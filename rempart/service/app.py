@@ -117,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
         metrics=metrics,
         signer=build_signer(settings),
     )
+    metrics.watch_writer(state.writer)
 
     async def purge_loop() -> None:
         while True:

@@ -10,6 +10,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rempart.store.writer import BatchWriter
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -56,6 +58,15 @@ class Metrics:
         self.up = Gauge(
             "rempart_database_up", "1 when the database answered the last check", registry=self.registry
         )
+
+    def watch_writer(self, writer: BatchWriter) -> None:
+        """Export the group-commit writer's counters (jobs per round, how busy it is)."""
+        for name, doc, read in (
+            ("rempart_write_rounds", "Write transactions of the intake writer", lambda: writer.rounds),
+            ("rempart_write_jobs", "Writes (cases, reports, scan records) in those transactions", lambda: writer.jobs),
+            ("rempart_write_busy_seconds", "Time the intake writer spent in transactions", lambda: writer.busy_seconds),
+        ):
+            Gauge(name, doc, registry=self.registry).set_function(read)
 
 
 class ObserveMiddleware:

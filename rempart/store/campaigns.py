@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, Table, func, insert, or_, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select, union
 from sqlalchemy.orm import Session
 
 from rempart.store.models import Campaign, Case, CaseSignature, LshBand, Report
@@ -110,6 +110,7 @@ def jaccard(a: bytes, b: bytes) -> float:
 
 _SIGNATURES = cast(Table, CaseSignature.__table__)
 _BANDS = cast(Table, LshBand.__table__)
+_CASES = cast(Table, Case.__table__)
 
 
 def store_signature(session: Session, case_id: int, sig: Signature, threshold: float) -> None:
@@ -127,22 +128,50 @@ def eligible(case: Case) -> bool:
     return case.level != "clean" or case.report_count > 0
 
 
+def _candidates_query(with_infra: bool) -> Select[Any]:
+    """Stored cases sharing an LSH band (or the link infrastructure) with a signature, newest first.
+
+    The candidate ids are gathered first, each by an index lookup (``band_key IN (…)`` with the
+    signature's own keys, ``infra_key = …``), then joined: the work grows with the number of
+    similar cases, never with the size of the tables (an ``OR`` or a self-join on ``lsh_bands``
+    made PostgreSQL scan them).
+    """
+    branches = [select(_BANDS.c.case_id).where(_BANDS.c.band_key.in_(bindparam("keys", expanding=True)))]
+    if with_infra:
+        branches.append(select(_SIGNATURES.c.case_id).where(_SIGNATURES.c.infra_key == bindparam("infra")))
+    found = union(*branches).subquery("found")
+    ids = (  # the newest candidates, cut to MAX_CANDIDATES before any join (a bounded plan, stats or not)
+        select(found.c.case_id)
+        .where(found.c.case_id != bindparam("me"))
+        .order_by(found.c.case_id.desc())
+        .limit(MAX_CANDIDATES)
+        .subquery("candidates")
+    )
+    return (
+        select(_SIGNATURES.c.case_id, _SIGNATURES.c.minhash, _SIGNATURES.c.infra_key, _CASES.c.sender_domain)
+        .select_from(
+            ids.join(_SIGNATURES, _SIGNATURES.c.case_id == ids.c.case_id).join(
+                _CASES, _CASES.c.id == ids.c.case_id
+            )
+        )
+        .order_by(ids.c.case_id.desc())
+    )
+
+
+_CANDIDATES = {with_infra: _candidates_query(with_infra) for with_infra in (False, True)}
+
+
 def _similar(
     session: Session, case: Case, sig: Signature | CaseSignature, threshold: float
 ) -> list[tuple[int, float]]:
     """Ids of stored cases similar to ``case`` (with their body similarity), most similar first."""
-    bands = select(LshBand.band_key).where(LshBand.case_id == case.id)
-    by_band = select(LshBand.case_id).where(LshBand.band_key.in_(bands))
-    conditions: list[ColumnElement[bool]] = [CaseSignature.case_id.in_(by_band)]
+    keys = band_keys(Signature(sig.minhash, sig.infra_key), threshold)
+    if not keys and not sig.infra_key:
+        return []
+    params: dict[str, Any] = {"keys": keys, "me": case.id}
     if sig.infra_key:
-        conditions.append(CaseSignature.infra_key == sig.infra_key)
-    rows = session.execute(
-        select(CaseSignature.case_id, CaseSignature.minhash, CaseSignature.infra_key, Case.sender_domain)
-        .join(Case, Case.id == CaseSignature.case_id)
-        .where(or_(*conditions), CaseSignature.case_id != case.id)
-        .order_by(CaseSignature.case_id.desc())
-        .limit(MAX_CANDIDATES)
-    ).all()
+        params["infra"] = sig.infra_key
+    rows = session.execute(_CANDIDATES[bool(sig.infra_key)], params).all()
     found: list[tuple[int, float]] = []
     for cid, minhash, infra, sender_domain in rows:
         sim = jaccard(sig.minhash, minhash)

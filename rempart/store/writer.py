@@ -26,6 +26,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ class BatchWriter:
         self._lock = threading.Lock()
         self.rounds = 0  # transactions committed or attempted
         self.jobs = 0  # jobs run
+        self.busy_seconds = 0.0  # time spent in rounds (busy_seconds / elapsed time = how loaded it is)
 
     def start(self) -> None:
         with self._lock:
@@ -108,7 +110,9 @@ class BatchWriter:
                 batch.append(nxt)
             live = [p for p in batch if p.future.set_running_or_notify_cancel()]
             if live:
+                started = time.perf_counter()
                 self._round(live)
+                self.busy_seconds += time.perf_counter() - started
 
     def _round(self, batch: list[_Pending]) -> None:
         self.rounds += 1
