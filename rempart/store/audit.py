@@ -21,13 +21,14 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -162,8 +163,12 @@ def append(
         signature=signer.sign(digest) if signer else None,
         key_id=signer.key_id if signer else None,
     )
-    session.execute(insert(_ENTRY_TABLE), [{c: getattr(entry, c) for c in _ENTRY_COLUMNS}])
-    session.execute(_HEAD_UPDATE, {"new_seq": entry.seq, "new_hash": digest})
+    row = {c: getattr(entry, c) for c in _ENTRY_COLUMNS}
+    if session.get_bind().dialect.name == "postgresql":  # entry and head in one round trip
+        session.execute(_postgresql_append(), {**row, "new_seq": entry.seq, "new_hash": digest})
+    else:
+        session.execute(insert(_ENTRY_TABLE), [row])
+        session.execute(_HEAD_UPDATE, {"new_seq": entry.seq, "new_hash": digest})
     set_committed_value(head, "seq", entry.seq)  # the row is written: the object is in step, not dirty
     set_committed_value(head, "hash", digest)
     return entry
@@ -178,6 +183,13 @@ _HEAD_UPDATE = (
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
 _HEAD_KEY = "rempart.audit_head"
+
+
+@cache
+def _postgresql_append() -> Update:
+    """The entry insert as a CTE of the head update: one PostgreSQL statement."""
+    entry = insert(_ENTRY_TABLE).values({c.key: bindparam(c.key, type_=c.type) for c in _ENTRY_TABLE.columns})
+    return _HEAD_UPDATE.add_cte(entry.cte("entry"))
 
 
 def _locked_head(session: Session) -> AuditHead:

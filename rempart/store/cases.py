@@ -10,16 +10,17 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, insert, select
+from sqlalchemy import ARRAY, Boolean, LargeBinary, Select, String, Table, bindparam, func, insert, select, true
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from rempart.store import audit, campaigns
 from rempart.store.audit import AuditSigner
 from rempart.store.compression import CODEC, pack, pack_json, unpack, unpack_json
 from rempart.store.errors import InvalidState, NotFound
-from rempart.store.models import Campaign, Case, CaseAddress, CaseContent, Report
+from rempart.store.models import Campaign, Case, CaseAddress, CaseContent, CaseSignature, LshBand, Report
 from rempart.store.timeutil import utcnow
 
 DECISIONS = ("malicious", "phishing_simulation", "spam", "clean")
@@ -88,6 +89,56 @@ _CASE_COLUMNS = tuple(c.key for c in _CASES.columns)
 _CASE_INSERT = insert(_CASES).returning(_CASES.c.id)
 _CONTENTS = cast(Table, CaseContent.__table__)
 _ADDRESSES = cast(Table, CaseAddress.__table__)
+_SIGNATURES = cast(Table, CaseSignature.__table__)
+_BANDS = cast(Table, LshBand.__table__)
+
+
+@cache
+def _postgresql_case_insert() -> Select[Any]:
+    """One PostgreSQL statement for a new case: its row (``RETURNING id``), content, addresses,
+    signature and LSH bands, as data-modifying CTEs (variable rows from ``unnest`` of arrays).
+    Foreign keys to the new row hold: they are checked at the end of the statement."""
+    new_case = (
+        insert(_CASES)
+        .values({c.key: bindparam(c.key, type_=c.type) for c in _CASES.columns if c.key != "id"})
+        .returning(_CASES.c.id)
+        .cte("new_case")
+    )
+    content = insert(_CONTENTS).from_select(
+        ["case_id", "codec", "raw", "facts"],
+        select(
+            new_case.c.id,
+            bindparam("x_codec", type_=String),
+            bindparam("x_raw", type_=LargeBinary),
+            bindparam("x_facts", type_=LargeBinary),
+        ),
+    )
+    pairs = (
+        func.unnest(bindparam("x_roles", type_=ARRAY(String)), bindparam("x_addresses", type_=ARRAY(String)))
+        .table_valued("role", "address")
+        .render_derived(name="pairs")
+    )
+    addresses = insert(_ADDRESSES).from_select(
+        ["case_id", "role", "address"],
+        select(new_case.c.id, pairs.c.role, pairs.c.address).select_from(new_case.join(pairs, true())),
+    )
+    signature = insert(_SIGNATURES).from_select(
+        ["case_id", "minhash", "infra_key"],
+        select(
+            new_case.c.id, bindparam("x_minhash", type_=LargeBinary), bindparam("x_infra_key", type_=String)
+        ).where(bindparam("x_signed", type_=Boolean)),
+    )
+    keys = (
+        func.unnest(bindparam("x_band_keys", type_=ARRAY(String)))
+        .table_valued("band_key")
+        .render_derived(name="keys")
+    )
+    bands = insert(_BANDS).from_select(
+        ["band_key", "case_id"], select(keys.c.band_key, new_case.c.id).select_from(new_case.join(keys, true()))
+    )
+    return select(new_case.c.id).add_cte(
+        content.cte("content"), addresses.cte("addresses"), signature.cte("signature"), bands.cte("bands")
+    )
 
 
 def _priority(case: Case) -> int:
@@ -120,29 +171,49 @@ def add_case(session: Session, new: NewCase, opts: StoreOptions, *, now: datetim
         priority=campaigns.priority(new.score, 0),
     )
     del values["id"]
-    # A plain INSERT … RETURNING id, then the same row handed to the session as persistent: later
-    # changes (campaign, reports) are tracked as usual, without a unit-of-work flush for the insert.
-    case = Case(id=session.execute(_CASE_INSERT, values).scalar_one(), **values)
-    make_transient_to_detached(case)
-    session.add(case)
     content = new.content or pack_content(new.raw, new.facts, new.findings)
-    session.execute(
-        insert(_CONTENTS),
-        [{"case_id": case.id, "codec": content.codec, "raw": content.raw, "facts": content.facts}],
-    )
     seen: set[tuple[str, str]] = set()
-    rows = []
+    pairs: list[tuple[str, str]] = []
     for role, address in new.addresses:
         key = (role, address.strip().lower()[:320])
         if key[1] and key not in seen:
             seen.add(key)
-            rows.append({"case_id": case.id, "role": key[0], "address": key[1]})
-    if rows:
-        session.execute(insert(_ADDRESSES), rows)
+            pairs.append(key)
+    sig = new.signature
+    if session.get_bind().dialect.name == "postgresql":  # the case and its rows in one round trip
+        case_id = session.execute(
+            _postgresql_case_insert(),
+            {
+                **values,
+                "x_codec": content.codec,
+                "x_raw": content.raw,
+                "x_facts": content.facts,
+                "x_roles": [r for r, _ in pairs],
+                "x_addresses": [a for _, a in pairs],
+                "x_signed": sig is not None,
+                "x_minhash": sig.minhash if sig else b"",
+                "x_infra_key": sig.infra_key if sig else "",
+                "x_band_keys": campaigns.band_keys(sig, opts.campaign_threshold) if sig else [],
+            },
+        ).scalar_one()
+    else:  # SQLite is in the process: separate plain statements cost no round trip
+        case_id = session.execute(_CASE_INSERT, values).scalar_one()
+        session.execute(
+            insert(_CONTENTS),
+            [{"case_id": case_id, "codec": content.codec, "raw": content.raw, "facts": content.facts}],
+        )
+        if pairs:
+            session.execute(insert(_ADDRESSES), [{"case_id": case_id, "role": r, "address": a} for r, a in pairs])
+        if sig is not None:
+            campaigns.store_signature(session, case_id, sig, opts.campaign_threshold)
+    # The row written by a plain INSERT is handed to the session as persistent: later changes
+    # (campaign, reports) are tracked as usual, without a unit-of-work flush for the insert.
+    case = Case(id=case_id, **values)
+    make_transient_to_detached(case)
+    session.add(case)
     campaign = None
-    if new.signature is not None:
-        campaigns.store_signature(session, case.id, new.signature, opts.campaign_threshold)
-        campaign = campaigns.assign(session, case, opts.campaign_threshold, signature=new.signature)
+    if sig is not None:
+        campaign = campaigns.assign(session, case, opts.campaign_threshold, signature=sig)
     audit.append(
         session,
         actor=opts.actor,
