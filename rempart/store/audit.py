@@ -145,7 +145,7 @@ def append(
     """
     if len(actor) > 100:
         raise ValueError("audit actor longer than 100 characters")
-    head = _locked_head(session)
+    head = locked_head(session)
     when = at or utcnow()
     body = canonical_json(dict(details or {}))
     oid = str(object_id)
@@ -192,8 +192,11 @@ def _postgresql_append() -> Update:
     return _HEAD_UPDATE.add_cte(entry.cte("entry"))
 
 
-def _locked_head(session: Session) -> AuditHead:
-    """The chain head, locked (``FOR UPDATE``) once per transaction (savepoint) and then reused."""
+def locked_head(session: Session) -> AuditHead:
+    """The chain head, locked (``FOR UPDATE``) once per transaction (savepoint) and then reused.
+
+    ``Database.write()`` takes it first on PostgreSQL: that lock is what serialises writers.
+    """
     scope = session.get_nested_transaction() or session.get_transaction()
     cached = session.info.get(_HEAD_KEY)
     if cached is not None and cached[0] is scope and cached[1] in session:

@@ -23,13 +23,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from rempart.store import audit
 from rempart.store.errors import DatabaseUnavailable
-from rempart.store.models import AuditHead
 
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "rempart_write"
@@ -108,7 +108,7 @@ class Database:
         try:
             with self._write_sessions() as session, session.begin():
                 if self.dialect == "postgresql":
-                    session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
+                    audit.locked_head(session)  # the writers' lock, and the head the first append uses
                 yield session
         except (OperationalError, DBAPIError) as err:
             if isinstance(err, OperationalError) or err.connection_invalidated:
