@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -125,8 +126,8 @@ def _stage(request: Request) -> str:
     return stage if stage in incident.STAGES else "final"
 
 
-@router.get("/incidents/{report_id}/report.md")
-def incident_markdown(request: Request, report_id: int, viewer: Reader) -> Response:
+def _export(request: Request, report_id: int, viewer: Viewer, fmt: str) -> Response:
+    """One incident report, at the stage asked for, as a download in Markdown or PDF."""
     state = _state(request)
     with state.db.read() as session:
         try:
@@ -134,24 +135,25 @@ def incident_markdown(request: Request, report_id: int, viewer: Reader) -> Respo
         except NotFound as err:
             return not_found(request, viewer, str(err))
     stage = _stage(request)
+    render, media_type = _EXPORTS[fmt]
     return Response(
-        incident.to_markdown(report.fields, stage, viewer.lang),
-        media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="incident-{report_id}-{stage}.md"'},
+        render(report.fields, stage, viewer.lang),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="incident-{report_id}-{stage}.{fmt}"'},
     )
+
+
+_EXPORTS: dict[str, tuple[Callable[[Mapping[str, str], str, str], str | bytes], str]] = {
+    "md": (incident.to_markdown, "text/markdown; charset=utf-8"),
+    "pdf": (incident.to_pdf, "application/pdf"),
+}
+
+
+@router.get("/incidents/{report_id}/report.md")
+def incident_markdown(request: Request, report_id: int, viewer: Reader) -> Response:
+    return _export(request, report_id, viewer, "md")
 
 
 @router.get("/incidents/{report_id}/report.pdf")
 def incident_pdf(request: Request, report_id: int, viewer: Reader) -> Response:
-    state = _state(request)
-    with state.db.read() as session:
-        try:
-            report = incidents.get(session, report_id)
-        except NotFound as err:
-            return not_found(request, viewer, str(err))
-    stage = _stage(request)
-    return Response(
-        incident.to_pdf(report.fields, stage, viewer.lang),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="incident-{report_id}-{stage}.pdf"'},
-    )
+    return _export(request, report_id, viewer, "pdf")
