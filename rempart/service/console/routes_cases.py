@@ -45,6 +45,12 @@ def not_found(request: Request, viewer: Viewer, message: str) -> Response:
                 message=message)
 
 
+def conflict(request: Request, viewer: Viewer, message: str) -> Response:
+    """The action does not fit the object's state (already decided, released, closed…): 409 with the reason."""
+    return page(request, "error.html", lang=viewer.lang, viewer=viewer, status=409, title_key="error.conflict",
+                message=message)
+
+
 def actor_names(session: Any, entries: Sequence[AuditEntry]) -> dict[str, str]:
     """How the trail names actors: console users by address, tokens by name (the chain keeps only ids)."""
     user_ids = {int(e.actor[5:]) for e in entries if e.actor.startswith("user:") and e.actor[5:].isdigit()}
@@ -116,8 +122,7 @@ async def decide_many(request: Request, viewer: Analyst) -> Response:
         decision, comment = _decision_input(form)
         n = await run_in_threadpool(_decide, state, viewer, ids, decision, comment) if ids else 0
     except (InvalidState, NotFound) as err:
-        return page(request, "error.html", lang=viewer.lang, viewer=viewer, status=409,
-                    title_key="error.conflict", message=str(err))
+        return conflict(request, viewer, str(err))
     back = safe_next(first(form, "next"))
     sep = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{sep}done=decided&n={n}", status_code=303)
@@ -188,8 +193,7 @@ async def decide_one(request: Request, case_id: int, viewer: Analyst) -> Respons
     except NotFound as err:
         return not_found(request, viewer, str(err))
     except InvalidState as err:
-        return page(request, "error.html", lang=viewer.lang, viewer=viewer, status=409,
-                    title_key="error.conflict", message=str(err))
+        return conflict(request, viewer, str(err))
     return RedirectResponse(f"{PREFIX}/cases/{case_id}?done=decided", status_code=303)
 
 
@@ -208,8 +212,7 @@ async def release(request: Request, case_id: int, viewer: Analyst) -> Response:
     except NotFound as err:
         return not_found(request, viewer, str(err))
     except InvalidState as err:
-        return page(request, "error.html", lang=viewer.lang, viewer=viewer, status=409,
-                    title_key="error.conflict", message=str(err))
+        return conflict(request, viewer, str(err))
     return RedirectResponse(f"{PREFIX}/cases/{case_id}?done=released", status_code=303)
 
 
@@ -265,8 +268,7 @@ async def decide_campaign(request: Request, campaign_id: int, viewer: Analyst) -
     except NotFound as err:
         return not_found(request, viewer, str(err))
     except InvalidState as err:
-        return page(request, "error.html", lang=viewer.lang, viewer=viewer, status=409,
-                    title_key="error.conflict", message=str(err))
+        return conflict(request, viewer, str(err))
     return RedirectResponse(f"{PREFIX}/campaigns/{campaign_id}?done=decided&n={n}", status_code=303)
 
 
