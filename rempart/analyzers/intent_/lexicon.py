@@ -342,6 +342,27 @@ class _Anchors:
         return best
 
 
+def _first_words(seq: list[Node], lists: Mapping[str, list[str]]) -> frozenset[str] | None:
+    """The anchor keys one of which every match of ``seq`` starts with (None when unknown)."""
+    if not seq:
+        return None
+    node = seq[0]
+    if node[0] == "word":
+        if node[2]:
+            return frozenset({PREFIX_MARK + node[1][:PREFIX]}) if len(node[1]) >= PREFIX else None
+        after = _edge(seq[1], 0) if len(seq) > 1 else "sep"
+        return frozenset({node[1]}) if after in _BOUNDARY else None
+    branches: list[list[Node]] = []
+    if node[0] == "alt":
+        branches = node[1]
+    elif node[0] == "list":
+        branches = [_parse(normalise(e), e) for e in lists.get(node[1], [])]
+    sets = [_first_words(b, lists) for b in branches]
+    if not sets or any(x is None for x in sets):
+        return None
+    return frozenset().union(*(x for x in sets if x is not None))
+
+
 @dataclass(frozen=True, slots=True)
 class Phrase:
     category: str
@@ -350,6 +371,8 @@ class Phrase:
     pattern: re.Pattern[str]
     anchors: frozenset[str] | None
     extent: int  # no match is longer than this: text farther than this from an anchor is not searched
+    # Every match starts with one of the anchors: the phrase is tried only where they occur (re.match).
+    starts_at_anchor: bool = False
 
 
 def compile_phrase(phrase: str, lists: Mapping[str, list[str]] | None = None) -> str:
@@ -412,13 +435,15 @@ class Lexicon:
             pattern = re.compile(compile_phrase(source, lists) + r"(?!\w)")
             anchors = phrase_anchors(source, lists, common)
             raw = source.strip().startswith("re:")
-            extent = 2000 if raw else _extent(_parse(normalise(source.strip()), source), lists)
+            tree = None if raw else _parse(normalise(source.strip()), source)
+            extent = 2000 if tree is None else _extent(tree, lists)
+            at_start = tree is not None and anchors is not None and _first_words(tree, lists) == anchors
         except (re.error, LexiconError) as err:
             raise LexiconError(f"{where} is not valid ({err})") from None
         if pattern.groups:
             raise LexiconError(f"{where} must not capture (use (?:…))")
         index = len(self.phrases)
-        self.phrases.append(Phrase(category, lang, source, pattern, anchors, extent))
+        self.phrases.append(Phrase(category, lang, source, pattern, anchors, extent, at_start))
         if anchors is None:
             self.always.append(index)
         else:
@@ -462,6 +487,9 @@ class Lexicon:
             found = hits.setdefault(phrase.category, [])
             if len(found) >= limit:
                 continue
+            if phrase.starts_at_anchor:
+                self._match_at(phrase, text, starts, found, limit)
+                continue
             reach = phrase.extent if index not in self.always else size
             starts.sort()
             lo, hi = max(0, starts[0] - reach), starts[0] + reach
@@ -475,6 +503,21 @@ class Lexicon:
             spans.append((lo, min(hi, size)))
             self._search(phrase, text, spans, found, limit)
         return {c: _without_overlaps(f) for c, f in hits.items() if f}
+
+    @staticmethod
+    def _match_at(phrase: Phrase, text: str, starts: list[int], found: list[Hit], limit: int) -> None:
+        """Matches beginning at the anchor positions (word starts), in text order, not overlapping."""
+        match = phrase.pattern.match
+        last_end = -1
+        for p in sorted(set(starts)):
+            if len(found) >= limit:
+                break
+            if p < last_end:
+                continue
+            m = match(text, p)
+            if m is not None:
+                found.append(Hit(phrase.category, phrase.lang, p, m.end()))
+                last_end = m.end()
 
     @staticmethod
     def _search(phrase: Phrase, text: str, spans: list[tuple[int, int]], found: list[Hit], limit: int) -> None:

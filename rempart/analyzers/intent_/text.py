@@ -47,6 +47,11 @@ _TABLE = _build_table()
 
 def normalise(text: str) -> str:
     """Lower-case, accent-free, plain punctuation; same length as ``text``."""
+    if text.isascii():  # most mail: only the tab and the backtick are in the table (a dict lookup per character)
+        out = text.lower()
+        if "\t" in out:
+            out = out.replace("\t", " ")
+        return out.replace("`", "'") if "`" in out else out
     out = text.translate(_TABLE).lower()
     if len(out) != len(text):  # a rare character whose lower case is longer: map it alone
         out = "".join(c if len(c) == 1 else c[0] for c in (ch.lower() for ch in text.translate(_TABLE)))

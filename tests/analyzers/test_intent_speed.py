@@ -1,0 +1,67 @@
+"""The intent analyzer's speed paths give exactly what the plain paths give.
+
+- phrases whose every match starts with one of their anchor words are tried with ``re.match`` at
+  the anchor positions only; the hits must equal a windowed ``re.search`` of the same phrase;
+- ``normalise`` skips the translation table for ASCII text; the result must equal the table's.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from pathlib import Path
+
+import rempart.rules
+from rempart.analyzers.intent_.lexicon import Lexicon
+from rempart.analyzers.intent_.resources import load_intent_data
+from rempart.analyzers.intent_.text import _TABLE, build_scan_text, normalise
+from rempart.config import Limits
+from rempart.message.parse import parse_message
+
+# Messages written for the project: the test messages and the rule pack's match/nomatch messages.
+MESSAGE_DIRS = (Path(__file__).parent.parent / "messages", Path(rempart.rules.__file__).parent / "pack" / "tests")
+
+TEXTS = [
+    "URGENT: your account will be suspended. Log in to the portal linked below within 24 hours.",
+    "Connectez-vous immédiatement à votre espace et confirmez vos identifiants avant 16h.",
+    "Merci de mettre à jour nos coordonnées bancaires : notre nouveau RIB est joint. Ne pas en parler.",
+    "Are you available? I need you to buy 5 Apple gift cards and send me the codes. Keep it between us.",
+    "Please do not click the link below; we will never ask for your password.",
+    "Nos coordonnées bancaires sont inchangées. Virement à effectuer sur le compte habituel.",
+    "Call us at +33 1 23 45 67 89 to cancel the renewal of your Norton subscription (order #4412).",
+    "urgenturgent urgent-urgent sign-in signin re-activate reactivate e-mail email",
+    "Bitte bestätigen Sie Ihre Zahlungsdaten über den folgenden Link. Klicken Sie hier.",
+    "",
+]
+
+
+def _plain(lexicon: Lexicon) -> Lexicon:
+    """The same lexicon with the re.match path turned off (every phrase searched in windows)."""
+    plain = copy.copy(lexicon)
+    plain.phrases = [dataclasses.replace(p, starts_at_anchor=False) for p in lexicon.phrases]
+    return plain
+
+
+def _texts() -> list[str]:
+    texts = [normalise(t) for t in TEXTS]
+    for path in sorted(p for folder in MESSAGE_DIRS for p in folder.rglob("*.eml")):
+        message = parse_message(path.read_bytes(), Limits())
+        texts.append(build_scan_text(message.subject, message.body_text).norm)
+    return texts
+
+
+def test_phrases_tried_at_their_anchors_find_what_a_search_finds() -> None:
+    lexicon = load_intent_data().lexicon
+    assert any(p.starts_at_anchor for p in lexicon.phrases)
+    assert not all(p.starts_at_anchor for p in lexicon.phrases if p.anchors is not None)
+    plain = _plain(lexicon)
+    texts = _texts()
+    assert len(texts) > 100
+    for text in texts:
+        assert lexicon.find(text) == plain.find(text), text[:200]
+
+
+def test_ascii_fast_path_of_normalise_equals_the_table() -> None:
+    for text in [*TEXTS, "Tab\there `quoted` MIXED Case", "\t`", "ÉCOLE – l’été", *_texts()[:40]]:
+        by_table = text.translate(_TABLE).lower()
+        assert normalise(text) == by_table
