@@ -4,6 +4,8 @@
   employees, a vendor, a well-known brand or the organisation itself, while the address is
   outside the domains that name owns (stronger from free webmail);
 - an address written in the display name that is not the real one;
+- a From line no mail program writes (several mailboxes without a Sender, a display name split
+  from its address by a bare comma): a layout made to show one sender while mail comes from another;
 - lookalike From and Reply-To domains (``rempart.analyzers.lookalike``);
 - Reply-To, Return-Path and Sender pointing elsewhere than From;
 - mail claiming to come from the organisation's own domain that the organisation's mail server
@@ -17,6 +19,7 @@ keeps none, so that signal belongs to an outer layer with a store, not here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -45,6 +48,7 @@ CODES = frozenset({
     f"{IMPERSONATION}.org",
     "sender.display_name_address_mismatch",
     "sender.display_name_obfuscation",
+    "sender.malformed_from",
     "sender.lookalike_domain",
     "sender.reply_to_lookalike",
     "sender.reply_to_divergent",
@@ -67,6 +71,9 @@ WEIGHTS = {
     "address_in_name_known": 0.55,  # the address shown belongs to the organisation, a vendor or a brand
     "address_in_name_list": 0.1,  # "'jo@x.org' via List": mailing-list rewriting
     "obfuscation": 0.3,
+    # Measured on the dev corpus: 238 of 1,100 honeypot phishing messages and none of 2,147 legitimate
+    # ones (SpamAssassin 2002, kernel lists, LLM-written) nor of the French business bench.
+    "malformed_from": 0.35,
     # Measured on the dev corpus: a Reply-To on another domain is in 18 % of SpamAssassin ham
     # (lists, newsletters) and 14 % of phishing, so alone it says almost nothing; the strong
     # cases below (free mail behind a company, replies leaving a known party) carry the signal.
@@ -266,7 +273,10 @@ def _platform_brand(domain: str, context: Context) -> str:
 def _address_in_name(address: Address, context: Context) -> Iterator[Finding]:
     if "@" not in address.name:
         return
-    for shown in _EMAIL_IN_TEXT.findall(address.name[:MAX_NAME_CHARS]):
+    name = address.name[:MAX_NAME_CHARS]
+    if not name.isascii():  # "billing@paypal\u073f.com": marks and invisible characters break the address up
+        name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
+    for shown in _EMAIL_IN_TEXT.findall(name):
         shown = shown.lower().strip(".'")
         if shown == address.address:
             continue
@@ -283,6 +293,21 @@ def _address_in_name(address: Address, context: Context) -> Iterator[Finding]:
                       {"display_name": address.name, "shown_address": shown, "address": address.address,
                        "domain": address.domain})
         return
+
+
+def _malformed_from(message: Message) -> Iterator[Finding]:
+    """RFC 5322 allows several From mailboxes only with a Sender naming the one who sent; mail clients
+    quote display names with commas. A From line breaking either shows the reader a name or address
+    that is not the sender (``"Lidl", <service@x.example>``, ``"a@bank.example", <b@y.example>``)."""
+    sender = message.from_address
+    if sender is None:
+        return
+    several = len(message.from_) > 1 and message.sender is None
+    split = any(d.code == "malformed_address" and d.detail[:5].lower() == "from:" for d in message.defects)
+    if several or split:
+        yield Finding("sender.malformed_from", WEIGHTS["malformed_from"],
+                      {"display_name": _visible(sender.name), "address": sender.address,
+                       "mailboxes": len(message.from_)})
 
 
 def _known_domain(domain: str, context: Context) -> bool:
@@ -382,6 +407,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
         findings.extend(_impersonation(sender, claimed, context))
         findings.extend(_address_in_name(sender, context))
         findings.extend(_obfuscation(sender))
+        findings.extend(_malformed_from(message))
         if _is_freemail(sender.domain, context):
             findings.append(Finding("sender.freemail", 0.0,
                                     {"address": sender.address, "domain": sender.domain}))

@@ -74,3 +74,13 @@ def test_families_name_only_codes_that_exist() -> None:
         known |= set(getattr(importlib.import_module(analyze.__module__), "CODES", ()))
     for family, codes in correlate._families().items():
         assert codes <= known, f"{family}: unknown {sorted(codes - known)}"
+
+
+def test_prize_lure_behind_a_from_line_no_mail_program_writes() -> None:
+    raw = ("From: \"Equipe Primes\", <promo@primes-envoi.example>\r\nTo: nicolas.blanc@exemple-industrie.fr\r\n"
+           "Subject: Vous avez gagné !\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           "Félicitations ! Vous avez été sélectionné pour recevoir un iPhone 15 gratuit. "
+           "Réclamez votre cadeau ici : https://cadeau-gagnant.example/reclamer\r\n").encode()
+    codes = _codes(raw)
+    assert "sender.malformed_from" in codes
+    assert "correlate.scam_with_impersonation" in codes

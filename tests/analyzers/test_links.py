@@ -492,3 +492,10 @@ def test_javascript_link_calling_a_page_function_is_weak_one_that_navigates_is_n
     inert = codes(run(message(link("javascript:popUp('profile.cfm?newsID=95027')"))))
     active = codes(run(message(link("javascript:window.location='https://evil.example/'"))))
     assert inert["links.javascript_href"] < active["links.javascript_href"] == pytest.approx(0.5)
+
+
+def test_ip_address_written_out_in_full_weighs_less_than_hidden_behind_text() -> None:
+    bare = "http://93.184.216.34/configuration_RPi.html"
+    shown = codes(run(message(link(bare, origin=UrlOrigin.TEXT))))
+    hidden = codes(run(message(link(bare, "Voir la configuration"))))
+    assert 0 < shown["links.ip_host"] < hidden["links.ip_host"] == pytest.approx(links.checks.IP_HOST)

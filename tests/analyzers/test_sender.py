@@ -291,3 +291,31 @@ def test_codes_have_catalogue_entries_citing_evidence() -> None:
     assert catalogue.text(vip.code, "fr", vip.evidence) == (
         "Le nom affiché « Camille Roux - DG » est celui d'un de vos dirigeants, mais l'adresse "
         "camille.roux.dg@gmail.com n'appartient pas à votre organisation.")
+
+
+@pytest.mark.parametrize("header", [
+    '"Service Colis", jehd <service@envoi-rapide.example>',  # a bare comma splits the name from its address
+    '"facturation@fournisseur.example", <relais@autre-domaine.example>',  # two mailboxes, no Sender
+    'Equipe Primes, <promo@x.example.>, Equipe Primes, <promo@x.example>',
+])
+def test_from_line_no_mail_program_writes(header: str) -> None:
+    found = by_code(run(build(header)))
+    assert found["sender.malformed_from"].weight == pytest.approx(0.35)
+
+
+@pytest.mark.parametrize("header", [
+    '"Roux, Camille" <camille.roux@exemple-industrie.fr>',  # quoted comma: ordinary
+    "Nicolas Blanc <nicolas.blanc@exemple-industrie.fr>",
+])
+def test_well_formed_from_line_is_not_reported(header: str) -> None:
+    assert "sender.malformed_from" not in by_code(run(build(header)))
+
+
+def test_several_from_mailboxes_with_a_sender_header_are_allowed() -> None:
+    raw = build("A <a@exemple.example>, B <b@exemple.example>", "Sender: A <a@exemple.example>")
+    assert "sender.malformed_from" not in by_code(run(raw))
+
+
+def test_address_in_display_name_broken_up_by_combining_marks() -> None:
+    found = by_code(run(build("customers@services\u073f.\u073famzn\u073f.\u073fcom <info@cable-relay.example>")))
+    assert found["sender.display_name_address_mismatch"].evidence["shown_address"] == "customers@services.amzn.com"
