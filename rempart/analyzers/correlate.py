@@ -32,6 +32,7 @@ CODES = frozenset({
     "correlate.scam_with_impersonation",
     "correlate.scam_with_request",
     "correlate.scam_reply_elsewhere",
+    "correlate.attachment_risky_link",
 })
 
 WEIGHTS = {
@@ -47,7 +48,13 @@ WEIGHTS = {
     "scam_with_impersonation": 0.35,
     "scam_with_request": 0.3,
     "scam_reply_elsewhere": 0.3,
+    # A document whose link leads to a shortener, free hosting, an IP… (dev corpus: 16 honeypot PDFs
+    # with nothing else in the mail; no legitimate message has a suspicious link inside an attachment).
+    "attachment_risky_link": 0.3,
 }
+# Below this a link finding is a faint oddity (an address written out in full, the reader's address in
+# a newsletter's links), not a reason to distrust the document carrying it.
+_RISKY_LINK_MIN = 0.15
 _WEB = (UrlOrigin.TEXT, UrlOrigin.HREF, UrlOrigin.FORM_ACTION, UrlOrigin.ATTACHMENT)
 
 
@@ -130,8 +137,29 @@ def _scam(message: Message, context: Context, seen: _Seen) -> list[Finding]:
     return out
 
 
+def _attachment_risky_link(context: Context, families: Mapping[str, frozenset[str]]) -> list[Finding]:
+    """A link found inside an attachment (PDF action, HTML page, OOXML relationship, QR code) that the
+    links analyzer found suspicious: the attachment is only a carrier for the link, a way past filters
+    that read the mail's own links."""
+    inside: dict[str, str] = {}
+    for f in context.findings:
+        if f.code == "attachment.embedded_urls":
+            for url in f.evidence.get("urls") or ():
+                inside.setdefault(str(url), str(f.evidence.get("location", "")))
+    if not inside:
+        return []
+    risky = families.get("risky_link", frozenset())
+    for f in context.findings:
+        url = str(f.evidence.get("url", ""))
+        if f.code in risky and f.weight >= _RISKY_LINK_MIN and url in inside:
+            return [Finding("correlate.attachment_risky_link", WEIGHTS["attachment_risky_link"],
+                            {"attachment": inside[url], "url": url[:300], "link": f.code})]
+    return []
+
+
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
-    seen = _Seen(context.findings, context.resources.cached("correlate:families", _families))
+    families = context.resources.cached("correlate:families", _families)
+    seen = _Seen(context.findings, families)
     identity, inner = seen.any("identity"), seen.any("inner_identity")
     money, access, opener = seen.any("money"), seen.any("access"), seen.any("opener")
     asks = money + access + opener
@@ -159,4 +187,5 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
         out.append(Finding("correlate.request_reply_elsewhere", WEIGHTS["request_reply_elsewhere"],
                            {"request": asks}))
     out += _scam(message, context, seen)
+    out += _attachment_risky_link(context, families)
     return out

@@ -6,6 +6,7 @@ from rempart.analyzers import correlate
 from rempart.analyzers.registry import ANALYZERS
 from rempart.config import config_from_mapping
 from rempart.engine import Engine
+from tests.analyzers.payload import samples
 
 CONFIG = config_from_mapping({
     "org": {
@@ -84,3 +85,23 @@ def test_prize_lure_behind_a_from_line_no_mail_program_writes() -> None:
     codes = _codes(raw)
     assert "sender.malformed_from" in codes
     assert "correlate.scam_with_impersonation" in codes
+
+
+def _with_pdf(url: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Service Transferts <transferts@fournisseur-paiement.example>"
+    msg["To"] = "Nicolas Blanc <nicolas.blanc@exemple-industrie.fr>"
+    msg["Subject"] = "Votre document"
+    msg.set_content("Voir la pièce jointe.")
+    msg.add_attachment(samples.pdf_with_link(url), maintype="application", subtype="pdf", filename="document.pdf")
+    return msg.as_bytes()
+
+
+def test_document_carrying_a_shortened_link() -> None:
+    found = {f.code: f for f in Engine(CONFIG).scan(_with_pdf("https://bit.ly/3xYzAbC")).findings}
+    risky = found["correlate.attachment_risky_link"]
+    assert risky.evidence["link"] == "links.shortener" and risky.evidence["attachment"] == "document.pdf"
+
+
+def test_document_linking_to_an_ordinary_site_is_not_correlated() -> None:
+    assert "correlate.attachment_risky_link" not in _codes(_with_pdf("https://www.fournisseur-paiement.example/"))
