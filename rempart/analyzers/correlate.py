@@ -15,6 +15,7 @@ from importlib import resources as importlib_resources
 
 from rempart.analyzers._links.tables import suffix_match, tables
 from rempart.analyzers.base import Context
+from rempart.analyzers.links import BULK_LINKS
 from rempart.analyzers.lookalike import owner_of
 from rempart.domains import icann_registered_domain, in_domains, registered_domain
 from rempart.findings import Finding
@@ -40,6 +41,9 @@ WEIGHTS = {
     "inner_impersonation_money": 0.75,
     "credential_lure_link": 0.5,
     "sign_in_link_elsewhere": 0.4,
+    # A digest with dozens of destinations that mentions passwords is writing about them, not luring:
+    # on the dev corpus all 313 positives with this conjunction had fewer than 20 distinct links.
+    "sign_in_link_elsewhere_bulk": 0.1,
     "free_mail_money_request": 0.35,
     "request_reply_elsewhere": 0.3,
     # A scam's lure (prize, airdrop, inheritance…) is its theme; what makes it an attack is where it
@@ -56,6 +60,7 @@ WEIGHTS = {
 # a newsletter's links), not a reason to distrust the document carrying it.
 _RISKY_LINK_MIN = 0.15
 _WEB = (UrlOrigin.TEXT, UrlOrigin.HREF, UrlOrigin.FORM_ACTION, UrlOrigin.ATTACHMENT)
+_READER_LINKS = (UrlOrigin.TEXT, UrlOrigin.HREF)
 
 
 def _families() -> dict[str, frozenset[str]]:
@@ -151,7 +156,8 @@ def _attachment_risky_link(context: Context, families: Mapping[str, frozenset[st
     risky = families.get("risky_link", frozenset())
     for f in context.findings:
         url = str(f.evidence.get("url", ""))
-        if f.code in risky and f.weight >= _RISKY_LINK_MIN and url in inside:
+        # links.* only: attachment.qr_code_url (any QR code's address) is the carrying, not a verdict on the link
+        if f.code in risky and f.code.startswith("links.") and f.weight >= _RISKY_LINK_MIN and url in inside:
             return [Finding("correlate.attachment_risky_link", WEIGHTS["attachment_risky_link"],
                             {"attachment": inside[url], "url": url[:300], "link": f.code})]
     return []
@@ -177,8 +183,10 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     elif "intent.credentials_request" in access:
         elsewhere = _links_elsewhere(message, context)
         if elsewhere:
-            out.append(Finding("correlate.sign_in_link_elsewhere", WEIGHTS["sign_in_link_elsewhere"],
-                               {"request": access, "hosts": elsewhere}))
+            bulk = len({u.url for u in message.urls if u.origin in _READER_LINKS}) >= BULK_LINKS
+            out.append(Finding("correlate.sign_in_link_elsewhere",
+                               WEIGHTS["sign_in_link_elsewhere_bulk" if bulk else "sign_in_link_elsewhere"],
+                               {"request": access, "hosts": elsewhere, "bulk": bulk}))
     if seen.any("free_mail") and (money or opener):
         out.append(Finding("correlate.free_mail_money_request", WEIGHTS["free_mail_money_request"],
                            {"request": money + opener, "address": message.from_address.address

@@ -105,3 +105,14 @@ def test_document_carrying_a_shortened_link() -> None:
 
 def test_document_linking_to_an_ordinary_site_is_not_correlated() -> None:
     assert "correlate.attachment_risky_link" not in _codes(_with_pdf("https://www.fournisseur-paiement.example/"))
+
+
+def test_sign_in_mention_in_a_digest_of_many_links_is_weak() -> None:
+    ask = ("Sign in to verify your account today: https://portal.account-check.example/verify\n"
+           "Your account will be suspended if you do not confirm your password.")
+    digest = "\n".join(f"Story {i}: https://news.digest-tech.example/2025/story-{i}" for i in range(25))
+    lure = {f.code: f for f in Engine(CONFIG).scan(_mail("Notices <n@notices.example>", "Account", ask)).findings}
+    many = {f.code: f for f in Engine(CONFIG).scan(
+        _mail("Notices <n@notices.example>", "Account", ask + "\n\n" + digest)).findings}
+    assert lure["correlate.sign_in_link_elsewhere"].weight == correlate.WEIGHTS["sign_in_link_elsewhere"]
+    assert many["correlate.sign_in_link_elsewhere"].weight < lure["correlate.sign_in_link_elsewhere"].weight
