@@ -12,9 +12,15 @@ Two things keep the whole pack cheap per message (see ``bench/rules.py``):
   taken out of the conditions at compile time: all such patterns over the same fact form one RE2 set,
   matched in a single pass per message, and each condition reads its answer as ``_rx(i)``. The CEL
   library would otherwise recompile the regex on every call. RE2 is the regex syntax CEL specifies,
-  and runs in linear time whatever the pattern. A set runs only when a condition reaches one of its
-  patterns (``_rx(i)`` is answered lazily, once per message). A ``matches`` on a comprehension
-  variable (``u.url``) is left to CEL.
+  and runs in linear time whatever the pattern. ``RuleSet.matching`` runs every set once per message in
+  Python (measured cheaper than running them lazily from CEL's callback); ``lazy_regex`` runs a set
+  only when a condition reaches one of its patterns. A ``matches`` on a comprehension variable
+  (``u.url``) is left to CEL.
+* A **prefilter** (``prefilter``): each condition's cheap necessary checks (a hoisted pattern,
+  ``"code" in findings``, ``from.is_org``, ``from.lookalike_of == "org"``, ``urls.exists(…)`` needing a
+  non-empty list …) become bit masks; a message's atoms are computed once, and CEL runs only for the
+  conditions whose masks pass, over a context holding only the facts those conditions read. Rule
+  answers are unchanged: a condition whose necessary check fails is false in CEL too.
 """
 
 from __future__ import annotations
@@ -96,6 +102,14 @@ def _first_line(message: str) -> str:
     return message.split("\n", 1)[0]
 
 
+# A prefilter check: ("rx", i) is hoisted pattern i; ("finding", code) is ``"code" in findings``;
+# ("contains", (fact, literal)) is ``fact.contains("literal")`` on a top-level string fact;
+# ("nonempty", fact) is ``fact.exists(x, …)`` (false on an empty list); ("bool", (fact, key, wanted)) is
+# ``fact.key`` (wanted True) or ``!fact.key`` (wanted False) on a boolean; ("eq", (fact, key, literal)) is
+# ``fact.key == "literal"``.
+Check = tuple[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Compiled:
     source: str  # as the rule author wrote it
@@ -103,6 +117,21 @@ class Compiled:
     program: Any  # cel.Program
     roots: frozenset[str]  # top-level facts the condition reads
     functions: frozenset[str]
+    # Cheap checks the whole condition needs (``prefilter``): when one group has no true check, the
+    # condition is false whatever the rest says, and CEL is not run.
+    required: tuple[tuple[Check, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A condition's prefilter as bit masks (``ExpressionEngine.filter_for``): every bit of ``every``
+    must be set, and at least one bit of each of ``groups``."""
+
+    every: int = 0
+    groups: tuple[int, ...] = ()
+
+    def passes(self, truth: int) -> bool:
+        return truth & self.every == self.every and all(truth & g for g in self.groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +181,94 @@ def _hoistable(tokens: list[Token]) -> list[_Hoisted]:
                 continue
         i += 1
     return found
+
+
+def _atom(term: list[Token], bound: set[str]) -> Check | None:
+    texts = [t.text for t in term]
+    if len(term) == 4 and texts[0] == _REGEX_VAR and texts[1] == "(" and term[2].kind == "number" \
+            and texts[2].isdigit() and texts[3] == ")":
+        return ("rx", int(texts[2]))
+    if len(term) == 3 and term[0].kind == "string" and texts[1] == "in" and texts[2] == "findings" \
+            and "findings" not in bound:
+        code = string_value(term[0])
+        return ("finding", code) if code is not None else None
+    if len(term) == 6 and term[0].kind == "ident" and texts[0] in FACT_NAMES and texts[0] not in bound \
+            and texts[1:4] == [".", "contains", "("] and term[4].kind == "string" and texts[5] == ")":
+        literal = string_value(term[4])
+        return ("contains", (texts[0], literal)) if literal is not None else None
+    if len(term) >= 6 and term[0].kind == "ident" and texts[0] in FACT_NAMES and texts[0] not in bound \
+            and texts[1:4] == [".", "exists", "("] and _closing(term, 3) == len(term) - 1:
+        return ("nonempty", texts[0])  # ``list.exists(x, …)`` is false on an empty list
+    if len(term) == 5 and term[0].kind == "ident" and texts[0] in FACT_NAMES and texts[0] not in bound \
+            and texts[1] == "." and term[2].kind == "ident" and texts[3] == "==" and term[4].kind == "string":
+        literal = string_value(term[4])
+        return ("eq", (texts[0], texts[2], literal)) if literal is not None else None  # ``from.key == "x"``
+    negated = texts[:1] == ["!"]
+    path = texts[1:] if negated else texts
+    if len(path) == 3 and path[0] in FACT_NAMES and path[0] not in bound and path[1] == "." \
+            and term[-1].kind == "ident":
+        return ("bool", (path[0], path[2], not negated))  # ``from.is_org`` / ``!from.is_org``
+    return None
+
+
+def _split(tokens: list[Token], operator: str) -> list[list[Token]] | None:
+    """``tokens`` split at top-level ``operator``; None when another top-level operator of lower or
+    equal precedence (``||``, ``? :``) makes that split meaningless."""
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for t in tokens:
+        if t.kind == "op" and t.text in "([{":
+            depth += 1
+        elif t.kind == "op" and t.text in ")]}":
+            depth -= 1
+        elif depth == 0 and t.kind == "op" and t.text != operator and t.text in ("||", "?", ":"):
+            return None
+        if depth == 0 and t.kind == "op" and t.text == operator:
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    return parts
+
+
+def _necessary(tokens: list[Token], bound: set[str]) -> tuple[Check, ...] | None:
+    """Checks of which at least one holds whenever ``tokens`` is true, or None when none is known.
+
+    An atom is its own check; ``(x)`` is ``x``; for ``a || b`` each side must give checks (their union);
+    for ``a && b`` the checks of one of its terms will do (the fewest)."""
+    atom = _atom(tokens, bound)
+    if atom is not None:
+        return (atom,)
+    if len(tokens) >= 3 and tokens[0].text == "(" and _closing(tokens, 0) == len(tokens) - 1:
+        return _necessary(tokens[1:-1], bound)
+    pieces = _split(tokens, "||")
+    if pieces is None:
+        return None
+    if len(pieces) > 1:
+        found = [_necessary(piece, bound) for piece in pieces]
+        if not all(found):
+            return None
+        return tuple(dict.fromkeys(check for group in found if group for check in group))
+    terms = _split(tokens, "&&")
+    if terms is None or len(terms) < 2:
+        return None
+    groups = [g for g in (_necessary(term, bound) for term in terms) if g]
+    return min(groups, key=len) if groups else None
+
+
+def prefilter(tokens: list[Token]) -> tuple[tuple[Check, ...], ...]:
+    """What a rewritten condition cannot match without: groups of cheap checks (a hoisted pattern,
+    ``"code" in findings``, ``fact.contains("x")``, ``fact.key`` / ``!fact.key`` on a boolean,
+    ``fact.key == "x"``, ``list.exists(…)``), each group holding when at least one of its checks does.
+
+    CEL's ``&&`` is false as soon as one term is false (even when another term is an error), and ``||``
+    is false only when every side is, so a condition is false on a message where one group fails."""
+    bound = bound_names(tokens)
+    terms = _split(tokens, "&&")
+    if terms is None:
+        either = _necessary(tokens, bound)
+        return (either,) if either else ()
+    groups = (_necessary(term, bound) for term in terms)
+    return tuple(dict.fromkeys(g for g in groups if g))
 
 
 def _closing(tokens: list[Token], open_index: int) -> int:
@@ -235,8 +352,12 @@ class ExpressionEngine:
         self._patterns: list[tuple[tuple[str, ...], str]] = []
         self._index: dict[tuple[tuple[str, ...], str], int] = {}
         self._sets: list[tuple[tuple[str, ...], Any, list[int]]] | None = None
+        self._where: dict[int, int] = {}  # pattern index -> its set in ``_sets``
         self.roots: set[str] = set()
         self.usage: dict[str, set[str] | None] = {}  # keys of each root that some condition reads
+        self._atoms: dict[Check, int] = {}  # prefilter atom -> its bit in ``truth``
+        self._rx_bits: dict[int, int] = {}  # pattern index -> the bit of its atom
+        self._other_atoms: list[tuple[str, Any, int]] = []  # (kind, value, bit) of the other atoms
 
     def compile(self, source: str) -> Compiled:
         if not source.strip():
@@ -269,10 +390,12 @@ class ExpressionEngine:
         variables = set(program.variables())
         roots = frozenset(v for v in variables if v in FACT_NAMES and v not in bound_names(tokens))
         self.roots |= roots
-        for root, keys in key_usage(tokenize(rewritten)).items():
+        rewritten_tokens = tokenize(rewritten)
+        for root, keys in key_usage(rewritten_tokens).items():
             known = self.usage.get(root, set())
             self.usage[root] = None if keys is None or known is None else known | keys
-        return Compiled(source, rewritten, program, roots, frozenset(program.functions()))
+        return Compiled(source, rewritten, program, roots, frozenset(program.functions()),
+                        prefilter(rewritten_tokens))
 
     def _compiled_sets(self) -> list[tuple[tuple[str, ...], Any, list[int]]]:
         if self._sets is None:
@@ -284,7 +407,7 @@ class ExpressionEngine:
                 # Small sets keep RE2's DFA from thrashing its state cache on varied text: measured
                 # 3x faster than one set of 70 patterns (bench/rules.py). Bounded repetitions last.
                 # In compile order: a rule's patterns sit in the same set, so a condition that needs
-                # them usually runs one set, and sets no reached condition needs never run (lazy).
+                # them usually runs one set (``lazy_regex``; ``RuleSet.matching`` runs them all).
                 for start in range(0, len(indices), _SET_SIZE):
                     chunk = indices[start: start + _SET_SIZE]
                     regex_set = re2.Set.SearchSet(_re2_options())
@@ -293,6 +416,7 @@ class ExpressionEngine:
                     regex_set.Compile()
                     sets.append((path, regex_set, chunk))
             self._sets = sets
+            self._where = {i: n for n, (_, _, chunk) in enumerate(sets) for i in chunk}
         return self._sets
 
     def regex_results(self, facts: Mapping[str, Any]) -> list[bool]:
@@ -310,7 +434,7 @@ class ExpressionEngine:
         CEL evaluates ``&&`` and ``||`` left to right and stops early, so a set is only ever run for
         a message when some condition gets as far as one of its patterns."""
         sets = self._compiled_sets()
-        where = {i: n for n, (_, _, chunk) in enumerate(sets) for i in chunk}
+        where = self._where
         known: dict[int, bool] = {}
 
         def answer(i: int) -> bool:
@@ -323,15 +447,76 @@ class ExpressionEngine:
 
         return answer
 
-    def context(self, facts: Mapping[str, Any], roots: Iterable[str] | None = None) -> Any:
-        """One CEL context for one message: the facts the rules read, converted once, plus ``_rx``."""
+    def filter_for(self, compiled: Compiled) -> Filter:
+        """``compiled.required`` as bit masks over the atoms ``truth`` computes for a message."""
+        every = 0
+        groups: list[int] = []
+        for group in compiled.required:
+            mask = 0
+            for check in group:
+                if check not in self._atoms:
+                    bit = self._atoms[check] = 1 << len(self._atoms)
+                    if check[0] == "rx":
+                        self._rx_bits[check[1]] = bit
+                    else:
+                        self._other_atoms.append((check[0], check[1], bit))
+                mask |= self._atoms[check]
+            if len(group) == 1:
+                every |= mask
+            else:
+                groups.append(mask)
+        return Filter(every, tuple(groups))
+
+    def truth(self, facts: Mapping[str, Any]) -> tuple[list[bool], int]:
+        """One message's answer to every hoisted pattern (what ``_rx(i)`` returns; every set runs once,
+        in Python: cheaper than running them from CEL's callback) and which prefilter atoms hold, as bits."""
+        results = [False] * len(self._patterns)
+        bits = 0
+        rx_bits = self._rx_bits
+        for path, regex_set, indices in self._compiled_sets():
+            value = _resolve(facts, path)
+            if isinstance(value, str) and value:
+                for local in regex_set.Match(value) or ():
+                    index = indices[local]
+                    results[index] = True
+                    bits |= rx_bits.get(index, 0)
+        codes = facts.get("findings")
+        findings = frozenset(codes) if isinstance(codes, list) else frozenset()
+        for kind, value, bit in self._other_atoms:
+            if kind == "finding":
+                held = value in findings
+            elif kind == "nonempty":
+                items = facts.get(value)
+                held = not isinstance(items, list) or bool(items)
+            elif kind == "bool":
+                parent = facts.get(value[0])
+                held = isinstance(parent, Mapping) and parent.get(value[1]) is value[2]
+            elif kind == "eq":
+                parent = facts.get(value[0])
+                held = isinstance(parent, Mapping) and parent.get(value[1]) == value[2]
+            else:  # contains
+                fact = facts.get(value[0])
+                held = isinstance(fact, str) and value[1] in fact
+            if held:
+                bits |= bit
+        return results, bits
+
+    def context(self, facts: Mapping[str, Any], roots: Iterable[str] | None = None,
+                regex: Callable[[int], bool] | None = None, only: Iterable[str] | None = None) -> Any:
+        """One CEL context for one message: the facts the rules read, converted once, plus ``_rx``.
+
+        ``roots``: convert these facts whole instead; ``only``: of the facts the rules read, convert
+        just these (the roots of the conditions that passed their prefilter); ``regex``: the message's
+        pattern answers when the caller already holds them."""
         wanted = self.roots if roots is None else roots
+        if only is not None:
+            wanted = self.roots.intersection(only)
         variables: dict[str, Any] = {}
         for name in wanted:
             if name in facts:
                 keys = self.usage.get(name) if roots is None else None
                 variables[name] = facts[name] if keys is None else _project(facts[name], keys)
-        functions = {_REGEX_VAR: self.lazy_regex(facts)}
+        functions = {_REGEX_VAR: regex if regex is not None else self.lazy_regex(facts)}
         try:
             return cel.Context(variables=variables, functions=functions)
         except (TypeError, ValueError):  # a value CEL cannot take (odd evidence type): JSON-clean it

@@ -58,6 +58,7 @@ class RuleSet:
                 continue
             if rule.id not in disabled:
                 self.compiled.append(CompiledRule(rule, compiled))
+        self._filters = [(c, self.engine.filter_for(c.condition)) for c in self.compiled]
         self.eval_errors = 0  # conditions that failed at run time on some message (counted, never raised)
         self.seconds = 0.0
 
@@ -88,10 +89,17 @@ class RuleSet:
         return self.engine.context(facts)
 
     def matching(self, facts: Mapping[str, Any]) -> list[CompiledRule]:
-        ctx = self.engine.context(facts)
-        out = []
-        for c in self.compiled:
-            matched, error = evaluate(c.condition, ctx)
+        results, truth = self.engine.truth(facts)
+        # Conditions whose cheap checks (patterns, finding codes, booleans, non-empty lists) all hold;
+        # the others are false whatever CEL would say, and are not run.
+        passed = [(c, c.condition) for c, f in self._filters if f.passes(truth)]
+        out: list[CompiledRule] = []
+        if not passed:
+            return out
+        roots = frozenset().union(*(condition.roots for _, condition in passed))
+        ctx = self.engine.context(facts, regex=results.__getitem__, only=roots)
+        for c, condition in passed:
+            matched, error = evaluate(condition, ctx)
             if error is not None:
                 self.eval_errors += 1
             elif matched:
