@@ -142,6 +142,25 @@ def _scam(message: Message, context: Context, seen: _Seen) -> list[Finding]:
     return out
 
 
+def _risky_links_for_credentials(message: Message, context: Context,
+                                 families: Mapping[str, frozenset[str]]) -> list[str]:
+    """Codes of suspicious-link findings, leaving out the reader's address in a link back to the domain
+    the mail comes from: that is how a list's or a service's account pages work, and a spoofer of that
+    domain could not collect what the reader enters there."""
+    risky = families.get("risky_link", frozenset())
+    sender = message.from_address
+    own = icann_registered_domain(sender.domain) if sender is not None and sender.domain else ""
+    codes: set[str] = set()
+    for f in context.findings:
+        if f.code not in risky or f.weight <= 0:
+            continue
+        host = str(f.evidence.get("host", ""))
+        if f.code == "links.recipient_in_url" and own and host and icann_registered_domain(host) == own:
+            continue
+        codes.add(f.code)
+    return sorted(codes)
+
+
 def _attachment_risky_link(context: Context, families: Mapping[str, frozenset[str]]) -> list[Finding]:
     """A link found inside an attachment (PDF action, HTML page, OOXML relationship, QR code) that the
     links analyzer found suspicious: the attachment is only a carrier for the link, a way past filters
@@ -176,7 +195,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     elif identity and asks:
         out.append(Finding("correlate.impersonation_with_request", WEIGHTS["impersonation_with_request"],
                            {"identity": identity, "request": asks}))
-    risky = seen.any("risky_link")
+    risky = _risky_links_for_credentials(message, context, families) if seen.any("risky_link") else []
     if access and risky:
         out.append(Finding("correlate.credential_lure_link", WEIGHTS["credential_lure_link"],
                            {"request": access, "link": risky}))

@@ -116,3 +116,13 @@ def test_sign_in_mention_in_a_digest_of_many_links_is_weak() -> None:
         _mail("Notices <n@notices.example>", "Account", ask + "\n\n" + digest)).findings}
     assert lure["correlate.sign_in_link_elsewhere"].weight == correlate.WEIGHTS["sign_in_link_elsewhere"]
     assert many["correlate.sign_in_link_elsewhere"].weight < lure["correlate.sign_in_link_elsewhere"].weight
+
+
+def test_suspicious_link_back_to_the_senders_own_domain_is_not_a_credential_lure() -> None:
+    def body(host: str) -> str:
+        return ("Your account password reminder: sign in to verify your account. Options page: "
+                f"https://{host}/options/nicolas.blanc%40exemple-industrie.fr")
+    own = _codes(_mail("Lists <lists-owner@lists.liste-pro.example>", "Reminder", body("lists.liste-pro.example")))
+    away = _codes(_mail("Lists <lists-owner@lists.liste-pro.example>", "Reminder", body("options.other-site.example")))
+    assert "links.recipient_in_url" in own and "correlate.credential_lure_link" not in own
+    assert "correlate.credential_lure_link" in away

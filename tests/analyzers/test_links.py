@@ -499,3 +499,11 @@ def test_ip_address_written_out_in_full_weighs_less_than_hidden_behind_text() ->
     shown = codes(run(message(link(bare, origin=UrlOrigin.TEXT))))
     hidden = codes(run(message(link(bare, "Voir la configuration"))))
     assert 0 < shown["links.ip_host"] < hidden["links.ip_host"] == pytest.approx(links.checks.IP_HOST)
+
+
+def test_redirector_carrying_the_destination_in_its_path() -> None:
+    found = run(message(link("https://www.google.co.uk/amp/s/colis-suivi.example/livraison", "Suivre mon colis")))
+    redirect = next(f for f in found if f.code == "links.open_redirect")
+    assert redirect.evidence["parameter"] == "path" and redirect.evidence["redirect_host"] == "colis-suivi.example"
+    plain = run(message(link("https://www.google.fr/amp/about", "AMP")))
+    assert "links.open_redirect" not in codes(plain)

@@ -271,8 +271,17 @@ def risky_download(info: HostInfo, parts: UrlParts, t: LinkTables) -> Hit | None
 
 
 def redirect_targets(parts: UrlParts, t: LinkTables, limit: int = 2) -> list[tuple[str, str]]:
-    """``(parameter, target URL)`` for redirect parameters carrying an absolute web address."""
+    """``(parameter, target URL)`` for redirect parameters carrying an absolute web address, and for
+    redirectors that carry it in the path (``google.fr/amp/s/evil.example/``: parameter ``path``)."""
     found: list[tuple[str, str]] = []
+    if t.redirect_paths:
+        label = domain_label(parts.host)
+        for owner, prefix in t.redirect_paths:
+            if label == owner and parts.path.startswith(prefix):
+                rest = parts.path[len(prefix):]
+                if "." in rest.split("/", 1)[0]:
+                    found.append(("path", "https://" + rest))
+                break
     params = query_params(parts.query)
     if "=" in parts.fragment:
         params += query_params(parts.fragment.lstrip("!/?"))

@@ -34,6 +34,7 @@ class LinkTables:
     suspicious_tlds: frozenset[str]
     esp_tracking: frozenset[str]
     redirect_params: frozenset[str]
+    redirect_paths: tuple[tuple[str, str], ...]  # (registrable label, path prefix), longest prefix first
     filename_suffixes: frozenset[str]
     risky_extensions: dict[str, str]  # extension -> "run" | "archive" | "page"
     login_words: re.Pattern[str]
@@ -70,6 +71,11 @@ def _pairs(lines: frozenset[str]) -> dict[str, str]:
         if value.strip():
             out[key] = value.strip()
     return out
+
+
+def _path_redirectors(lines: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    pairs = [(label.strip().lower(), prefix.strip()) for label, _, prefix in (x.partition(" ") for x in lines)]
+    return tuple(sorted((p for p in pairs if p[0] and p[1].startswith("/")), key=lambda p: -len(p[1])))
 
 
 def _prefix_pattern(words: frozenset[str]) -> re.Pattern[str]:
@@ -122,6 +128,7 @@ def build_tables(resources: Resources) -> LinkTables:
         suspicious_tlds=frozenset(t.lstrip(".") for t in resources.data_list("suspicious_tlds")),
         esp_tracking=load_data_list("esp_tracking"),
         redirect_params=load_data_list("redirect_params"),
+        redirect_paths=_path_redirectors(load_data_list("redirect_paths")),
         filename_suffixes=load_data_list("filename_suffixes"),
         risky_extensions=risky,
         login_words=_login_pattern(load_data_list("login_words")),
