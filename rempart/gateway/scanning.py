@@ -199,13 +199,19 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _serve(conn: Connection, handler: Callable[[bytes], bytes], parent: int, close: list[Connection]) -> None:
+def _serve(conn: Connection, handler: Callable[[bytes], bytes], parent: int, close: list[Connection],
+           warm_up: bytes | None = None) -> None:
     for other in close:
         with contextlib.suppress(OSError):
             other.close()
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the filter decides when workers stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if warm_up is not None:
+        # What a forked engine builds for itself (its own attachment sandbox: a fork of ~100 MB, tens of
+        # ms) is built now, before the first real message waits on it.
+        with contextlib.suppress(Exception):
+            handler(warm_up)
     while True:
         if not conn.poll(1.0):
             if os.getppid() != parent:
@@ -237,6 +243,7 @@ class ScanPool:
     handler: Callable[[bytes], bytes]
     workers: int = 1
     timeout: float = 20.0
+    warm_up: bytes | None = None  # a request each new worker answers once, for itself, before any other
     _idle: asyncio.Queue[_Worker] | None = None
     _all: list[_Worker] = field(default_factory=list)
     restarts: int = 0
@@ -259,7 +266,7 @@ class ScanPool:
         context = multiprocessing.get_context("fork")
         parent_end, child_end = context.Pipe(duplex=True)
         others = [w.conn for w in self._all] + [parent_end]
-        process = context.Process(target=_serve, args=(child_end, self.handler, os.getpid(), others),
+        process = context.Process(target=_serve, args=(child_end, self.handler, os.getpid(), others, self.warm_up),
                                   daemon=True, name="rempart-scan")
         process.start()
         child_end.close()
@@ -304,6 +311,8 @@ class ScanPool:
                 await asyncio.wait_for(readable, max(0.0, deadline - loop.time()))
             finally:
                 loop.remove_reader(fd)
+                if not os.get_blocking(fd):  # uvloop's add_reader leaves the pipe non-blocking: a large
+                    os.set_blocking(fd, True)  # answer or the next large request would meet EAGAIN
             answer = worker.conn.recv_bytes()
         except TimeoutError:
             self._replace(worker)

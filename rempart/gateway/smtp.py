@@ -20,6 +20,7 @@ import ctypes
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -178,6 +179,39 @@ class Stats:
     verdicts: dict[str, int] = field(default_factory=dict)
 
 
+class StageTimes:
+    """Recent durations (milliseconds) of each step of the filter's path, summarised in the log at stop.
+
+    ``scan_wait`` is the scan's round trip minus the engine's own time (waiting for a free worker, the
+    pipe, JSON); ``engine`` is the worker's time for one message; ``stamp`` the header work; ``spool``
+    the durable write (file and directory fsync, thread hop included); ``accept`` DATA received → 250;
+    ``hand_on`` 250 → the next hop's (or the store's) acknowledgement.
+    """
+
+    STAGES = ("scan_wait", "engine", "stamp", "spool", "accept", "hand_on")
+
+    def __init__(self, keep: int = 100_000) -> None:
+        self.values: dict[str, deque[float]] = {s: deque(maxlen=keep) for s in self.STAGES}
+
+    def record(self, stage: str, millis: float) -> None:
+        self.values[stage].append(millis)
+
+    def percentiles(self, stage: str) -> tuple[float, float, float] | None:
+        ordered = sorted(self.values[stage])
+        if not ordered:
+            return None
+        n = len(ordered)
+        return tuple(ordered[min(n - 1, int(q * n))] for q in (0.5, 0.95, 0.99))  # type: ignore[return-value]
+
+    def summary(self) -> str:
+        parts = []
+        for stage in self.STAGES:
+            p = self.percentiles(stage)
+            if p is not None:
+                parts.append(f"{stage} {p[0]:.1f}/{p[1]:.1f}/{p[2]:.1f}")
+        return "; ".join(parts) if parts else "no message"
+
+
 class ContentFilter:
     """The filter's long-lived parts; ``start`` then ``serve_forever`` (or ``stop``)."""
 
@@ -204,14 +238,15 @@ class ContentFilter:
         self.store_options = store_options or StoreOptions(actor="gateway")
         self.hostname = hostname
         self.stats = Stats()
+        self.timings = StageTimes()
         self._inflight: set[str] = set()
         self._fresh: dict[str, SpoolEntry] = {}  # just spooled: handed on without reading it back
+        self._acked: dict[str, float] = {}  # the fresh entries' 250 (perf_counter), for the hand-on timing
         self._attempts: dict[str, int] = {}
         self._ready: asyncio.Queue[str] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._server: asyncio.Server | None = None
         self._io = named_threads("rempart-spool", 16)
-        self._send = named_threads("rempart-deliver", self.settings.delivery_connections)
         self._store = named_threads("rempart-store", 1)
         self.on_event: Callable[[str, dict[str, Any]], None] | None = None  # tests and benchmarks
 
@@ -253,6 +288,7 @@ class ContentFilter:
         await self._server.serve_forever()
 
     async def stop(self) -> None:
+        log.info("stage timings, ms p50/p95/p99: %s", self.timings.summary())
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -263,9 +299,10 @@ class ContentFilter:
                 await task
         self._tasks.clear()
         self.pool.stop()
-        self._send.submit(self.next_hop.close).result()
+        with contextlib.suppress(Exception):
+            await self.next_hop.close()
         self.spool.close()
-        for executor in (self._io, self._send, self._store):
+        for executor in (self._io, self._store):
             executor.shutdown(wait=True)
 
     def _emit(self, event: str, **details: Any) -> None:
@@ -288,6 +325,7 @@ class ContentFilter:
             return "451 4.3.0 Content filter error; try again later"
 
     async def _accept(self, envelope: Envelope) -> str:
+        started = time.perf_counter()
         raw = envelope.original_content or b""
         mail_from = envelope.mail_from or ""
         rcpt_to = tuple(envelope.rcpt_tos)
@@ -303,6 +341,7 @@ class ContentFilter:
             try:
                 result = await self.pool.scan(raw, scan_envelope)
             except ScanFailed as err:
+                scanned = time.perf_counter()
                 self.stats.scan_errors += 1
                 if self.settings.on_error == "fail_closed":
                     log.warning("scan failed (%s); fail_closed: answered 451", err.reason)
@@ -312,8 +351,13 @@ class ContentFilter:
                 outcome = disposition.dispose_error(raw, err.reason)
                 meta: dict[str, Any] = {}
             else:
+                scanned = time.perf_counter()
+                self.timings.record("engine", result.millis)
+                self.timings.record("scan_wait", max(0.0, (scanned - started) * 1000 - result.millis))
                 outcome = disposition.dispose(raw, result, self.settings, self.language)
                 meta = {"case": result.case} if outcome.action == "quarantine" else {}
+            stamped = time.perf_counter()
+            self.timings.record("stamp", (stamped - scanned) * 1000)
             entry = SpoolEntry(
                 key=key,
                 action=outcome.action,
@@ -331,6 +375,9 @@ class ContentFilter:
                 log.error("spool write failed (%s); answered 451", err)
                 self.stats.deferred += 1
                 return "451 4.3.0 Spool unavailable; try again later"
+            done = time.perf_counter()
+            self.timings.record("spool", (done - stamped) * 1000)
+            self.timings.record("accept", (done - started) * 1000)
             self.stats.accepted += 1
             self.stats.spoofed_headers_removed += outcome.removed_headers
             self.stats.verdicts[outcome.verdict] = self.stats.verdicts.get(outcome.verdict, 0) + 1
@@ -338,6 +385,7 @@ class ContentFilter:
             assert self._ready is not None
             if len(self._fresh) < FRESH_LIMIT:
                 self._fresh[key] = entry
+                self._acked[key] = done
             self._ready.put_nowait(key)
             return f"250 2.0.0 Ok: queued as {key[:20]}"
         finally:
@@ -373,24 +421,27 @@ class ContentFilter:
                 continue
             self._attempts.pop(key, None)
 
-    def _send_and_log(self, entry: SpoolEntry) -> Outcome:
-        """In a delivery thread: send, and when every recipient was accepted, log the key at once.
+    async def _send_and_log(self, entry: SpoolEntry) -> Outcome:
+        """Send, and when every recipient was accepted, log the key at once.
 
         The note that a message was handed on is the filter's half of exactly-once; writing it in the
-        same thread, right after the next hop's 250, leaves microseconds in which a crash re-delivers.
+        same step of the event loop as reading the next hop's 250 (no ``await`` between them) leaves
+        microseconds in which a crash re-delivers.
         """
-        outcome = self.next_hop.send(entry.mail_from, entry.rcpt_to, entry.content, entry.mail_options)
+        outcome = await self.next_hop.send(entry.mail_from, entry.rcpt_to, entry.content, entry.mail_options)
         if not outcome.temporary and not outcome.permanent:
-            self.spool.mark_done(entry.key)
+            self.spool.mark_done(entry.key, remove=False)  # one write(2) on the loop
+            self._io.submit(self.spool.remove, entry.key)  # the unlink may wait on the journal: a thread
         return outcome
 
     async def _deliver(self, entry: SpoolEntry) -> None:
         loop = asyncio.get_running_loop()
         try:
-            outcome = await loop.run_in_executor(self._send, self._send_and_log, entry)
+            outcome = await self._send_and_log(entry)
         except PermanentFailure as err:
             log.error("next hop refused %s for good (%s); kept in failed/", entry.key[:20], err)
             await loop.run_in_executor(self._io, self.spool.mark_failed, entry.key, str(err))
+            self._acked.pop(entry.key, None)
             self.stats.failed += 1
             return
         if outcome.temporary:
@@ -411,7 +462,14 @@ class ContentFilter:
         if outcome.temporary or outcome.permanent:
             await loop.run_in_executor(self._io, self.spool.mark_done, entry.key)
         self.stats.delivered += 1
-        self._emit("delivered", key=entry.key, added_ms=(time.time() - entry.accepted_at) * 1000)
+        self._record_hand_on(entry.key)
+        added_ms = (time.time() - entry.accepted_at) * 1000
+        self._emit("delivered", key=entry.key, added_ms=added_ms)
+
+    def _record_hand_on(self, key: str) -> None:
+        acked = self._acked.pop(key, None)
+        if acked is not None:
+            self.timings.record("hand_on", (time.perf_counter() - acked) * 1000)
 
     async def _quarantine(self, entry: SpoolEntry) -> None:
         if self.db is None:
@@ -419,6 +477,7 @@ class ContentFilter:
         loop = asyncio.get_running_loop()
         case_id = await loop.run_in_executor(self._store, self._hold_and_log, entry)
         self.stats.quarantined += 1
+        self._record_hand_on(entry.key)
         log.info("quarantined %s as case %d", entry.key[:20], case_id)
         self._emit("quarantined", key=entry.key, case_id=case_id)
 

@@ -194,8 +194,11 @@ class Spool:
     def load(self, key: str) -> SpoolEntry:
         return SpoolEntry.decode((self.queue / key).read_bytes())
 
-    def mark_done(self, key: str) -> None:
-        """``key`` was handed on: log it, then drop its queue file (in that order, see the module doc)."""
+    def mark_done(self, key: str, *, remove: bool = True) -> None:
+        """``key`` was handed on: log it, then drop its queue file (in that order, see the module doc).
+
+        With ``remove=False`` the queue file is left for ``remove`` (the event loop logs at once and
+        leaves the unlink, which can wait milliseconds on the file system journal, to a thread)."""
         hour = self._hour_name(time.time())
         with self._lock:
             if self._log is None or self._log[0] != hour:
@@ -206,6 +209,11 @@ class Spool:
             self._done.setdefault(hour, set()).add(key)
             self._done_keys.add(key)
             self._queued.discard(key)
+        if remove:
+            self.remove(key)
+
+    def remove(self, key: str) -> None:
+        """Drop the queue file of a key already logged as handed on."""
         (self.queue / key).unlink(missing_ok=True)
 
     def mark_failed(self, key: str, reason: str) -> None:

@@ -115,11 +115,12 @@ def digest(data: bytes) -> str:
 
 
 def start_filter(listen: int, next_hop: int, spool: Path, config: Path | None = None,
-                 env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen[bytes]:
+                 env: dict[str, str] | None = None, log: Path | None = None,
+                 log_level: str = "warning") -> subprocess.Popen[bytes]:
     """``rempart gateway smtp`` in its own process (its own session, so kill -9 hits it alone)."""
     command = [sys.executable, "-m", "rempart.cli.app", "gateway", "smtp",
                "--listen", f"127.0.0.1:{listen}", "--next-hop", f"127.0.0.1:{next_hop}",
-               "--spool", str(spool), "--log-level", "warning"]
+               "--spool", str(spool), "--log-level", log_level]
     if config is not None:
         command += ["--config", str(config)]
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - handed to the child

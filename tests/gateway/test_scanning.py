@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from rempart.analyzers.base import Envelope
 from rempart.engine.engine import Engine
-from rempart.gateway.scanning import build_case, campaign_signature, case_document, case_from_document
+from rempart.gateway.scanning import ScanPool, build_case, campaign_signature, case_document, case_from_document
 from tests.gateway.conftest import message
 
 
@@ -27,3 +29,34 @@ def test_case_document_round_trip(engine: Engine) -> None:
     new = build_case(raw, engine.scan(raw, envelope), envelope, source="gateway", quarantine=True)
     back = case_from_document(raw, case_document(new))
     assert back == new
+
+
+def _echo(request: bytes) -> bytes:
+    return request[::-1]  # as large as the request: answers past the pipe's buffer too
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+def test_pool_round_trips_large_requests_on_either_event_loop(loop_kind: str) -> None:
+    """uvloop's add_reader leaves the pipe non-blocking; large requests and answers must still go through."""
+    import asyncio
+
+    from rempart.gateway.run import event_loop_factory
+
+    factory = None
+    if loop_kind == "uvloop":
+        factory = event_loop_factory()
+        if factory is None:
+            pytest.skip("uvloop not installed")
+    pool = ScanPool(_echo, workers=1, timeout=20, warm_up=b"warm")
+
+    async def go() -> list[bytes]:
+        pool.start()
+        try:
+            return [await pool.run(bytes([i]) * size) for i, size in enumerate([10, 300_000, 200_000, 70_000])]
+        finally:
+            pool.stop()
+
+    with asyncio.Runner(loop_factory=factory) as runner:
+        answers = runner.run(go())
+    assert [len(a) for a in answers] == [10, 300_000, 200_000, 70_000]
+    assert pool.restarts == 0
