@@ -319,3 +319,36 @@ def test_several_from_mailboxes_with_a_sender_header_are_allowed() -> None:
 def test_address_in_display_name_broken_up_by_combining_marks() -> None:
     found = by_code(run(build("customers@services\u073f.\u073famzn\u073f.\u073fcom <info@cable-relay.example>")))
     assert found["sender.display_name_address_mismatch"].evidence["shown_address"] == "customers@services.amzn.com"
+
+
+@pytest.mark.parametrize("header", [
+    "Impots <alerte@impots-id59478>",  # no public suffix
+    "Banque <noreply@banque-en-ligne,com>",  # comma for a dot
+    "Colis <info@'suivi-colis.fr>",  # stray quote
+    "Tresor <avis@9%tresor-public.fr>",
+])
+def test_from_domain_that_cannot_exist(header: str) -> None:
+    found = by_code(run(build(header)))
+    assert found["sender.invalid_from_domain"].weight == pytest.approx(0.35)
+
+
+@pytest.mark.parametrize("header", [
+    "Fournisseur <compta@logistique-marchand.fr>", "Anna <a@xn--80ak6aa92e.com>", "Bob <b@mail.example.co.uk>",
+    "Stadt <info@münchen.de>", "Doc <doc@exemple.test>",
+])
+def test_ordinary_from_domains_are_not_judged_invalid(header: str) -> None:
+    assert "sender.invalid_from_domain" not in by_code(run(build(header)))
+
+
+def test_organisations_internal_domain_is_not_judged() -> None:
+    cfg = config_from_mapping({**PROFILE, "org": {**PROFILE["org"],
+                                                  "domains": ["exemple-industrie.fr", "corp.local"]}})
+    found = by_code(run(build("Sauvegarde <backup@srv01.corp.local>"), cfg, Resources(cfg)))
+    assert "sender.invalid_from_domain" not in found
+
+
+def test_tag_characters_splitting_a_display_name() -> None:
+    found = by_code(run(build('"L\U000e0139ed\U000e0139ger" <support@wallet-help.example>')))
+    assert found["sender.display_name_obfuscation"].evidence["characters"] == ["U+E0139"]
+    emoji = by_code(run(build('"Maison \U0001f3e0\ufe0f" <contact@maison.example>')))
+    assert "sender.display_name_obfuscation" not in emoji
