@@ -334,7 +334,7 @@ def _invalid_domain(message: Message, context: Context) -> Iterator[Finding]:
     if not domain or domain.startswith("[") or in_domains(domain, context.config.org.domains):
         return
     try:
-        ascii_domain = domain.encode("idna").decode("ascii")
+        ascii_domain = domain if domain.isascii() else domain.encode("idna").decode("ascii")
     except UnicodeError:
         ascii_domain = ""
     if _HOSTNAME.fullmatch(ascii_domain) and (public_suffix(domain) or ascii_domain.rsplit(".", 1)[-1] in _RESERVED):
