@@ -60,11 +60,13 @@ def explain_model(verdict: Verdict, config: Config) -> Verdict:
 
 
 def build_engine(config: Config | None = None, *, rules: RuleSet | None = None,
-                 model: ScoreModel | None = None) -> Engine:
+                 model: ScoreModel | None = None, warm: bool = True) -> Engine:
     """An engine with the shipped rule pack and the config's ``[rules]`` extra directories and
     overrides (a rule that fails to load fails the start, naming its file and line), or with
     ``rules`` when the caller already has them (a hunt with one rule, a Dask worker); and with the
-    ``[model]`` the config asks for (the shipped one by default), or ``model`` when given."""
+    ``[model]`` the config asks for (the shipped one by default), or ``model`` when given. With
+    ``warm`` (the default) it scans the warm-up messages once (``Engine.warm_up``), so the first real
+    message does not pay for structures built on first use (about a second)."""
     config = config or Config()
     chosen = model if model is not None else load_model(config)
     ruleset = rules if rules is not None else RuleSet.from_config(config.rules)
@@ -74,6 +76,8 @@ def build_engine(config: Config | None = None, *, rules: RuleSet | None = None,
         from rempart.dns import SystemResolver, install_resolver
 
         install_resolver(engine.resources, SystemResolver())
+    if warm:
+        engine.warm_up()
     return engine
 
 
