@@ -253,6 +253,78 @@ def test_a_link_the_text_says_it_gives_counts_as_a_way_to_sign_in() -> None:
     assert offered.weight > bare.weight
 
 
+@pytest.mark.parametrize("words", [
+    "through the portal linked below.",
+    "and follow the embedded link to the validation page.",
+    "at [Link: Secure Portal].",
+    "here: [link]",
+    "- suivez ce lien pour les confirmer.",
+    "avec le lien fourni dans ce message.",
+])
+def test_other_ways_of_saying_a_link_is_given(words: str) -> None:
+    base = "Your password expires today. Confirm your credentials " if words[0] != "-" else \
+        "Votre mot de passe expire. Confirmez vos identifiants "
+    found = get(run(text_message(base + words.lstrip("- "))), "intent.credentials_request")
+    assert found.evidence["channel"] == "link_offered"
+
+
+def test_a_link_on_the_intranet_is_not_a_link_in_the_message() -> None:
+    text = ("Your password expires today. Confirm your credentials: go to the intranet and follow the link "
+            "labelled 'Account update'.")
+    assert get(run(text_message(text)), "intent.credentials_request").evidence["channel"] == "none"
+
+
+def test_new_bank_details_for_a_direct_debit_the_reader_collects() -> None:
+    customer = run(text_message(
+        "Bonjour, nous avons changé de banque : vous trouverez notre nouveau RIB en pièce jointe pour "
+        "mettre à jour le prélèvement mensuel de vos honoraires. Nous ne vous demandons aucun virement."))
+    en = run(text_message("We have switched banks. Please update the direct debit with our new bank details."))
+    # A failed debit and a transfer to a new account: money leaves the reader's company, as in vendor fraud.
+    lure = run(text_message(
+        "Suite à l'échec du prélèvement, merci de régler la facture par virement sur notre nouveau compte."))
+    for findings in (customer, en):
+        assert "intent.direct_debit" in {f.code for f in findings}
+        assert get(findings, "intent.bank_detail_change").weight <= 0.15
+    assert "intent.direct_debit" not in {f.code for f in lure}
+    assert get(lure, "intent.bank_detail_change").weight >= 0.45
+
+
+# Other wordings of the same asks (formal and informal French, English), written for these tests:
+# what is asked must be found whatever the phrasing, not only in the wording of known messages.
+PARAPHRASES: list[tuple[str, str]] = [
+    ("intent.bank_detail_change",
+     "Pour des raisons de restructuration, nos encaissements transitent désormais par un compte ouvert à la BNP."),
+    ("intent.bank_detail_change", "Nos coordonnées bancaires évoluent à compter du 1er décembre."),
+    ("intent.bank_detail_change", "Veuillez prendre note du changement de domiciliation bancaire de notre société."),
+    ("intent.bank_detail_change", "Le RIB joint annule et remplace le précédent."),
+    ("intent.bank_detail_change",
+     "Notre compte habituel fait actuellement l'objet d'un contrôle, merci d'utiliser ce compte."),
+    ("intent.bank_detail_change", "Merci de verser l'acompte sur un compte provisoire dont voici l'IBAN."),
+    ("intent.bank_detail_change", "We have modified our receiving bank details following the merger."),
+    ("intent.bank_detail_change", "Our usual account can no longer receive payments; kindly remit to the one below."),
+    ("intent.bank_detail_change", "Please send the funds to our temporary collection account."),
+    ("intent.payment_request", "Comme convenu au téléphone, voici les coordonnées pour le virement de l'acompte."),
+    ("intent.payment_request", "As discussed on the phone, here are the wiring instructions for the deposit."),
+    ("intent.credentials_request", "Reconnecte-toi pour voir le fichier partagé."),
+    ("intent.credentials_request", "Saisissez votre adresse e-mail et votre mot de passe pour accéder au document."),
+    ("intent.remote_access_install", "Je vais prendre la main sur votre poste pour corriger le problème."),
+    ("intent.open_document_request", "Je vous partage le planning des enlèvements du mois d'août : <lien>"),
+    ("intent.open_document_request", "L'avis de virement est disponible ici."),
+]
+
+
+@pytest.mark.parametrize(("code", "text"), PARAPHRASES)
+def test_asks_and_pressure_in_other_words(code: str, text: str) -> None:
+    assert code in {f.code for f in run(text_message(text))}
+
+
+def test_routine_bank_mentions_are_not_asks() -> None:
+    for text in ("Un compte temporaire a été créé pour l'intérimaire : il expire vendredi.",
+                 "Le règlement de votre facture a bien été reçu sur notre compte habituel, merci."):
+        found = {f.code for f in run(text_message(text)) if f.weight > 0}
+        assert not found & {"intent.bank_detail_change", "intent.payment_request"}, text
+
+
 def test_short_availability_opener() -> None:
     fr = run(text_message("Es-tu disponible ? J'ai une tâche confidentielle pour toi.", name="Claire Martel"))
     en = run(text_message("Are you available? I need a quick favor.", name="Claire Martel"))

@@ -52,6 +52,11 @@ COMBINATIONS: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = (
     ("intent.payment_with_pressure", PAYMENT_ASKS, (0.25, 0.3, 0.4)),
     ("intent.credentials_with_pressure", ACCESS_ASKS, (0.25, 0.3, 0.35)),
 )
+# A sign-in request with a way to sign in from the message itself (a link, a link the text says it
+# gives, a QR code) and pressure is the shape of credential phishing; legitimate IT notices send
+# people to the intranet or the app they know. Its ladder is steeper than the plain one.
+LINKED_ACCESS_LADDER = (0.3, 0.4, 0.45)
+LINKED_CHANNELS = frozenset({"link", "link_offered", "qr"})
 CALLBACK_PHISHING = ("intent.callback_phishing", 0.5)
 # A sign-in request with no way to sign in from the message (no link, no attachment, no QR code) tells
 # the reader to go there themselves — what legitimate IT notices do: it weighs half as much.
@@ -59,9 +64,14 @@ NO_CHANNEL_FACTOR = 0.5
 # "Are you available?" as (nearly) the whole message is the classic opener of CEO and gift-card fraud.
 SHORT_MESSAGE_CHARS = 600
 AVAILABILITY_SHORT = 0.3
+# New bank details given for a direct debit the reader collects ("update the SEPA mandate with our new
+# RIB"), with nothing asked to be paid: the money would leave the sender's account, not the reader's.
+DIRECT_DEBIT = ("intent.direct_debit", 0.0)
+DIRECT_DEBIT_FACTOR = 0.3
+_MONEY_OUT = ("payment", "parcel_fee", "refund_claim", "fine", "payroll_change")
 CODES = frozenset(
     {code for code, _ in ASKS.values()} | {code for code, _ in PRESSURE.values()}
-    | {code for code, _, _ in COMBINATIONS} | {GIFT_CARDS[0], CALLBACK_PHISHING[0]}
+    | {code for code, _, _ in COMBINATIONS} | {GIFT_CARDS[0], CALLBACK_PHISHING[0], DIRECT_DEBIT[0]}
 )
 _WEB_ORIGINS = (UrlOrigin.TEXT, UrlOrigin.HREF, UrlOrigin.FORM_ACTION, UrlOrigin.LINK_TEXT)
 
@@ -90,6 +100,7 @@ def ask_findings(r: Reading, message: Message) -> tuple[list[Finding], set[str]]
     if r.has("payroll_change"):
         r.hits.pop("bank_change", None)
     asked = {category for category in ASKS if r.has(category)}
+    direct_debit = "bank_change" in asked and r.has("direct_debit") and not asked.intersection(_MONEY_OUT)
     strongest: dict[str, tuple[float, str]] = {}
     for category in sorted(asked - {"callback"}):  # callback is reported with its phone number
         code, weight = ASKS[category]
@@ -103,7 +114,13 @@ def ask_findings(r: Reading, message: Message) -> tuple[list[Finding], set[str]]
             weight *= NO_CHANNEL_FACTOR if channel == "none" else 1.0
         elif category == "availability" and r.own_text_chars() < SHORT_MESSAGE_CHARS:
             weight, extra["short"] = AVAILABILITY_SHORT, True
+        elif category == "bank_change" and direct_debit:
+            weight *= DIRECT_DEBIT_FACTOR
+            extra["direct_debit"] = True
         findings.append(r.finding(code, weight, category, r.hits[category], **extra))
+    if direct_debit:  # the bank checks (IBAN against the vendor's) are for money the reader sends
+        findings.append(r.finding(DIRECT_DEBIT[0], DIRECT_DEBIT[1], "bank_change", r.hits["direct_debit"]))
+        asked.discard("bank_change")
     if r.has("giftcard_term") and r.has("giftcard_action"):
         hits = [*r.hits["giftcard_action"][:2], *r.hits["giftcard_term"][:2]]
         findings.append(r.finding(GIFT_CARDS[0], GIFT_CARDS[1], "gift_cards", hits))
@@ -130,6 +147,8 @@ def pressure_findings(r: Reading, asked: set[str], channel: str) -> list[Finding
         present = [a for a in family if a in asked]
         if not present:
             continue
+        if family is ACCESS_ASKS and channel in LINKED_CHANNELS and CHANNEL_ASKS & set(present):
+            ladder = LINKED_ACCESS_LADDER
         weight = ladder[min(len(kinds), len(ladder)) - 1]
         if set(present) <= CHANNEL_ASKS and channel == "none":
             weight *= NO_CHANNEL_FACTOR
