@@ -144,9 +144,9 @@ def _scam(message: Message, context: Context, seen: _Seen) -> list[Finding]:
 
 def _risky_links_for_credentials(message: Message, context: Context,
                                  families: Mapping[str, frozenset[str]]) -> list[str]:
-    """Codes of suspicious-link findings, leaving out the reader's address in a link back to the domain
-    the mail comes from: that is how a list's or a service's account pages work, and a spoofer of that
-    domain could not collect what the reader enters there."""
+    """Codes of suspicious-link findings, leaving out those about links back to the domain the mail comes
+    from (the reader's address in its account pages, another site's name over its click tracker): that is
+    how lists and newsletters work, and a spoofer of that domain could not collect what the reader enters."""
     risky = families.get("risky_link", frozenset())
     sender = message.from_address
     own = icann_registered_domain(sender.domain) if sender is not None and sender.domain else ""
@@ -156,6 +156,8 @@ def _risky_links_for_credentials(message: Message, context: Context,
             continue
         host = str(f.evidence.get("host", ""))
         if f.code == "links.recipient_in_url" and own and host and icann_registered_domain(host) == own:
+            continue
+        if f.evidence.get("sender_site"):  # a shown address over the sender's own tracker (links analyzer)
             continue
         codes.add(f.code)
     return sorted(codes)

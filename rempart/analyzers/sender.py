@@ -72,7 +72,7 @@ REPLY_TO_LOOKALIKE_FACTOR = 0.9
 WEIGHTS = {
     "address_in_name": 0.35,
     "address_in_name_known": 0.55,  # the address shown belongs to the organisation, a vendor or a brand
-    "address_in_name_list": 0.1,  # "'jo@x.org' via List": mailing-list rewriting
+    "address_in_name_list": 0.1,  # "'jo@x.org' via List": mailing-list or forwarding-service rewriting
     "obfuscation": 0.3,
     # Measured on the dev corpus: 238 of 1,100 honeypot phishing messages and none of 2,147 legitimate
     # ones (SpamAssassin 2002, kernel lists, LLM-written) nor of the French business bench.
@@ -214,6 +214,11 @@ def name_index(resources: Resources) -> NameIndex:
 # Checks
 
 
+def _is_forwarder(domain: str, context: Context) -> bool:
+    """An address-masking or forwarding service that writes the relayed sender into the display name."""
+    return bool(domain) and registered_domain(domain) in context.resources.data_list("forwarding_services")
+
+
 def _is_freemail(domain: str, context: Context) -> bool:
     return bool(domain) and registered_domain(domain) in context.resources.data_list("freemail")
 
@@ -289,7 +294,7 @@ def _address_in_name(address: Address, context: Context) -> Iterator[Finding]:
         shown_domain = shown.rpartition("@")[2]
         if registered_domain(shown_domain) == registered_domain(address.domain):
             continue
-        if " via " in f" {address.name.lower()} ":
+        if " via " in f" {address.name.lower()} " or _is_forwarder(address.domain, context):
             weight = WEIGHTS["address_in_name_list"]
         elif _known_domain(shown_domain, context):
             weight = WEIGHTS["address_in_name_known"]

@@ -507,3 +507,10 @@ def test_redirector_carrying_the_destination_in_its_path() -> None:
     assert redirect.evidence["parameter"] == "path" and redirect.evidence["redirect_host"] == "colis-suivi.example"
     plain = run(message(link("https://www.google.fr/amp/about", "AMP")))
     assert "links.open_redirect" not in codes(plain)
+
+
+def test_another_sites_name_over_the_senders_own_click_tracker_is_weak() -> None:
+    sponsor = link("https://clic.lettre-editeur.fr/c?q=4e-0Y95I", "www.hebergeur-partenaire.fr")
+    own = codes(run(message(sponsor, sender="lettre@news.lettre-editeur.fr")))
+    other = codes(run(message(sponsor, sender="lettre@autre-expediteur.example")))
+    assert own["links.shown_url_mismatch"] <= links.SHOWN_MISMATCH_SENDER_SITE < other["links.shown_url_mismatch"]

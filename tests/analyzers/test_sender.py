@@ -352,3 +352,8 @@ def test_tag_characters_splitting_a_display_name() -> None:
     assert found["sender.display_name_obfuscation"].evidence["characters"] == ["U+E0139"]
     emoji = by_code(run(build('"Maison \U0001f3e0\ufe0f" <contact@maison.example>')))
     assert "sender.display_name_obfuscation" not in emoji
+
+
+def test_forwarding_service_writing_the_sender_into_the_display_name_is_weak() -> None:
+    found = by_code(run(build('"factures@fournisseur.example [via Relay]" <a1b2c3@mozmail.com>')))
+    assert found["sender.display_name_address_mismatch"].weight <= 0.1
