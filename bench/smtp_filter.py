@@ -164,7 +164,7 @@ def send_all(port: int, messages: list[bytes], clients: int, rate: float,
 
 
 def _sink(conn: Any) -> None:
-    sink = Sink()
+    sink = Sink(pipelining=True)  # like Postfix's smtpd on the reinjection port
     conn.send(sink.start())
     conn.recv()
     with sink.lock:

@@ -125,6 +125,14 @@ async def serve(content_filter: ContentFilter, host: str, port: int) -> None:
     await content_filter.stop()
 
 
+def quiet_protocol_log() -> None:
+    """aiosmtpd logs every command line of every session at ``info`` (addresses included): at the
+    filter's default level that is a log line per SMTP command and a good share of its CPU. Its
+    protocol log shows only at ``debug``; its warnings and errors always do."""
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     """uvloop (the event loop in C on libuv) where it is installed, unless ``REMPART_EVENT_LOOP=asyncio``.
 
@@ -143,6 +151,7 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 def run_smtp(config: Config, *, listen: str, next_hop: str, spool_dir: str = "",
              config_path: str | None = None) -> None:
     host, port = listen_address(listen)
+    quiet_protocol_log()
     content_filter = build_filter(config, next_hop=next_hop, spool_dir=spool_dir, config_path=config_path)
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         runner.run(serve(content_filter, host, port))

@@ -242,6 +242,8 @@ class ContentFilter:
         self._inflight: set[str] = set()
         self._fresh: dict[str, SpoolEntry] = {}  # just spooled: handed on without reading it back
         self._acked: dict[str, float] = {}  # the fresh entries' 250 (perf_counter), for the hand-on timing
+        self._removals: deque[str] = deque()  # delivered keys whose queue file is still to unlink
+        self._removing = False
         self._attempts: dict[str, int] = {}
         self._ready: asyncio.Queue[str] | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -431,8 +433,32 @@ class ContentFilter:
         outcome = await self.next_hop.send(entry.mail_from, entry.rcpt_to, entry.content, entry.mail_options)
         if not outcome.temporary and not outcome.permanent:
             self.spool.mark_done(entry.key, remove=False)  # one write(2) on the loop
-            self._io.submit(self.spool.remove, entry.key)  # the unlink may wait on the journal: a thread
+            self._remove_later(entry.key)
         return outcome
+
+    def _remove_later(self, key: str) -> None:
+        """Queue files of delivered entries are unlinked in a thread (an unlink can wait milliseconds on
+        the file system journal), many per thread hop under load. Crash-safe: the key is in the done log,
+        so a file left behind is removed at the next start."""
+        self._removals.append(key)
+        if not self._removing:
+            self._removing = True
+            self._io.submit(self._remove_pending)
+
+    def _remove_pending(self) -> None:
+        while True:
+            try:
+                key = self._removals.popleft()
+            except IndexError:
+                self._removing = False
+                if not self._removals:  # one appended after the empty pop would otherwise wait
+                    return
+                self._removing = True
+                continue
+            try:
+                self.spool.remove(key)
+            except OSError as err:
+                log.warning("could not remove the queue file of %s (%s); removed at the next start", key[:20], err)
 
     async def _deliver(self, entry: SpoolEntry) -> None:
         loop = asyncio.get_running_loop()

@@ -74,6 +74,14 @@ class Sink:
     reply: str = ""  # e.g. "451 4.3.0 busy" to refuse for now
     lock: threading.Lock = field(default_factory=threading.Lock)
     controller: Controller | None = None
+    pipelining: bool = False  # advertise PIPELINING, as Postfix's smtpd does
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.reply:

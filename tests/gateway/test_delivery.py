@@ -19,17 +19,9 @@ BODY = (b"From: a@example.org\r\nTo: b@example.fr\r\nSubject: dots\r\n\r\n"
 
 @dataclass
 class RefusingSink(Sink):
-    """A sink that refuses some recipients and, when asked, advertises PIPELINING."""
+    """A sink that refuses some recipients."""
 
-    pipelining: bool = False
     refuse: dict[str, str] = field(default_factory=dict)  # recipient -> reply
-
-    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
-                          responses: list[str]) -> list[str]:
-        session.host_name = hostname
-        if self.pipelining:
-            return [*responses[:-1], "250-PIPELINING", responses[-1]]
-        return responses
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:

@@ -237,3 +237,16 @@ def test_permanent_refusal_is_kept_aside(engine: Engine, sink: Sink, tmp_path: P
     failed = sorted(p.name for p in (tmp_path / "spool" / "failed").iterdir())
     assert len(failed) == 2 and failed[1].endswith(".reason")
     assert "554 5.7.1 rejected" in (tmp_path / "spool" / "failed" / failed[1]).read_text()
+
+
+def test_delivered_entries_leave_the_queue(engine: Engine, sink: Sink, tmp_path: Path) -> None:
+    """The done log is written at the next hop's 250; the queue files go in a thread, none left behind."""
+    with RunningFilter(make_config(), engine, tmp_path / "spool", sink.controller.port) as f:
+        for i in range(5):
+            assert f.send(message("meeting-clean.eml"), rcpt_to=(f"user{i}@cabinet-example.fr",))[0] == 250
+        sink.wait_for(5)
+        assert f.filter.spool.queued_count() == 0
+    assert sink.count() == 5
+    assert list((tmp_path / "spool" / "queue").iterdir()) == []
+    logged = "".join(p.read_text() for p in (tmp_path / "spool" / "done").glob("*.log")).split()
+    assert len(logged) == 5
