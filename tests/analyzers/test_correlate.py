@@ -126,3 +126,21 @@ def test_suspicious_link_back_to_the_senders_own_domain_is_not_a_credential_lure
     away = _codes(_mail("Lists <lists-owner@lists.liste-pro.example>", "Reminder", body("options.other-site.example")))
     assert "links.recipient_in_url" in own and "correlate.credential_lure_link" not in own
     assert "correlate.credential_lure_link" in away
+
+
+def _html_mail(links_html: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Offres <offres@promo-expediteur.fr>"
+    msg["To"] = "Nicolas Blanc <nicolas.blanc@exemple-industrie.fr>"
+    msg["Subject"] = "Votre offre"
+    msg.set_content("Votre offre vous attend.")
+    msg.add_alternative(f"<html><body><p>Votre offre vous attend.</p>{links_html}</body></html>", subtype="html")
+    return msg.as_bytes()
+
+
+def test_shortened_link_in_a_message_linking_nowhere_the_sender_owns() -> None:
+    hidden = _codes(_html_mail('<a href="https://bit.ly/3xYzAbC">Voir mon offre</a>'))
+    assert "correlate.shortened_links_elsewhere" in hidden
+    own = _codes(_html_mail('<a href="https://bit.ly/3xYzAbC">Voir mon offre</a>'
+                            '<a href="https://www.promo-expediteur.fr/offres">Nos offres</a>'))
+    assert "correlate.shortened_links_elsewhere" not in own
