@@ -325,6 +325,23 @@ def test_routine_bank_mentions_are_not_asks() -> None:
         assert not found & {"intent.bank_detail_change", "intent.payment_request"}, text
 
 
+@pytest.mark.parametrize("text", [
+    "Attention : une campagne d'hameçonnage usurpe actuellement l'identité de Microsoft.",
+    "Un SMS se faisant passer pour Chronopost circule en ce moment.",
+    "Nous vous alertons sur une recrudescence d'appels de faux conseillers bancaires.",
+    "Ces messages sont des tentatives d'hameçonnage : supprimez-les sans les ouvrir.",
+    "Several staff received a fake invoice email impersonating one of our suppliers.",
+])
+def test_security_warnings_in_other_words(text: str) -> None:
+    assert "intent.security_warning" in {f.code for f in run(text_message(text))}
+
+
+def test_a_described_request_is_not_a_request() -> None:
+    for text in ("Si vous recevez un message vous demandant de changer le RIB d'un fournisseur, appelez-nous.",
+                 "If you get an email asking you to update your bank details, call the accounts team."):
+        assert "intent.bank_detail_change" not in codes(run(text_message(text))), text
+
+
 def test_short_availability_opener() -> None:
     fr = run(text_message("Es-tu disponible ? J'ai une tâche confidentielle pour toi.", name="Claire Martel"))
     en = run(text_message("Are you available? I need a quick favor.", name="Claire Martel"))

@@ -31,6 +31,10 @@ _TOPIC_BEFORE = re.compile(
     r"|(?:en cas de doute sur|toujours verifier|verifiez toujours|verifier|verify|if in doubt about"
     r"|in case of doubt about|always verify|always check) (?:un|une|le|la|les|tout|toute|any|a|the)"
     r"|faux|fausse|fausses|fake|fraudulent|bogus|pretendue?|soi-disant|so-called"
+    # a message that would ask it, described ("si vous recevez un courriel vous demandant de changer le RIB")
+    r"|(?:message|messages|mail|mails|courriel|courriels|e-mail|e-mails|sms|appel|appels|email|emails|call|calls"
+    r"|text|texts) (?:vous )?(?:demandant|qui vous demande(?:nt)?|vous invitant|asking(?: you)?|that asks?(?: you)?)"
+    r" (?:de|d'|a|to)"
     # a third party may do it ("votre administrateur peut debloquer votre compte")
     r"|(?:peut|peuvent|pourra|pourront) (?:egalement |aussi )?"
     # something the reader may already have done ("si vous avez scanne le code et saisi votre mot de passe")
