@@ -35,14 +35,25 @@ def _address(a: Address | None) -> dict[str, str]:
             "registered_domain": registered_domain(a.domain)}
 
 
-def _codes_about(findings: Iterable[Finding], key: str, value: str) -> list[str]:
-    return sorted({f.code for f in findings if value and str(f.evidence.get(key, "")) == value})
+def _codes_by(findings: Iterable[Finding], key: str) -> dict[str, set[str]]:
+    """Finding codes by the value (as text) of their evidence ``key``: what each URL or file is blamed for."""
+    index: dict[str, set[str]] = {}
+    for f in findings:
+        if key in f.evidence:
+            value = str(f.evidence[key])
+            if value:
+                index.setdefault(value, set()).add(f.code)
+    return index
 
 
 def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> dict[str, Any]:
     headers: dict[str, list[str]] = {}
     for h in message.headers:
-        headers.setdefault(h.name.lower(), []).append(h.value)
+        name = h.name.lower()
+        if name in headers:
+            headers[name].append(h.value)
+        else:
+            headers[name] = [h.value]
     auth: dict[str, Any] = {"spf": "none", "dkim": "none", "dmarc": "none", "arc": "none", "dkim_domains": []}
     for f in findings:
         if f.code == "auth.results":
@@ -53,6 +64,8 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
     codes = sorted({f.code for f in findings})
     org_domains = frozenset(org.domains)
     unique_urls = _distinct_urls(message.urls)
+    about_url = _codes_by(findings, "url") if unique_urls else {}
+    about_sha = _codes_by(findings, "sha256") if message.attachments else {}
     facts: dict[str, Any] = {
         "facts_version": FACTS_VERSION,
         "subject": message.subject,
@@ -75,7 +88,7 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
                 "url": u.url, "scheme": u.scheme, "host": u.host,
                 "domain": registered_domain(u.host) if u.host else "",
                 "origin": u.origin.value, "shown_text": u.shown_text or "",
-                "findings": _codes_about(findings, "url", u.url),
+                "findings": sorted(about_url.get(u.url, ())) if u.url else [],
                 **url_extra(u, org_domains),
             }
             for u in unique_urls
@@ -84,7 +97,7 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
             {
                 "filename": a.filename, "declared_type": a.declared_type, "sniffed_type": a.sniffed_type,
                 "size": a.size, "sha256": a.sha256, "inline": a.inline,
-                "findings": _codes_about(findings, "sha256", a.sha256),
+                "findings": sorted(about_sha.get(a.sha256, ())) if a.sha256 else [],
                 **attachment_facts(a),
             }
             for a in message.attachments

@@ -11,6 +11,7 @@ import ipaddress
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_tz
+from functools import lru_cache
 
 from rempart.message._cache import text_cache
 from rempart.message.charset import codec_for, detect_and_decode
@@ -208,13 +209,17 @@ def _fast_date(value: str) -> datetime | None:
         return None
     day, year = int(match.group(1)), int(match.group(3))
     hour, minute, second = int(match.group(4)), int(match.group(5)), int(match.group(6) or 0)
-    zone = match.group(7)
-    offset = (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60) * (-1 if zone[0] == "-" else 1)
     try:
-        zone_info = timezone(timedelta(seconds=offset))
-        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=zone_info)
+        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=_zone(match.group(7)))
     except (ValueError, OverflowError):
         return None
+
+
+@lru_cache(maxsize=256)
+def _zone(zone: str) -> timezone:
+    """``+0200`` → its fixed-offset zone (raises ValueError when out of range); few distinct values."""
+    offset = (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60) * (-1 if zone[0] == "-" else 1)
+    return timezone(timedelta(seconds=offset))
 
 
 @text_cache(4096)

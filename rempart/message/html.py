@@ -31,6 +31,7 @@ _CELL_TAG = re.compile(r"<(?=(?:td|th)\b)", re.IGNORECASE)
 _INVISIBLE_CHARS = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _LINE_EDGES = re.compile(r" ?\r?\n ?")
+_ASCII_SPACE_NOT_BLANK = frozenset("\t\f\v")  # ASCII characters _SPACES turns into one blank
 _BLANK_LINES = re.compile(r"\n{2,}")  # in HTML only tags break lines; source newlines are spaces
 # The HTML tree builder checks scopes on block tags in time proportional to the nesting depth, so
 # thousands of nested <div> cost seconds. Mail never has that many: past the bound, a simple
@@ -54,12 +55,14 @@ class HtmlView:
 
 def clean_text(text: str) -> str:
     """Collapse runs of spaces, trim lines, drop blank lines and zero-width characters."""
-    text = _SPACES.sub(" ", _INVISIBLE_CHARS.sub("", text))
+    if text.isascii() and "\n" not in text and "  " not in text and not _ASCII_SPACE_NOT_BLANK & set(text):
+        return text.strip()  # nothing below would change it (a link's short text, mostly)
+    text = _SPACES.sub(" ", text if text.isascii() else _INVISIBLE_CHARS.sub("", text))
     return _BLANK_LINES.sub("\n", _LINE_EDGES.sub("\n", text)).strip()
 
 
 def _is_hidden(node: LexborNode) -> bool:
-    attrs = node.attributes
+    attrs = node.attrs  # read in place (``attributes`` copies them all into a dict)
     if "hidden" in attrs:
         return True
     style = attrs.get("style")

@@ -23,6 +23,7 @@ from rempart.message.headers import (
     parse_addresses,
     parse_date,
     parse_received,
+    unfold,
 )
 from rempart.message.html import view_html
 from rempart.message.mime import Part, fix_surrogates, parse_part, split_multipart
@@ -47,7 +48,6 @@ _SINGLETONS = ("from", "sender", "reply-to", "to", "cc", "bcc", "subject", "date
 _META_CHARSET = re.compile(rb"""(?i)<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_\-:.]{1,40})""")
 _REQUIRED = {"from": "missing_from", "date": "missing_date", "message-id": "missing_message_id"}
 _ANGLED = re.compile(r"<([^<>]+)>")
-_NEWLINES = re.compile(r"\r\n?")
 _BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n\t "
 _BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
 _UUENCODINGS = frozenset({"x-uuencode", "uuencode", "x-uue", "uue"})
@@ -201,7 +201,7 @@ class _Builder:
         if charset_defect:
             self.defect(charset_defect[0], charset_defect[1], path)
         if "\r" in text:
-            text = _NEWLINES.sub("\n", text)
+            text = text.replace("\r\n", "\n").replace("\r", "\n")  # CRLF and lone CR
         if "\x00" in text:
             text = text.replace("\x00", "")
         if len(text) > self.limits.max_text_chars:
@@ -274,11 +274,18 @@ def _build(msg: Part, raw_size: int, limits: Limits, budget: _Budget, embedded_d
     headers: list[Header] = []
     by_name: dict[str, list[tuple[str, str]]] = {}
     for name, value in items:
-        decoded, unknown = decode_value(value)
-        if unknown:
-            builder.defect("unknown_charset", f"header {name}: {unknown[:60]}")
+        if value.isascii() and "=?" not in value:
+            decoded = unfold(value)  # what decode_value gives, without its memo (most values are unique)
+        else:
+            decoded, unknown = decode_value(value)
+            if unknown:
+                builder.defect("unknown_charset", f"header {name}: {unknown[:60]}")
         headers.append(Header(name, decoded))
-        by_name.setdefault(name.lower(), []).append((name, value))
+        lowered = name.lower()
+        if lowered in by_name:
+            by_name[lowered].append((name, value))
+        else:
+            by_name[lowered] = [(name, value)]
 
     def first(lowered: str) -> str:
         values = by_name.get(lowered)

@@ -1,0 +1,33 @@
+"""The facts document: per-URL and per-attachment finding codes come from the findings' evidence."""
+
+from __future__ import annotations
+
+from rempart.config import Config, Limits
+from rempart.engine.facts import build_facts
+from rempart.findings import Finding
+from rempart.message.parse import parse_message
+
+RAW = (
+    b"From: a@example.org\r\nTo: b@example.org\r\nSubject: liens\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    b"--b\r\nContent-Type: text/plain\r\n\r\nVoir http://198.51.100.7/login et https://exemple.fr/a\r\n"
+    b'--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f.bin"\r\n\r\n'
+    b"data\r\n--b--\r\n"
+)
+
+
+def test_url_and_attachment_findings_are_read_from_evidence() -> None:
+    message = parse_message(RAW, Limits())
+    sha = message.attachments[0].sha256
+    findings = [
+        Finding("links.ip_host", 0.4, {"url": "http://198.51.100.7/login"}),
+        Finding("links.raw_ip", 0.1, {"url": "http://198.51.100.7/login"}),
+        Finding("links.other", 0.1, {"url": "https://elsewhere.example/"}),
+        Finding("attachment.odd", 0.2, {"sha256": sha}),
+        Finding("intent.x", 0.2, {"url": ""}),
+    ]
+    facts = build_facts(message, findings, Config().org)
+    by_url = {u["url"]: u["findings"] for u in facts["urls"]}
+    assert by_url == {"http://198.51.100.7/login": ["links.ip_host", "links.raw_ip"], "https://exemple.fr/a": []}
+    assert facts["attachments"][0]["findings"] == ["attachment.odd"]
+    assert facts["headers"]["subject"] == ["liens"]
