@@ -5,6 +5,8 @@ with and without the model, on one core.
 
 Findings and facts are computed first (the engine without a model), so the first figure is the model
 alone: neutralising the text, hashing word and character n-grams, the dot product and calibration.
+The model caches each word's coefficients the first time it meets the word: the first pass over the
+messages pays for new vocabulary (a scan of fresh mail), the second shows a running service's steady state.
 """
 
 from __future__ import annotations
@@ -55,12 +57,17 @@ def main() -> int:
         model.predict(message, findings, facts)
         latencies.append((time.perf_counter() - t0) * 1000)
     cpu_ms = (time.process_time() - cpu0) * 1000 / len(prepared)
+    cpu0 = time.process_time()
+    for message, findings, facts in prepared:
+        model.predict(message, findings, facts)
+    warm_ms = (time.process_time() - cpu0) * 1000 / len(prepared)
     latencies.sort()
     print(f"messages            {len(prepared)}")
     print(f"model predict ms    mean {statistics.fmean(latencies):.3f}   p50 {latencies[len(latencies) // 2]:.3f}   "
           f"p90 {latencies[int(len(latencies) * 0.9)]:.3f}   p99 {latencies[int(len(latencies) * 0.99)]:.3f}   "
           f"max {latencies[-1]:.3f}")
-    print(f"model predict CPU   {cpu_ms:.3f} ms per message (CPU time: unaffected by other processes)")
+    print(f"model predict CPU   {cpu_ms:.3f} ms per message, first pass; {warm_ms:.3f} ms second pass "
+          "(CPU time: unaffected by other processes)")
     for name, engine in (("scan without model", bare), ("scan with model", build_engine(Config()))):
         for raw in raws[:20]:
             engine.scan(raw)

@@ -160,6 +160,7 @@ class LearnedModel:
             raise ConfigError(f"Model artifact {source or '(in memory)'} has {coef.shape} coefficients for "
                               f"{self.spec.n_features} features; retrain it with `rempart train`.")
         self.coef: NDArray[np.float32] = coef
+        self.scorer = self.featurizer.scorer(coef)  # holds the per-word caches: one per loaded model
         self.intercept = float(state["intercept"])
         self.platt_a, self.platt_b = (float(v) for v in state["platt"])
         self.reference_positive = [float(v) for v in np.asarray(state["reference_positive"])]
@@ -181,7 +182,7 @@ class LearnedModel:
         return cls(state, weight, "(fitted)")
 
     def score_extracted(self, extracted: Extracted) -> float:
-        margin = self.featurizer.margin(extracted, self.coef) + self.intercept
+        margin = self.scorer.margin(extracted) + self.intercept
         return platt_one(margin, self.platt_a, self.platt_b) if math.isfinite(margin) else 0.5
 
     def predict(self, message: Message, findings: Sequence[Finding], facts: Mapping[str, Any]) -> float:

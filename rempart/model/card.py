@@ -98,8 +98,10 @@ def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
     lines = [
         "# Rempart model card",
         "",
-        "A calibrated linear model (logistic regression fitted by seeded SGD, Platt-scaled on held-out folds)",
-        "that gives the probability that an email is phishing, BEC or another malicious message. It is one",
+        "A calibrated linear model (L2-penalised logistic regression fitted by L-BFGS-B, Platt-scaled on held-out",
+        "folds) in which every finding and suspicion fact may only raise the score and every trust finding only",
+        "lower it (bounded coefficients: no attack signal can be learnt as a sign of legitimate mail),",
+        "giving the probability that an email is phishing, BEC or another malicious message. It is one",
         "input of the verdict's noisy-OR fusion, scaled by `[model] weight` "
         f"(default {meta.get('model_weight')}), never the verdict on its own.",
         "",
@@ -119,12 +121,14 @@ def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
         "## Features",
         "- *signals*: every finding code and its weight (strongest per code), the strongest weight per family,",
         "  the analyzers' own noisy-OR score, sender-vs-organisation facts (own domain, known vendor, freemail,",
-        "  impersonation, lookalike), links (count, domains, share pointing to the sender's or the",
-        "  organisation's domain, share with findings, form actions, plain http) and attachments (count,",
-        "  extension, macros, encryption, archives);",
-        "- *text*: hashed word 1–2-grams and character 3–5-grams of subject + the sender's own words, with reply",
-        "  prefixes, quoted history and signatures dropped, and e-mail addresses, URLs, domain names, numbers",
-        "  and the recipient's own name masked to placeholder tokens, accents folded;",
+        "  impersonation, lookalike), links (share pointing to the sender's or the organisation's domain,",
+        "  share with findings, form actions, plain http; not how many links: that is a corpus's format) and",
+        "  attachments (count, extension, macros, encryption, archives);",
+        "- *text*: hashed distinct word 1–2-grams and character 3–5-grams of the distinct words of subject + the",
+        "  sender's own words, each block divided by √(its number of items), with reply prefixes, quoted",
+        "  history and signatures dropped, and e-mail addresses, URLs, domain names, numbers and the",
+        "  recipient's own name masked to placeholder tokens, accents folded; a text column is learnt only",
+        f"  when at least {settings.get('min_rows')} training messages use it;",
         "- never read: raw headers, list headers, Received structure, dates, X-Spam-* headers,",
         "  Authentication-Results from untrusted authserv-ids. Finding codes dropped as corpus fingerprints: "
         + ", ".join(f"`{c}`" for c in meta.get("excluded_codes", []))

@@ -22,8 +22,7 @@ directly; finding codes that only say how a corpus was collected (``EXCLUDED_COD
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from itertools import repeat
@@ -36,9 +35,9 @@ from sklearn.feature_extraction import FeatureHasher
 
 from rempart.findings import Finding
 from rempart.message.model import Message
-from rempart.model.text import TEXT_LANGUAGES, TEXT_LIMIT, guess_language, neutral_text
+from rempart.model.text import TEXT_LANGUAGES, TEXT_LIMIT, WORD_PATTERN, language_of, neutral_text
 
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 
 # Codes that describe how a message was collected or relayed rather than what it does: an
 # Authentication-Results header we do not trust (present in ~99 % of honeypot mail, absent from 2002
@@ -55,8 +54,6 @@ EXCLUDED_CODES = frozenset({
     "intent.language",
     "intent.thread_context",
     "engine.analyzer_error",
-    # the honeypot anonymised senders to ``phishing@pot`` (no public suffix): most of this code's dev hits
-    "sender.invalid_from_domain",
 })
 EXCLUDED_PREFIXES = ("message.defect.",)
 KEPT_DESPITE_PREFIX = frozenset({"message.defect.hidden_html_text"})  # a filter-evasion trick, not a fingerprint
@@ -67,13 +64,13 @@ class FeatureSpec:
     """How features are built; stored in the artifact so a model is always read the way it was trained."""
 
     version: int = FEATURES_VERSION
-    signal_dims: int = 2**12
+    signal_dims: int = 2**16  # few hundred names: room enough that two never share a column
     word_dims: int = 2**18
     char_dims: int = 2**18
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (3, 5)
     text_limit: int = TEXT_LIMIT
-    char_limit: int = 3000  # characters of text whose distinct words give character n-grams
+    char_tokens: int = 500  # the distinct words among the text's first tokens give character n-grams
 
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -96,6 +93,22 @@ class Extracted:
     signals: dict[str, float]
     text: str  # neutralised; "" when the language is not one the text features are trained for
     language: str
+    tokens: tuple[str, ...] = ()  # the text's words (``WORD_PATTERN``), kept so scoring does not split it again
+
+
+# Every signal has a direction, and the learner keeps its coefficient on that side (``direction``): findings,
+# family maxima, the analyzers' score and suspicion facts (an impersonation, links with findings, a freemail
+# sender…) may only raise the score — trust findings carry negative values, so they can only lower it; the
+# sender being one of the organisation's own domains or a known vendor, and links pointing to the sender's or
+# the organisation's own domain, may only lower it. Facts with no direction of their own (how many links or
+# attachments, their extensions, plain http) are not features: in the training mail they mostly tell one
+# collection's format from another's.
+DECREASING_PREFIXES = ("from.is_org", "from.is_vendor", "urls.share_")
+
+
+def direction(name: str) -> int:
+    """+1: the coefficient may not be negative; −1: it may not be positive."""
+    return -1 if name.startswith(DECREASING_PREFIXES) else 1
 
 
 def usable_code(code: str) -> bool:
@@ -117,10 +130,6 @@ def analyzer_score(findings: Sequence[Finding]) -> float:
         elif w < 0:
             damp *= 1.0 + max(w, -1.0)
     return (1.0 - keep) * damp
-
-
-def _log_scale(n: int, cap: int) -> float:
-    return math.log1p(min(n, cap)) / math.log1p(cap)
 
 
 def signal_features(findings: Sequence[Finding], facts: Mapping[str, Any]) -> dict[str, float]:
@@ -149,94 +158,155 @@ def signal_features(findings: Sequence[Finding], facts: Mapping[str, Any]) -> di
         out["reply_to.other_domain"] = 1.0
     urls = [u for u in facts.get("urls", []) or [] if u.get("origin") != "header"]
     if urls:
-        domains = {str(u.get("domain", "")) for u in urls}
-        out["urls.count"] = _log_scale(len(urls), 100)
-        out["urls.domains"] = _log_scale(len(domains), 30)
         aligned = sum(1 for u in urls if from_domain and u.get("domain") == from_domain)
         out["urls.share_sender_domain"] = aligned / len(urls)
         out["urls.share_org"] = sum(1 for u in urls if u.get("is_org")) / len(urls)
         out["urls.with_findings"] = sum(1 for u in urls if u.get("findings")) / len(urls)
         if any(u.get("origin") == "form_action" for u in urls):
             out["urls.form_action"] = 1.0
-        if any(u.get("scheme") == "http" for u in urls):
-            out["urls.plain_http"] = 1.0
-    else:
-        out["urls.none"] = 1.0
-    attachments = [a for a in facts.get("attachments", []) or [] if not a.get("inline")]
-    if attachments:
-        out["attachments.count"] = _log_scale(len(attachments), 10)
-        for a in attachments:
-            ext = str(a.get("extension", ""))[:8]
-            out[f"attachment.ext={ext or 'none'}"] = 1.0
-            for flag in ("macros", "encrypted"):
-                if a.get(flag):
-                    out[f"attachment.{flag}"] = 1.0
-            if a.get("members"):
-                out["attachment.archive"] = 1.0
-            if a.get("findings"):
-                out["attachment.with_findings"] = 1.0
+    for a in facts.get("attachments", []) or []:
+        if a.get("inline"):
+            continue
+        for flag in ("macros", "encrypted"):
+            if a.get(flag):
+                out[f"attachment.{flag}"] = 1.0
+        if a.get("members"):
+            out["attachment.archive"] = 1.0
+        if a.get("findings"):
+            out["attachment.with_findings"] = 1.0
     return out
 
 
-_WORD = re.compile(r"[^\W\d_]{2,}")
+_WORD = WORD_PATTERN
 
 try:  # the hashing kernel behind FeatureHasher, called directly on one message (no sparse-matrix overhead)
     from sklearn.feature_extraction._hashing_fast import transform as _hashing_kernel
 except ImportError:  # pragma: no cover - another scikit-learn layout: the generic path below is used
     _hashing_kernel = None
 
+_CACHE_LIMIT = 100_000  # entries per scan-time cache (about 10–15 MB each at most); cleared when full
 
-def _hashed_dot(items: Iterable[tuple[str, float]], n_features: int, coef: NDArray[np.floating[Any]],
-                normalise: bool) -> float:
-    """Σ coef[h(name)] · value over one message's items, optionally L2-normalised: the dot product of
-    ``coef`` with the row ``FeatureHasher`` (+ ``_l2_rows``) would build, without building it."""
-    indices, _, values = _hashing_kernel([items], n_features, np.float64, False, seed=0)
-    if len(indices) == 0:
-        return 0.0
-    dot = float(np.dot(coef[indices].astype(np.float64), values))
-    if not normalise:
-        return dot
-    _, inverse = np.unique(indices, return_inverse=True)
-    summed = np.bincount(inverse, weights=values)
-    norm = float(np.sqrt(np.dot(summed, summed)))
-    return dot / norm if norm > 0 else 0.0
+
+def hashed_columns(names: Sequence[str], n_features: int) -> NDArray[np.intp]:
+    """The column ``FeatureHasher(n_features, alternate_sign=False)`` puts each name in (MurmurHash3, seed 0)."""
+    if _hashing_kernel is not None:
+        indices, _, _ = _hashing_kernel([zip(names, repeat(1.0))], n_features, np.float64, False, seed=0)
+        return np.asarray(indices, dtype=np.intp)
+    from sklearn.utils import murmurhash3_32  # pragma: no cover - only without the private kernel
+
+    out = []  # pragma: no cover
+    for name in names:  # pragma: no cover
+        h = int(murmurhash3_32(name, seed=0))
+        out.append((2147483647 - (n_features - 1)) % n_features if h == -2147483648 else abs(h) % n_features)
+    return np.asarray(out, dtype=np.intp)  # pragma: no cover
 
 
 @lru_cache(maxsize=65536)
 def _char_grams(word: str, low: int, high: int) -> tuple[str, ...]:
     padded = f" {word} "
-    return tuple(padded[i: i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1))
+    size = len(padded)
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams += [padded[i: i + n] for i in range(size - n + 1)]
+    return tuple(grams)
+
+
+def word_items(tokens: Sequence[str], spec: FeatureSpec) -> list[str]:
+    """The distinct word n-grams of the text (presence, not counts: repeating a phrase adds nothing)."""
+    low, high = spec.word_ngrams
+    items: list[str] = []
+    for n in range(low, high + 1):
+        if n == 1:
+            items.extend(tokens)
+        else:
+            items.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False)))
+    return list(dict.fromkeys(items))
+
+
+def char_words(tokens: Sequence[str], spec: FeatureSpec) -> list[str]:
+    """The distinct words (of the first ``char_tokens``) whose character n-grams are features."""
+    return list(dict.fromkeys(tokens[: spec.char_tokens]))
 
 
 def text_tokens(text: str, spec: FeatureSpec) -> tuple[list[str], list[str]]:
     """Word n-grams of the text, and character n-grams of its distinct words (each word padded with spaces,
     like ``char_wb``; cached per word, so common vocabulary costs nothing)."""
     tokens = _WORD.findall(text)
-    low, high = spec.word_ngrams
-    words: list[str] = []
-    for n in range(low, high + 1):
-        if n == 1:
-            words.extend(tokens)
-        else:
-            words.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False)))
     chars: list[str] = []
-    head = tokens if len(text) <= spec.char_limit else _WORD.findall(text[: spec.char_limit])
-    for token in dict.fromkeys(head):
+    for token in char_words(tokens, spec):
         chars.extend(_char_grams(token, *spec.char_ngrams))
-    return words, chars
+    return word_items(tokens, spec), chars
 
 
-def _l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Scale each row to unit length in place (plain numpy on the CSR arrays: cheap for a single row)."""
-    lengths = np.diff(matrix.indptr)
-    sums = np.zeros(matrix.shape[0])
-    filled = lengths > 0
-    if filled.any():
-        sums[filled] = np.add.reduceat(matrix.data * matrix.data, matrix.indptr[:-1][filled])
-    norms = np.sqrt(sums)
-    norms[norms == 0] = 1.0
-    matrix.data = matrix.data / np.repeat(norms, lengths)
+def _scale_rows(matrix: sp.csr_matrix, lengths: Sequence[int]) -> sp.csr_matrix:
+    """Divide each row by √(number of items it was built from): a text's block has unit length when no two of
+    its items share a column, whatever the text's length (computable at scan time without the row)."""
+    scale = np.array([1.0 / math.sqrt(n) if n else 0.0 for n in lengths])
+    matrix.data = matrix.data * np.repeat(scale, np.diff(matrix.indptr))
     return matrix
+
+
+class MarginScorer:
+    """``Featurizer.transform([row]) @ coef`` for one message at a time, without building the row: each word
+    n-gram's coefficient, and each word's summed character n-gram coefficients, are looked up once and cached
+    (mail reuses its vocabulary), so a message costs a few dictionary lookups per distinct word."""
+
+    def __init__(self, spec: FeatureSpec, coef: NDArray[np.floating[Any]]) -> None:
+        self.spec = spec
+        w0, c0 = spec.signal_dims, spec.signal_dims + spec.word_dims
+        self._signal_coef = np.asarray(coef[:w0], dtype=np.float64)
+        self._word_coef = np.asarray(coef[w0:c0], dtype=np.float64)
+        self._char_coef = np.asarray(coef[c0:], dtype=np.float64)
+        self._signals: dict[str, float] = {}
+        self._words: dict[str, float] = {}
+        self._chars: dict[str, tuple[float, int]] = {}
+
+    @staticmethod
+    def _lookup(cache: dict[str, float], names: Sequence[str], coef: NDArray[np.float64]) -> list[float]:
+        values = list(map(cache.get, names))
+        if None in values:
+            missing = [n for n, v in zip(names, values, strict=True) if v is None]
+            fresh = dict(zip(missing, coef[hashed_columns(missing, len(coef))].tolist(), strict=True))
+            if len(cache) + len(fresh) > _CACHE_LIMIT:
+                cache.clear()
+            cache.update(fresh)  # values are read from ``fresh``: another thread may clear the cache meanwhile
+            return [fresh[n] if v is None else v for n, v in zip(names, values, strict=True)]
+        return values  # type: ignore[return-value]
+
+    def _char_sums(self, words: Sequence[str]) -> list[tuple[float, int]]:
+        cache = self._chars
+        values = list(map(cache.get, words))
+        if None in values:
+            low, high = self.spec.char_ngrams
+            missing = [w for w, v in zip(words, values, strict=True) if v is None]
+            grams = [_char_grams(w, low, high) for w in missing]
+            sizes = [len(g) for g in grams]
+            coef = self._char_coef[hashed_columns([x for g in grams for x in g], len(self._char_coef))]
+            sums = np.add.reduceat(coef, np.cumsum([0, *sizes[:-1]])).tolist() if len(coef) else []
+            fresh = dict(zip(missing, zip(sums, sizes, strict=True), strict=True))
+            if len(cache) + len(fresh) > _CACHE_LIMIT:
+                cache.clear()
+            cache.update(fresh)
+            return [fresh[w] if v is None else v for w, v in zip(words, values, strict=True)]
+        return values  # type: ignore[return-value]
+
+    def margin(self, row: Extracted) -> float:
+        total = 0.0
+        if row.signals:
+            names = list(row.signals)
+            weights = self._lookup(self._signals, names, self._signal_coef)
+            total += math.fsum(c * row.signals[n] for n, c in zip(names, weights, strict=True))
+        if not row.text:
+            return total
+        tokens = row.tokens if row.tokens else tuple(_WORD.findall(row.text))
+        words = word_items(tokens, self.spec)
+        if words:
+            total += math.fsum(self._lookup(self._words, words, self._word_coef)) / math.sqrt(len(words))
+        sums = self._char_sums(char_words(tokens, self.spec))
+        count = sum(n for _, n in sums)
+        if count:
+            total += math.fsum(s for s, _ in sums) / math.sqrt(count)
+        return total
 
 
 class Featurizer:
@@ -251,25 +321,23 @@ class Featurizer:
 
     def extract(self, message: Message, findings: Sequence[Finding], facts: Mapping[str, Any]) -> Extracted:
         text = neutral_text(message, self.spec.text_limit)
-        language = guess_language(text)
-        usable_text = text if (language in TEXT_LANGUAGES or language == "") else ""
-        return Extracted(signal_features(findings, facts), usable_text, language)
+        tokens = tuple(_WORD.findall(text))
+        language = language_of(tokens)
+        if language in TEXT_LANGUAGES or language == "":
+            return Extracted(signal_features(findings, facts), text, language, tokens)
+        return Extracted(signal_features(findings, facts), "", language)
+
+    def scorer(self, coef: NDArray[np.floating[Any]]) -> MarginScorer:
+        return MarginScorer(self.spec, coef)
 
     def margin(self, row: Extracted, coef: NDArray[np.floating[Any]]) -> float:
-        """``transform([row]) @ coef`` for one message, computed directly (the scan-time path)."""
-        if _hashing_kernel is None:
-            return float((self.transform([row]) @ coef)[0])
-        s = self.spec
-        words, chars = text_tokens(row.text, s)
-        w0, c0 = s.signal_dims, s.signal_dims + s.word_dims
-        return (_hashed_dot(iter(row.signals.items()), s.signal_dims, coef[:w0], False)
-                + _hashed_dot(zip(words, repeat(1.0)), s.word_dims, coef[w0:c0], True)
-                + _hashed_dot(zip(chars, repeat(1.0)), s.char_dims, coef[c0:], True))
+        """``transform([row]) @ coef`` for one message (a throw-away scorer: hold a ``scorer`` to reuse)."""
+        return self.scorer(coef).margin(row)
 
     def transform(self, rows: Sequence[Extracted]) -> sp.csr_matrix:
         signals = self._signals.transform([r.signals for r in rows])
         tokens = [text_tokens(r.text, self.spec) for r in rows]
-        words = _l2_rows(self._words.transform([w for w, _ in tokens]))
-        chars = _l2_rows(self._chars.transform([c for _, c in tokens]))
+        words = _scale_rows(self._words.transform([w for w, _ in tokens]), [len(w) for w, _ in tokens])
+        chars = _scale_rows(self._chars.transform([c for _, c in tokens]), [len(c) for _, c in tokens])
         matrix: sp.csr_matrix = sp.hstack([signals, words, chars], format="csr", dtype=np.float64)
         return matrix

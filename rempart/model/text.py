@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources as importlib_resources
 
@@ -36,10 +38,14 @@ _ATTRIBUTION = re.compile(
 _ORIGINAL = re.compile(r"^\s*-{2,}\s*(?:original message|message d'origine|forwarded message|message transf)",
                        re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*", re.UNICODE)
+# An address starts where a run of its characters starts (the leftmost match always does): the lookbehind
+# stops the engine rescanning every word from each of its letters (same matches, a fraction of the cost).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*", re.UNICODE)
 _DOMAIN = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:[a-z]{2,24})\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d[\d.,:/\-\s]*\d|\d")
-_TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+WORD_PATTERN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)  # a word: two letters or more
+_TOKEN = WORD_PATTERN
+LANGUAGE_TOKENS = 500  # words read to guess the language
 _PUNCT_LINE = re.compile(r"^[\s\W_]{8,}$")
 
 
@@ -54,9 +60,15 @@ def own_words(body: str) -> str:
     kept: list[str] = []
     for line in body.splitlines():
         stripped = line.strip()
-        if stripped == "--" or _ORIGINAL.match(line):
+        if stripped.startswith("--") and (stripped == "--" or _ORIGINAL.match(line)):
             break
-        if stripped.startswith(">") or _ATTRIBUTION.match(line) or _PUNCT_LINE.match(line):
+        if stripped.startswith(">"):
+            continue
+        # each pattern only where it can match: attributions say "wrote" or "écrit", rules are 8+ characters
+        lowered = stripped.lower()
+        if ("wrote" in lowered or "crit" in lowered) and _ATTRIBUTION.match(line):
+            continue
+        if len(line) >= 8 and _PUNCT_LINE.match(line):
             continue
         kept.append(line)
     return "\n".join(kept)
@@ -118,12 +130,13 @@ def _function_words() -> dict[str, str]:
 
 def guess_language(text: str) -> str:
     """``en``, ``fr``, ``de``, ``nl``, ``pt``, ``es``, ``it``, or ``""`` when there are too few hits to say."""
+    return language_of(_TOKEN.findall(text[:LANGUAGE_TOKENS * 8]))
+
+
+def language_of(tokens: Sequence[str]) -> str:
+    """``guess_language`` over words already split (``WORD_PATTERN``): the first ``LANGUAGE_TOKENS``."""
     words = _function_words()
-    counts: dict[str, int] = {}
-    for token in _TOKEN.findall(text[:3000]):
-        lang = words.get(token)
-        if lang is not None:
-            counts[lang] = counts.get(lang, 0) + 1
+    counts = Counter(words[t] for t in tokens[:LANGUAGE_TOKENS] if t in words)
     if not counts or max(counts.values()) < 3:
         return ""
     return max(sorted(counts), key=lambda k: counts[k])

@@ -58,7 +58,7 @@ def write_corpus(folder: Path, n: int = 24, seed: int = 7) -> Path:
     return labels
 
 
-FAST = TrainSettings(seed=3, calibration_folds=3, epochs=20)
+FAST = TrainSettings(seed=3, calibration_folds=3, max_iter=100)
 
 
 @pytest.fixture(scope="session")

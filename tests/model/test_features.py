@@ -61,3 +61,46 @@ def test_fast_margin_equals_the_matrix_product() -> None:
     for row in rows:
         expected = float((fz.transform([row]) @ coef)[0])
         assert abs(fz.margin(row, coef) - expected) < 1e-9
+
+
+def test_hashed_columns_are_feature_hasher_columns() -> None:
+    from sklearn.feature_extraction import FeatureHasher
+
+    from rempart.model.features import hashed_columns
+
+    names = ["pay", "the invoice", "zurlz", "é", " fa", "code=links.shortener"]
+    expected = [int(FeatureHasher(2**18, input_type="string", alternate_sign=False).transform([[n]]).indices[0])
+                for n in names]
+    assert hashed_columns(names, 2**18).tolist() == expected
+
+
+def test_scorer_caches_give_the_same_margin_twice_and_with_or_without_tokens() -> None:
+    import numpy as np
+
+    from rempart.config import Limits
+    from rempart.message.parse import parse_message
+
+    fz = Featurizer()
+    coef = np.random.default_rng(2).normal(size=fz.spec.n_features)
+    raw = (b"From: a@example.org\r\nTo: b@example.com\r\nSubject: Facture en retard\r\n\r\n"
+           b"Bonjour, merci de regler la facture en retard avant ce soir, le virement est urgent pour nous.\r\n")
+    row = fz.extract(parse_message(raw, Limits()), [], {"from": {}, "urls": [], "attachments": []})
+    assert row.language == "fr" and row.tokens
+    scorer = fz.scorer(coef)
+    expected = float((fz.transform([row]) @ coef)[0])
+    first, second = scorer.margin(row), scorer.margin(row)  # cold caches, then warm ones
+    assert abs(first - expected) < 1e-9 and abs(second - expected) < 1e-9
+    from dataclasses import replace
+
+    assert abs(scorer.margin(replace(row, tokens=())) - expected) < 1e-9
+
+
+def test_repeating_a_phrase_adds_nothing_to_the_word_block() -> None:
+    from rempart.model.features import Extracted
+
+    fz = Featurizer()
+    once = fz.transform([Extracted({}, "pay the invoice", "en")])
+    thrice = fz.transform([Extracted({}, "pay the invoice pay the invoice pay the invoice", "en")])
+    s, w = fz.spec.signal_dims, fz.spec.word_dims
+    # the repeats add only the bigram "invoice pay"; every other word n-gram is present once either way
+    assert thrice[:, s: s + w].nnz == once[:, s: s + w].nnz + 1

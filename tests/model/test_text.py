@@ -42,3 +42,11 @@ def test_accents_folded_and_language_guessed() -> None:
 def test_body_hash_ignores_numbers_and_spacing() -> None:
     assert body_hash("pay znumz now  please") == body_hash("pay znumz now please")
     assert body_hash("pay now") != body_hash("pay later")
+
+
+def test_language_of_tokens_matches_guess_language() -> None:
+    from rempart.model.text import WORD_PATTERN, language_of
+
+    for text in ("merci de bien vouloir regler la facture dans la journee et de nous le confirmer",
+                 "please confirm that the invoice is paid and that you have the file for the team", "ok"):
+        assert language_of(WORD_PATTERN.findall(text)) == guess_language(text)
