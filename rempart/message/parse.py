@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from rempart.config import Limits
 from rempart.message.charset import decode_text
@@ -267,7 +267,7 @@ def _addresses(builder: _Builder, values: list[tuple[str, str]], every: bool) ->
 
 
 def _build(msg: Part, raw_size: int, limits: Limits, budget: _Budget, embedded_depth: int,
-           initial_defects: list[ParseDefect]) -> Message:
+           initial_defects: list[ParseDefect], raw: bytes = b"") -> Message:
     builder = _Builder(limits, budget, embedded_depth)
     builder.defects.extend(initial_defects)
     items = builder.headers(msg)
@@ -342,10 +342,11 @@ def _build(msg: Part, raw_size: int, limits: Limits, budget: _Budget, embedded_d
         raw_size=raw_size,
         part_count=len(builder.content_types),
         content_types=tuple(builder.content_types),
+        raw=raw,
     )
 
 
-def _parse(raw: bytes, limits: Limits, budget: _Budget, embedded_depth: int) -> Message:
+def _parse(raw: bytes, limits: Limits, budget: _Budget, embedded_depth: int, keep_raw: bool = False) -> Message:
     defects: list[ParseDefect] = []
     size = len(raw)
     if size > limits.max_message_bytes:
@@ -354,15 +355,14 @@ def _parse(raw: bytes, limits: Limits, budget: _Budget, embedded_depth: int) -> 
         raw = raw[: limits.max_message_bytes]
     if NUL in raw:
         defects.append(ParseDefect("null_bytes", f"{raw.count(NUL)} NUL bytes"))
-    return _build(parse_part(raw), size, limits, budget, embedded_depth, defects)
+    return _build(parse_part(raw), size, limits, budget, embedded_depth, defects, raw if keep_raw else b"")
 
 
 def parse_message(raw: bytes, limits: Limits) -> Message:
     """Parse one email. Never raises: any failure is recorded as a ``ParseDefect`` on the result."""
     try:
         data = bytes(raw)
-        return replace(_parse(data, limits, _Budget(limits.max_parts), 0),
-                                   raw=data[: limits.max_message_bytes])
+        return _parse(data, limits, _Budget(limits.max_parts), 0, keep_raw=True)  # the bytes as parsed
     except Exception as err:  # last resort: a parser bug must not lose the message
         detail = f"{type(err).__name__}: {err}"
         return Message(raw_size=len(raw), defects=(ParseDefect("parser_error", detail[:300]),))
