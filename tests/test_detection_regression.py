@@ -25,10 +25,13 @@ DEV_LABELS = Path(os.environ.get("REMPART_DEV_CORPUS", ROOT.parent / "shared" / 
 # at the shipped thresholds, 2.5 % of legitimate mail flagged, none called malicious. Floors a little below.
 GUARD_FLOORS = {"auc": 0.97, "tpr_at_fpr_0.01": 0.80, "tpr": 0.90}
 GUARD_CEILINGS = {"fpr": 0.04}
-# Measured on the dev corpus with the shipped model: AUC 0.995, 91.2 % at 1 % FPR. The model was trained on
-# dev, so these are not honest accuracy figures (grouped-by-source ones are in MODEL_CARD.md); this only
-# guards against regressions.
-DEV_FLOORS = {"auc": 0.97, "tpr_at_fpr_0.01": 0.85}
+# Measured on the dev corpus with the shipped model (2026-11-29, f77a34c): AUC 0.998, 94.9 % at 1 % FPR. The model
+# was trained on dev, so these are not honest accuracy figures (grouped-by-source ones are in MODEL_CARD.md);
+# this only guards against regressions.
+DEV_FLOORS = {"auc": 0.99, "tpr_at_fpr_0.01": 0.90}
+# The analyzers and rules alone on dev (the model left out of the fusion), same commit: AUC 0.969, 80.4 % at
+# 1 % FPR — this one is not in-sample for any learned weight, and is what a lost signal shows first.
+DEV_ANALYZER_FLOORS = {"auc": 0.96, "tpr_at_fpr_0.01": 0.76}
 
 
 def test_french_bench_guard_half() -> None:
@@ -51,3 +54,6 @@ def test_dev_corpus() -> None:
     assert report["errors"] == 0, "every dev message must scan without an exception"
     for key, floor in DEV_FLOORS.items():
         assert report[key] >= floor, f"dev {key} = {report[key]:.4f} < {floor}"
+    alone = summarise(scored, score=lambda s: s.base_score if s.base_score is not None else s.score)
+    for key, floor in DEV_ANALYZER_FLOORS.items():
+        assert alone[key] >= floor, f"dev analyzers alone {key} = {alone[key]:.4f} < {floor}"
