@@ -12,7 +12,7 @@ import dataclasses
 from pathlib import Path
 
 import rempart.rules
-from rempart.analyzers.intent_.lexicon import Lexicon
+from rempart.analyzers.intent_.lexicon import PREFIX, WORD, Lexicon
 from rempart.analyzers.intent_.resources import load_intent_data
 from rempart.analyzers.intent_.text import _TABLE, build_scan_text, normalise
 from rempart.config import Limits
@@ -65,3 +65,37 @@ def test_ascii_fast_path_of_normalise_equals_the_table() -> None:
     for text in [*TEXTS, "Tab\there `quoted` MIXED Case", "\t`", "ÉCOLE – l’été", *_texts()[:40]]:
         by_table = text.translate(_TABLE).lower()
         assert normalise(text) == by_table
+
+
+def _walked_positions(lexicon: Lexicon, text: str) -> dict[str, list[int]]:
+    """Anchor positions found by walking every word with ``WORD.finditer`` (the plain path)."""
+    positions: dict[str, list[int]] = {}
+    for m in WORD.finditer(text):
+        word = m.group()
+        if word in lexicon.by_word:
+            positions.setdefault(word, []).append(m.start())
+        key = lexicon.prefix_keys.get(word[:PREFIX]) if len(word) >= PREFIX else None
+        if key is not None:
+            positions.setdefault(key, []).append(m.start())
+    return positions
+
+
+def test_anchor_positions_equal_a_walk_over_every_word() -> None:
+    lexicon = load_intent_data().lexicon
+    extra = ["urgentissime urgent_urgent _urgent urgent2 2urgent", "été urgent – ÉTÉ urgentes\u00a0urgent",
+             "compte\u0301 urgent x" * 3, "____", "   ", "a"]
+    for text in [*_texts(), *[normalise(t) for t in extra], *extra]:
+        assert list(lexicon.anchor_positions(text).items()) == list(_walked_positions(lexicon, text).items()), \
+            text[:200]
+
+
+def test_scan_text_is_shared_and_immutable() -> None:
+    first = build_scan_text("Objet", "Merci de régler la facture ci-jointe.")
+    assert build_scan_text("Objet", "Merci de régler la facture ci-jointe.") is first
+    assert dataclasses.is_dataclass(first)
+    try:
+        first.norm = ""  # type: ignore[misc]
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("ScanText must stay immutable: it is shared between analyzers")

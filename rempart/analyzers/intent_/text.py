@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_SCAN_CHARS = 20_000
 
@@ -116,6 +117,7 @@ class ScanText:
         return (start, end)
 
 
+@lru_cache(maxsize=4)  # the intent and scam analyzers read the same text (a ScanText is immutable)
 def build_scan_text(subject: str, body: str) -> ScanText:
     body = body[:MAX_SCAN_CHARS]
     body_index: tuple[int, ...] | None = None
