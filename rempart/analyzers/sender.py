@@ -95,10 +95,11 @@ MAX_NAME_CHARS = 512  # display names are short; a huge one is cut, never scanne
 
 _EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
-# Bidirectional controls and invisible characters (zero-width joiner excluded: emoji use it).
+# Bidirectional controls and invisible characters (zero-width joiner excluded: emoji use it), the
+# combining grapheme joiner and the Hangul fillers, which render as blank space.
 _HIDDEN = frozenset(
     "\u061c\u180e\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
-    "\u2066\u2067\u2068\u2069\ufeff\u00ad"
+    "\u2066\u2067\u2068\u2069\ufeff\u00ad\u034f\u115f\u1160\u3164"
 )
 
 
@@ -369,7 +370,7 @@ def _is_hidden(ch: str) -> bool:
     """Invisible characters, plus Unicode tag characters and the variation-selector supplement, which
     render as nothing after any letter ("L\U000e0139e\U000e0139dger") and exist only to split words."""
     code = ord(ch)
-    return ch in _HIDDEN or 0xE0000 <= code <= 0xE007F or 0xE0100 <= code <= 0xE01EF or ch in "\u034f\u115f\u1160\u3164"
+    return ch in _HIDDEN or 0xE0000 <= code <= 0xE007F or 0xE0100 <= code <= 0xE01EF
 
 
 def _lookalikes(message: Message, context: Context) -> Iterator[Finding]:
