@@ -14,6 +14,7 @@ from importlib import resources as importlib_resources
 from typing import Any, Protocol, TypeVar
 
 from rempart.config import Config
+from rempart.domains import icann_registered_domain
 from rempart.findings import Finding
 from rempart.message.model import Message
 
@@ -35,6 +36,12 @@ def load_data_list(name: str) -> frozenset[str]:
     text = importlib_resources.files("rempart.data").joinpath(f"{name}.txt").read_text(encoding="utf-8")
     entries = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
     return frozenset(e for e in entries if e)
+
+
+def claimed_domain(message: Message) -> str:
+    """The registered domain of the From address (what the sender claims to be; "" when there is none)."""
+    sender = message.from_address
+    return icann_registered_domain(sender.domain) if sender is not None and sender.domain else ""
 
 
 class Resources:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources as importlib_resources
 
 from rempart.analyzers._links.tables import suffix_match, tables
-from rempart.analyzers.base import Context
+from rempart.analyzers.base import Context, claimed_domain
 from rempart.analyzers.links import BULK_LINKS
 from rempart.analyzers.lookalike import owner_of
 from rempart.domains import icann_registered_domain, in_domains, registered_domain
@@ -85,17 +85,11 @@ class _Seen:
         return [c for name in families for c in self.by_family.get(name, [])]
 
 
-def _own_domain(message: Message) -> str:
-    """The registered domain the From address claims ("" when there is none)."""
-    sender = message.from_address
-    return icann_registered_domain(sender.domain) if sender is not None and sender.domain else ""
-
-
 def _links_elsewhere(message: Message, context: Context, unknown_only: bool = False) -> list[str]:
     """Hosts of web links that belong neither to the sender's domain nor to the organisation; with
     ``unknown_only``, nor to a known brand or an e-mail provider's click tracker (where newsletters link)."""
     sender = message.from_address
-    own = _own_domain(message)
+    own = claimed_domain(message)
     # A brand or vendor sends from one of its domains and links to another (microsoft.com → live.com).
     owner = owner_of(sender.domain, context.resources) if sender and sender.domain else None
     org = context.config.org.domains
@@ -159,7 +153,7 @@ def _risky_links_for_credentials(message: Message, context: Context,
     from (the reader's address in its account pages, another site's name over its click tracker): that is
     how lists and newsletters work, and a spoofer of that domain could not collect what the reader enters."""
     risky = families.get("risky_link", frozenset())
-    own = _own_domain(message)
+    own = claimed_domain(message)
     codes: set[str] = set()
     for f in context.findings:
         if f.code not in risky or f.weight <= 0:

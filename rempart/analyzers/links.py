@@ -26,7 +26,7 @@ from rempart.analyzers._links.hosts import HostInfo, host_info
 from rempart.analyzers._links.recipients import RecipientPattern, find_recipient, recipient_patterns
 from rempart.analyzers._links.tables import LinkTables, tables
 from rempart.analyzers._links.urlparts import UrlParts, display_host, split_url, unwrap
-from rempart.analyzers.base import Context
+from rempart.analyzers.base import Context, claimed_domain
 from rempart.domains import icann_registered_domain
 from rempart.findings import Finding
 from rempart.message.model import Message, Url, UrlOrigin
@@ -137,8 +137,7 @@ class _Scan:
         self.resources = context.resources
         self.sender = _aligned_sender_domain(message, context)
         self.trusted = self.t.org_domains | ({self.sender} if self.sender else set())
-        claimed = message.from_address
-        self.claimed = icann_registered_domain(claimed.domain) if claimed is not None and claimed.domain else ""
+        self.claimed = claimed_domain(message)
         self._message, self._context = message, context
         self._recipients: list[RecipientPattern] | None = None  # built on first use
         self.out = _Findings()

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from rempart.analyzers._links.tables import suffix_match, tables
-from rempart.analyzers.base import Context
+from rempart.analyzers.base import Context, claimed_domain
 from rempart.analyzers.lookalike import owner_of, protected_index
 from rempart.domains import icann_registered_domain, in_domains, registered_domain
 from rempart.findings import Finding
@@ -66,15 +66,10 @@ def picture_bait(message: Message, context: Context) -> Iterator[Finding]:
     images += sum(1 for a in message.attachments if a.inline and a.sniffed_type.startswith("image/"))
     links = {u.host for u in message.urls if u.origin == UrlOrigin.HREF and u.scheme in ("http", "https") and u.host}
     if images and links:
-        domain = _sender_domain(message)
+        domain = claimed_domain(message)
         away = all(not _vouched_for(host, domain, context, shared_services=False) for host in links)
         yield Finding("scam.picture_bait", PICTURE_BAIT_AWAY if away else PICTURE_BAIT,
                       {"visible_chars": visible, "images": images, "hosts": sorted(links)[:5], "away": away})
-
-
-def _sender_domain(message: Message) -> str:
-    sender = message.from_address
-    return icann_registered_domain(sender.domain) if sender and sender.domain else ""
 
 
 def _vouched_for(host: str, sender_domain: str, context: Context, shared_services: bool = True) -> bool:
@@ -91,7 +86,7 @@ def _vouched_for(host: str, sender_domain: str, context: Context, shared_service
 
 
 def random_link_path(message: Message, context: Context) -> Iterator[Finding]:
-    sender_domain = _sender_domain(message)
+    sender_domain = claimed_domain(message)
     checked = 0
     for url in message.urls:
         if url.origin not in _WEB or url.scheme not in ("http", "https") or not url.host:
@@ -123,7 +118,7 @@ def unrelated_links(message: Message, context: Context) -> Iterator[Finding]:
              if u.origin in _WEB and u.scheme in ("http", "https") and u.host}
     if not hosts or not any(u.origin == UrlOrigin.HREF for u in message.urls):
         return
-    domain = _sender_domain(message)
+    domain = claimed_domain(message)
     checked = sorted(hosts)[:MAX_LINKS_CHECKED]
     if all(not _vouched_for(host, domain, context, shared_services=False) for host in checked):
         yield Finding("scam.unrelated_links", UNRELATED_LINKS, {"hosts": checked[:5], "domain": domain})
