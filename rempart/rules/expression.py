@@ -470,16 +470,11 @@ class ExpressionEngine:
     def truth(self, facts: Mapping[str, Any]) -> tuple[list[bool], int]:
         """One message's answer to every hoisted pattern (what ``_rx(i)`` returns; every set runs once,
         in Python: cheaper than running them from CEL's callback) and which prefilter atoms hold, as bits."""
-        results = [False] * len(self._patterns)
+        results = self.regex_results(facts)
         bits = 0
-        rx_bits = self._rx_bits
-        for path, regex_set, indices in self._compiled_sets():
-            value = _resolve(facts, path)
-            if isinstance(value, str) and value:
-                for local in regex_set.Match(value) or ():
-                    index = indices[local]
-                    results[index] = True
-                    bits |= rx_bits.get(index, 0)
+        for index, bit in self._rx_bits.items():
+            if results[index]:
+                bits |= bit
         codes = facts.get("findings")
         findings = frozenset(codes) if isinstance(codes, list) else frozenset()
         for kind, value, bit in self._other_atoms:
