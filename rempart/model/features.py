@@ -22,11 +22,11 @@ directly; finding codes that only say how a corpus was collected (``EXCLUDED_COD
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from itertools import repeat
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -184,6 +184,7 @@ try:  # the hashing kernel behind FeatureHasher, called directly on one message 
 except ImportError:  # pragma: no cover - another scikit-learn layout: the generic path below is used
     _hashing_kernel = None
 
+V = TypeVar("V")
 _CACHE_LIMIT = 100_000  # entries per scan-time cache (about 10–15 MB each at most); cleared when full
 
 
@@ -262,33 +263,35 @@ class MarginScorer:
         self._chars: dict[str, tuple[float, int]] = {}
 
     @staticmethod
-    def _lookup(cache: dict[str, float], names: Sequence[str], coef: NDArray[np.float64]) -> list[float]:
+    def _cached(cache: dict[str, V], names: Sequence[str], compute: Callable[[list[str]], list[V]]) -> list[V]:
+        """``cache[name]`` for each name, computing the missing ones in one batch (cleared when full)."""
         values = list(map(cache.get, names))
-        if None in values:
-            missing = [n for n, v in zip(names, values, strict=True) if v is None]
-            fresh = dict(zip(missing, coef[hashed_columns(missing, len(coef))].tolist(), strict=True))
-            if len(cache) + len(fresh) > _CACHE_LIMIT:
-                cache.clear()
-            cache.update(fresh)  # values are read from ``fresh``: another thread may clear the cache meanwhile
-            return [fresh[n] if v is None else v for n, v in zip(names, values, strict=True)]
-        return values  # type: ignore[return-value]
+        if None not in values:
+            return values  # type: ignore[return-value]
+        missing = [n for n, v in zip(names, values, strict=True) if v is None]
+        fresh = dict(zip(missing, compute(missing), strict=True))
+        if len(cache) + len(fresh) > _CACHE_LIMIT:
+            cache.clear()
+        cache.update(fresh)  # values are read from ``fresh``: another thread may clear the cache meanwhile
+        return [fresh[n] if v is None else v for n, v in zip(names, values, strict=True)]
+
+    @classmethod
+    def _lookup(cls, cache: dict[str, float], names: Sequence[str], coef: NDArray[np.float64]) -> list[float]:
+        """Each name's coefficient: the column the hasher puts it in."""
+        return cls._cached(cache, names, lambda missing: coef[hashed_columns(missing, len(coef))].tolist())
 
     def _char_sums(self, words: Sequence[str]) -> list[tuple[float, int]]:
-        cache = self._chars
-        values = list(map(cache.get, words))
-        if None in values:
-            low, high = self.spec.char_ngrams
-            missing = [w for w, v in zip(words, values, strict=True) if v is None]
+        """Each word's summed character n-gram coefficients, and how many n-grams it has."""
+        low, high = self.spec.char_ngrams
+
+        def compute(missing: list[str]) -> list[tuple[float, int]]:
             grams = [_char_grams(w, low, high) for w in missing]
             sizes = [len(g) for g in grams]
             coef = self._char_coef[hashed_columns([x for g in grams for x in g], len(self._char_coef))]
             sums = np.add.reduceat(coef, np.cumsum([0, *sizes[:-1]])).tolist() if len(coef) else []
-            fresh = dict(zip(missing, zip(sums, sizes, strict=True), strict=True))
-            if len(cache) + len(fresh) > _CACHE_LIMIT:
-                cache.clear()
-            cache.update(fresh)
-            return [fresh[w] if v is None else v for w, v in zip(words, values, strict=True)]
-        return values  # type: ignore[return-value]
+            return list(zip(sums, sizes, strict=True))
+
+        return self._cached(self._chars, words, compute)
 
     def margin(self, row: Extracted) -> float:
         total = 0.0
