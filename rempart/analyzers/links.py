@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rempart.analyzers._links import checks
+from rempart.analyzers._links import checks, generic_domains
 from rempart.analyzers._links.checks import Hit
 from rempart.analyzers._links.forms import html_forms
 from rempart.analyzers._links.hosts import HostInfo, host_info
@@ -43,6 +43,7 @@ CODES = frozenset({
     "links.shortener",
     "links.free_hosting",
     "links.suspicious_tld",
+    "links.generic_lure_domain",
     "links.brand_in_subdomain",
     "links.deep_subdomain",
     "links.nonstandard_port",
@@ -210,6 +211,10 @@ class _Scan:
         for hit in (checks.shortener(info), checks.free_hosting(info, parts, self.t)):
             self.out.add(_shown_in_full(hit, shown), base)
         self.out.add(checks.suspicious_tld(info), base)
+        words = generic_domains.generic_words(info, generic_domains.lure_words(self.resources))
+        if words:
+            self.out.add(Hit("links.generic_lure_domain", generic_domains.GENERIC_LURE_DOMAIN,
+                             {"domain": info.icann_registered, "words": " ".join(words)}), base)
 
     def redirects(self, info: HostInfo, parts: UrlParts, base: dict[str, Any]) -> None:
         if info.esp_tracking or (self.sender and info.icann_registered == self.sender):

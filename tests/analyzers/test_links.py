@@ -514,3 +514,26 @@ def test_another_sites_name_over_the_senders_own_click_tracker_is_weak() -> None
     own = codes(run(message(sponsor, sender="lettre@news.lettre-editeur.fr")))
     other = codes(run(message(sponsor, sender="lettre@autre-expediteur.example")))
     assert own["links.shown_url_mismatch"] <= links.SHOWN_MISMATCH_SENDER_SITE < other["links.shown_url_mismatch"]
+
+
+def test_a_domain_named_only_after_a_sign_in_page_is_reported() -> None:
+    found = run(message(
+        link("https://internal-security-portal.org/verification/access-review"),
+        link("https://portail-acces-securise.com/connexion"),
+    ))
+    hits = [f for f in found if f.code == "links.generic_lure_domain"]
+    assert {f.evidence["domain"] for f in hits} == {"internal-security-portal.org", "portail-acces-securise.com"}
+    assert all(f.weight == pytest.approx(0.35) for f in hits)
+    assert {f.evidence["words"] for f in hits} == {"internal security portal", "portail acces securise"}
+
+
+@pytest.mark.parametrize("href", [
+    "https://secure.example-bank.com/login",  # a brand name in the registrable label
+    "https://ateliers-securite.fr/",  # a company name that happens to hold one lure word
+    "https://secureportal.net/",  # unsegmented: left alone
+    "https://help-center.net/",  # vocabulary, but nothing about accounts or sign-in
+    "https://portal.net/",  # one word
+    "https://account-security.exemple-industrie.fr/",  # the organisation's own domain
+])
+def test_ordinary_or_owned_names_are_not_generic_lure_domains(href: str) -> None:
+    assert "links.generic_lure_domain" not in codes(run(message(link(href))))
