@@ -81,12 +81,13 @@ class _Connection:
         self.content_sent = False
 
     async def reply(self) -> tuple[int, str]:
-        """One (possibly multi-line) reply."""
+        """One (possibly multi-line) reply. No deadline of its own: ``greet`` and ``transaction`` each
+        run under one (a ``wait_for`` per line cost a task and a timer per reply)."""
         lines: list[bytes] = []
         while True:
             try:
-                line = await asyncio.wait_for(self.reader.readline(), self.timeout)
-            except (TimeoutError, asyncio.LimitOverrunError, ValueError) as err:
+                line = await self.reader.readline()
+            except (asyncio.LimitOverrunError, ValueError) as err:
                 raise _Closed(f"no complete reply ({type(err).__name__})") from None
             if not line.endswith(b"\n"):
                 raise _Closed("connection closed")
@@ -108,13 +109,17 @@ class _Connection:
         return await self.reply()
 
     async def greet(self, local_hostname: str) -> None:
+        async with asyncio.timeout(self.timeout):
+            await self._greet(local_hostname)
+
+    async def _greet(self, local_hostname: str) -> None:
         code, text = await self.reply()
         if code != 220:
             raise TemporaryFailure(f"next hop greeting: {_reply(code, text)}")
         self.writer.write(f"EHLO {local_hostname}\r\n".encode("ascii", "replace"))
         lines: list[str] = []
         while True:
-            line = await asyncio.wait_for(self.reader.readline(), self.timeout)
+            line = await self.reader.readline()
             if not line.endswith(b"\n"):
                 raise _Closed("connection closed")
             lines.append(line[4:].decode("ascii", "replace").strip())
@@ -130,9 +135,14 @@ class _Connection:
     async def transaction(self, mail_from: str, rcpt_to: Sequence[str], content: bytes,
                           mail_options: Sequence[str]) -> Outcome:
         """One message. Raises ``TemporaryFailure``/``PermanentFailure`` (the session is clean again,
-        reusable) or ``_Closed``/``OSError`` (the session is lost; ``content_sent`` says whether the
-        message's bytes had gone out)."""
+        reusable) or ``_Closed``/``OSError``/``TimeoutError`` (the session is lost; ``content_sent`` says
+        whether the message's bytes had gone out). One deadline covers the whole transaction."""
         self.content_sent = False
+        async with asyncio.timeout(self.timeout):
+            return await self._transaction(mail_from, rcpt_to, content, mail_options)
+
+    async def _transaction(self, mail_from: str, rcpt_to: Sequence[str], content: bytes,
+                           mail_options: Sequence[str]) -> Outcome:
         options = "".join(f" {o}" for o in mail_options if _supported(self.extensions, o))
         commands = [f"MAIL FROM:{_path(mail_from)}{options}", *(f"RCPT TO:{_path(r)}" for r in rcpt_to), "DATA"]
         pipelined = "PIPELINING" in self.extensions

@@ -290,10 +290,13 @@ class ScanPool:
             raise ScanFailed("scanner not started")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), self.timeout)
-        except TimeoutError:
-            raise ScanFailed("no scan worker free before the deadline") from None
+        if not self._idle.empty():
+            worker = self._idle.get_nowait()  # the common case, without a task and a timer for the wait
+        else:
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), self.timeout)
+            except TimeoutError:
+                raise ScanFailed("no scan worker free before the deadline") from None
         readable: asyncio.Future[None] = loop.create_future()
         fd = worker.conn.fileno()
 
@@ -308,7 +311,8 @@ class ScanPool:
                 await loop.run_in_executor(self._sender(), worker.conn.send_bytes, request)
             loop.add_reader(fd, ready)
             try:
-                await asyncio.wait_for(readable, max(0.0, deadline - loop.time()))
+                async with asyncio.timeout_at(deadline):
+                    await readable
             finally:
                 loop.remove_reader(fd)
                 if not os.get_blocking(fd):  # uvloop's add_reader leaves the pipe non-blocking: a large
