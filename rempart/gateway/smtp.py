@@ -291,6 +291,8 @@ class ContentFilter:
 
     async def stop(self) -> None:
         log.info("stage timings, ms p50/p95/p99: %s", self.timings.summary())
+        log.info("spool: %d entries written, %d queue directory fsyncs (group commit)", self.spool.puts,
+                 self.spool.dir_syncs)
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

@@ -4,7 +4,7 @@ Layout under the spool directory::
 
     tmp/      entries being written (left-overs are deleted at start: they were never acknowledged)
     queue/    accepted entries, one file per entry, named by its key; fsync'd with the directory
-              before the filter answers 250
+              before the filter answers 250 (entries written together share the directory fsync)
     done/     append-only logs (one per hour) of the keys handed on (delivered or quarantined);
               kept for the dedup window, then deleted
     failed/   entries the next hop refused permanently, with the reason beside them (never deleted)
@@ -112,6 +112,14 @@ class Spool:
         self._done_keys: set[str] = set()
         self._counter = 0
         self._log: tuple[str, Any] | None = None  # (hour, open done log)
+        # Group commit of the queue directory: renames take a ticket; one fsync of the directory makes
+        # every rename ticketed before it started durable (see ``_commit_rename``).
+        self._dir_sync = threading.Condition(threading.Lock())
+        self._renamed = 0  # tickets given
+        self._synced = 0  # every ticket up to this one is durable
+        self._syncing = False
+        self.puts = 0
+        self.dir_syncs = 0
 
     # -- start ------------------------------------------------------------------------------------
 
@@ -168,7 +176,8 @@ class Spool:
     # -- entries ----------------------------------------------------------------------------------
 
     def put(self, entry: SpoolEntry) -> None:
-        """Write ``entry`` durably (file and directory fsync'd). Raises OSError when the disk refuses."""
+        """Write ``entry`` durably (its file fsync'd, then the directory: shared with the entries written
+        at the same time, see ``_commit_rename``). Raises OSError when the disk refuses."""
         with self._lock:
             self._counter += 1
             name = f"{entry.key}.{os.getpid()}.{self._counter}"
@@ -187,9 +196,41 @@ class Spool:
             raise
         os.close(fd)
         os.rename(tmp, self.queue / entry.key)
-        _fsync_dir(self.queue)
+        self._commit_rename()
         with self._lock:
             self._queued.add(entry.key)
+            self.puts += 1
+
+    def _commit_rename(self) -> None:
+        """Return once the rename just done is durable: the queue directory fsync'd after it.
+
+        Group commit: entries written at the same time (one per spool thread) share directory fsyncs.
+        The first caller fsyncs the directory for every rename ticketed so far; callers arriving during
+        that fsync wait for it, then one of them fsyncs for all of them. Nobody returns before an fsync
+        that *started after* its rename has completed. A failed fsync raises in its caller; the waiters
+        try again themselves.
+        """
+        with self._dir_sync:
+            self._renamed += 1
+            ticket = self._renamed
+            while self._synced < ticket:
+                if self._syncing:
+                    self._dir_sync.wait()
+                    continue
+                self._syncing = True
+                upto = self._renamed
+                self._dir_sync.release()
+                synced = False
+                try:
+                    _fsync_dir(self.queue)
+                    synced = True
+                finally:
+                    self._dir_sync.acquire()
+                    self._syncing = False
+                    if synced:
+                        self._synced = max(self._synced, upto)
+                        self.dir_syncs += 1
+                    self._dir_sync.notify_all()
 
     def load(self, key: str) -> SpoolEntry:
         return SpoolEntry.decode((self.queue / key).read_bytes())

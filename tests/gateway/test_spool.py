@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from rempart.gateway.spool import Spool, SpoolEntry, message_key
 
@@ -67,3 +72,41 @@ def test_old_keys_are_forgotten_after_the_window(tmp_path: Path) -> None:
     spool.recover()
     assert not spool.seen("e" * 64)
     assert not (tmp_path / "done" / "2000010100.log").exists()
+
+
+def test_entries_written_together_share_directory_fsyncs(tmp_path: Path, monkeypatch: Any) -> None:
+    """Group commit: every put returns only after a directory fsync that started after its rename, and
+    puts running at the same time share those fsyncs."""
+    spool = Spool(tmp_path)
+    spool.recover()
+    renamed: dict[str, float] = {}
+    dir_syncs: list[tuple[float, float]] = []
+    real_rename, real_fsync = os.rename, os.fsync
+
+    def rename(src: Any, dst: Any) -> None:
+        real_rename(src, dst)
+        renamed[Path(dst).name] = time.monotonic()
+
+    def fsync(fd: int) -> None:
+        start = time.monotonic()
+        real_fsync(fd)
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            time.sleep(0.003)  # a slow disk: puts pile up behind the directory fsync
+            dir_syncs.append((start, time.monotonic()))
+
+    monkeypatch.setattr(os, "rename", rename)
+    monkeypatch.setattr(os, "fsync", fsync)
+    returned: dict[str, float] = {}
+
+    def put(key: str) -> None:
+        spool.put(entry(key))
+        returned[key] = time.monotonic()
+
+    keys = [f"{i:064x}" for i in range(96)]
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(put, keys))
+    assert spool.puts == len(keys)
+    assert spool.dir_syncs == len(dir_syncs) < len(keys) / 2
+    for key in keys:
+        assert any(renamed[key] <= start and end <= returned[key] for start, end in dir_syncs), key
+    assert sorted(Spool(tmp_path).recover()) == sorted(keys)
