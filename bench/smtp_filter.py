@@ -11,6 +11,13 @@ Phases (all real processes and servers on loopback):
 - ``latency``: the same filter fed at a steady rate (``--rate``, default 100/s). Latency per message:
   from the client starting DATA to the 250 (what Postfix waits), and from DATA to the copy arriving
   at the next hop (what the filter adds to the mail path).
+- ``openloop``: the issue #7 target. The filter (listener and its scan worker(s)) pinned to one CPU
+  (``--cpu``, default 1); an asyncio load generator and the receiving server in processes of their own
+  on the other CPU. Arrivals are open-loop Poisson at each rate of ``--rates`` (default 25,50,75,100
+  msg/s) for ``--duration`` seconds: a message starts at its scheduled time on an idle kept session or a
+  new one, whatever the filter's earlier answers (up to ``--max-sessions``; a later start is reported as
+  lag). Prints the achieved rate, DATA→250 and DATA→next-hop p50/p95/p99, the filter's CPU per message
+  (SMTP path and engine), how busy the filter's CPU was with other work, and the load average.
 - ``crash``: ``--crash-messages`` (5,000) numbered corpus messages streamed by Postfix-like clients
   while the filter is killed with SIGKILL ``--kills`` (20) times and restarted; then every accepted
   message is counted at the next hop and in the store (quarantine).
@@ -23,6 +30,7 @@ Corpus mail is read from disk into memory only; nothing is copied into the repos
 from __future__ import annotations
 
 import argparse
+import asyncio
 import multiprocessing
 import os
 import random
@@ -37,9 +45,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from rempart.gateway.delivery import dot_stuffed  # noqa: E402
 from tests.gateway.servers import Sink, free_port, start_filter, wait_port  # noqa: E402
 from tests.gateway.stress import Campaign, numbered, seq_of  # noqa: E402
 
@@ -233,6 +244,188 @@ def flow(messages: list[bytes], clients: int, rate: float, cpu: int, label: str,
         shutil.rmtree(work, ignore_errors=True)
 
 
+class _Session:
+    """A kept SMTP session to the filter, spoken like Postfix's smtp client (the filter offers no PIPELINING)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> _Session:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 22)
+        session = cls(reader, writer)
+        await session.reply()
+        await session.command(b"EHLO postfix.bench")
+        return session
+
+    async def reply(self) -> int:
+        while True:
+            line = await self.reader.readline()
+            if not line:
+                raise ConnectionError("filter closed the session")
+            if line[3:4] != b"-":
+                return int(line[:3])
+
+    async def command(self, line: bytes) -> int:
+        self.writer.write(line + b"\r\n")
+        return await self.reply()
+
+    async def transaction(self, raw: bytes) -> tuple[float, float, int]:
+        """(DATA sent, final reply, its code): wall-clock seconds, comparable across processes."""
+        await self.command(b"XFORWARD ADDR=198.51.100.7 NAME=mx.example.net")
+        await self.command(b"MAIL FROM:<sender@example.net> BODY=8BITMIME")
+        await self.command(b"RCPT TO:<someone@cabinet-example.fr>")
+        t0 = time.time()
+        if await self.command(b"DATA") != 354:
+            return t0, time.time(), 0
+        self.writer.write(dot_stuffed(raw))
+        code = await self.reply()
+        return t0, time.time(), code
+
+
+async def _open_loop(port: int, messages: list[bytes], offsets: list[float], max_sessions: int
+                     ) -> tuple[dict[int, tuple[float, float, float]], list[float], int]:
+    """Start message i at ``offsets[i]`` seconds whatever happened before (open loop). Returns
+    {i: (scheduled, DATA sent, 250)} for the messages answered 250, the start lags (s) and the sessions opened."""
+    idle: list[_Session] = []
+    slots = asyncio.Semaphore(max_sessions)
+    results: dict[int, tuple[float, float, float]] = {}
+    lags: list[float] = []
+    opened = 0
+
+    async def one(i: int, scheduled: float) -> None:
+        nonlocal opened
+        async with slots:
+            if idle:
+                session = idle.pop()
+            else:
+                opened += 1
+                session = await _Session.open(port)
+            lags.append(time.time() - scheduled)
+            t0, t1, code = await session.transaction(messages[i])
+            if code == 250:
+                results[i] = (scheduled, t0, t1)
+            idle.append(session)
+
+    loop = asyncio.get_running_loop()
+    start, wall = loop.time() + 0.5, time.time() + 0.5
+    tasks = []
+    for i, offset in enumerate(offsets):
+        delay = start + offset - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, wall + offset)))
+    await asyncio.gather(*tasks)
+    for session in idle:
+        session.writer.write(b"QUIT\r\n")
+        session.writer.close()
+    return results, lags, opened
+
+
+def _generator(port: int, messages: list[bytes], offsets: list[float], max_sessions: int, out: Any) -> None:
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        out.put(runner.run(_open_loop(port, messages, offsets, max_sessions)))
+
+
+def poisson_offsets(rate: float, seconds: float, seed: int) -> list[float]:
+    """Arrival times (s from the start) of a Poisson process at ``rate`` per second."""
+    rng = random.Random(seed)
+    offsets, t = [], rng.expovariate(rate)
+    while t < seconds:
+        offsets.append(t)
+        t += rng.expovariate(rate)
+    return offsets
+
+
+def cpu_ticks(cpu: int) -> tuple[int, int]:
+    """(busy, steal) clock ticks of one CPU so far, from /proc/stat."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith(f"cpu{cpu} "):
+            v = [int(x) for x in line.split()[1:]]
+            return v[0] + v[1] + v[2] + v[5] + v[6], v[7]  # user nice system irq softirq; steal
+    return 0, 0
+
+
+class LoadSampler:
+    """The machine's 1-minute load average, sampled every second in a thread."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self) -> str:
+        self._stop.set()
+        self._thread.join()
+        s = self.samples or [os.getloadavg()[0]]
+        return f"{min(s):.1f}–{max(s):.1f} (mean {statistics.fmean(s):.1f})"
+
+
+def open_loop(messages: list[bytes], rate: float, seconds: float, cpu: int, model: bool, workers: int,
+              max_sessions: int, event_loop: str = "") -> dict[str, float]:
+    """One open-loop run at ``rate``; prints its figures and returns the headline ones."""
+    offsets = poisson_offsets(rate, seconds, seed=int(rate * 1000) + 11)
+    numbered_messages = numbered([messages[i % len(messages)] for i in range(len(offsets))])
+    work = Path(tempfile.mkdtemp(prefix="rempart-bench-"))
+    try:
+        sink = SinkProcess()
+        f = Filter(work, sink.port, cpu, model, workers, event_loop)
+        context = multiprocessing.get_context("fork")
+        out = context.Queue()
+        generator = context.Process(target=_generator, args=(f.port, numbered_messages, offsets, max_sessions, out))
+        sampler = LoadSampler()
+        user0, sys0, rest0 = group_cpu_seconds(f.process.pid)
+        busy0, steal0 = cpu_ticks(cpu)
+        t0 = time.monotonic()
+        generator.start()
+        results, lags, opened = out.get()
+        generator.join()
+        accepted_s = time.monotonic() - t0 - 0.5
+        time.sleep(2)  # the last deliveries
+        user1, sys1, rest1 = group_cpu_seconds(f.process.pid)
+        busy1, steal1 = cpu_ticks(cpu)
+        elapsed = time.monotonic() - t0
+        load = sampler.stop()
+        arrivals = dict(sink.stop())
+        f.stop()
+        tick = os.sysconf("SC_CLK_TCK")
+        n = len(results)
+        waits = [(t1 - t0_) * 1000 for _, t0_, t1 in results.values()]
+        added = [(arrivals[i] - t0_) * 1000 for i, (_, t0_, _) in results.items() if i in arrivals]
+        own, engine = (user1 - user0) + (sys1 - sys0), rest1 - rest0
+        busy, steal = (busy1 - busy0) / tick, (steal1 - steal0) / tick
+        others = max(0.0, busy - own - engine)
+        print(f"\n== open loop, Poisson arrivals at {rate:g} msg/s offered for {seconds:g} s: {n} of {len(offsets)}"
+              f" accepted; filter (listener + {workers} scan worker(s)) pinned to CPU {cpu}, generator and sink"
+              f" on CPU(s) {sorted(os.sched_getaffinity(0))}; model {'on' if model else 'off'} ==")
+        print(f"  achieved          {n / accepted_s:8.1f} msg/s accepted; sessions opened {opened}; start lag p99"
+              f" {percentile(lags, .99) * 1000:.1f} ms, max {max(lags) * 1000:.1f} ms")
+        print(f"  DATA→250 (Postfix waits)   p50 {percentile(waits, .5):7.1f} ms  p95 {percentile(waits, .95):7.1f}"
+              f"  p99 {percentile(waits, .99):7.1f}  max {max(waits):7.1f}")
+        if added:
+            print(f"  DATA→next hop (added)      p50 {percentile(added, .5):7.1f} ms  p95 "
+                  f"{percentile(added, .95):7.1f}  p99 {percentile(added, .99):7.1f}  max {max(added):7.1f}")
+        print(f"  delivered {len(arrivals)}, quarantined (held in the store) {n - len(arrivals)}")
+        if n:
+            print(f"  filter CPU per message {(own + engine) / n * 1000:.2f} ms: SMTP path {own / n * 1000:.2f}, engine"
+                  f" {engine / n * 1000:.2f}; the filter kept CPU {cpu} {(own + engine) / elapsed * 100:.0f} % busy")
+        print(f"  CPU {cpu} used by other work during the run: {others / elapsed * 100:.0f} % (steal"
+              f" {steal / elapsed * 100:.0f} %); machine load average (1 min) {load} on {os.cpu_count()} CPUs")
+        print(f"  filter stages, ms p50/p95/p99: {f.stage_timings()}")
+        return {"rate": rate, "achieved": n / accepted_s, "p50": percentile(added, .5), "p95": percentile(added, .95),
+                "p99": percentile(added, .99), "accept_p99": percentile(waits, .99),
+                "cpu": (own + engine) / max(n, 1) * 1000, "others": others / elapsed * 100}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def crash(messages: list[bytes], kills: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="rempart-crash-"))
     try:
@@ -314,11 +507,15 @@ def report_delay(messages: list[bytes], reports: int, poll: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default=str(REPO.parent / "shared" / "corpus" / "dev"))
-    parser.add_argument("--phase", choices=["throughput", "latency", "crash", "report", "all"], default="all")
+    parser.add_argument("--phase", choices=["throughput", "latency", "openloop", "crash", "report", "all"],
+                        default="all")
     parser.add_argument("--limit", type=int, default=0, help="corpus messages for throughput/latency (0 = all)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent SMTP sessions (throughput)")
     parser.add_argument("--rate", type=float, default=100.0, help="offered load for the latency phase, msg/s")
-    parser.add_argument("--cpu", type=int, default=0, help="CPU the filter is pinned to (-1: none)")
+    parser.add_argument("--cpu", type=int, default=1, help="CPU the filter is pinned to (-1: none)")
+    parser.add_argument("--rates", default="25,50,75,100", help="openloop: offered rates, msg/s")
+    parser.add_argument("--duration", type=float, default=60.0, help="openloop: seconds of arrivals per rate")
+    parser.add_argument("--max-sessions", type=int, default=64, help="openloop: concurrent SMTP sessions at most")
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--crash-messages", type=int, default=5000)
     parser.add_argument("--reports", type=int, default=6)
@@ -337,6 +534,14 @@ def main() -> int:
     if args.phase in ("latency", "all"):
         flow(messages, max(args.clients, 16), args.rate, args.cpu, f"latency at {args.rate:g} msg/s offered",
              not args.no_model, args.scan_workers, args.event_loop)
+    if args.phase in ("openloop", "all"):
+        rows = [open_loop(messages, float(r), args.duration, args.cpu, not args.no_model, args.scan_workers,
+                          args.max_sessions, args.event_loop) for r in args.rates.split(",")]
+        print("\n  offered  achieved  DATA→next hop p50 / p95 / p99 ms  DATA→250 p99  filter CPU/msg  other work on"
+              " the filter's CPU")
+        for row in rows:
+            print(f"  {row['rate']:7.0f}  {row['achieved']:8.1f}  {row['p50']:8.1f} / {row['p95']:6.1f} /"
+                  f" {row['p99']:6.1f}  {row['accept_p99']:12.1f}  {row['cpu']:11.2f} ms  {row['others']:5.0f} %")
     if args.phase in ("crash", "all"):
         pool = corpus(Path(args.corpus), 0)
         crash([pool[i % len(pool)] for i in range(args.crash_messages)], args.kills)
