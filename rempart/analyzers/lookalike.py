@@ -334,6 +334,17 @@ class ProtectedLabel:
         return tuple(self.skeleton.split("-"))
 
 
+_GOVERNMENT_WORDS = frozenset({"gouv", "gov", "gouvernement", "government"})
+_PUBLIC_SERVICE = Owner("brand", "gouv.fr")  # what a "-gouv" domain pretends to be
+MIN_PUBLIC_BODY_LABEL = 5  # "dgfip", "antai", "urssaf"; not "caf" or "ants", everyday tokens elsewhere
+
+
+def _public_body(brand: BrandInfo, government_suffixes: frozenset[str]) -> bool:
+    """Every domain of the brand is under a government suffix (``impots.gouv.fr``, ``gov.uk``)."""
+    return bool(brand.domains) and all(
+        any(d == g or d.endswith("." + g) for g in government_suffixes) for d in brand.domains)
+
+
 @dataclass(frozen=True, slots=True)
 class LookalikeMatch:
     host: str
@@ -398,6 +409,7 @@ class ProtectedIndex:
         default_factory=dict)
     domain_skeletons: dict[str, tuple[str, Owner]] = field(default_factory=dict)  # "paypal.com" skeleton
     lures: frozenset[str] = frozenset()  # skeletons of the lure words
+    government_suffixes: frozenset[str] = frozenset()  # "gouv.fr", "gov.uk": where public bodies publish
     freemail: frozenset[str] = frozenset()
     tenants: set[str] = field(default_factory=set)  # onmicrosoft.com: each subdomain is someone's
     match: Callable[[str], LookalikeMatch | None] = field(init=False)
@@ -482,7 +494,19 @@ class ProtectedIndex:
         if parts is None or self.owner_of(parts.host) is not None or self._real_service(parts):
             return None
         return (self._same_skeleton(parts) or self._typo(parts) or self._combination(parts)
-                or self._in_subdomain(parts))
+                or self._in_subdomain(parts) or self._government_word(parts))
+
+    def _government_word(self, parts: _Split) -> LookalikeMatch | None:
+        """"gouv" or "gov" as a word of a domain outside the government suffixes ("ansm-sante-gouv.fr",
+        "impots-gouv.com"): a name dressed up as an official site, whatever administration it names."""
+        tokens = skeleton(parts.label).split("-")
+        for i, token in enumerate(tokens):
+            if token in _GOVERNMENT_WORDS and not any(
+                    parts.host == g or parts.host.endswith("." + g) for g in self.government_suffixes):
+                start = sum(len(t) + 1 for t in tokens[:i])
+                entry = ProtectedLabel(token, token, "gouv.fr", _PUBLIC_SERVICE, True)
+                return self._result(parts, entry, "combosquatting", 0, range(start, start + len(token)))
+        return None
 
     def _best(self, entries: Iterable[ProtectedLabel]) -> ProtectedLabel | None:
         ranked = sorted(entries, key=lambda e: KINDS.index(e.owner.kind))
@@ -572,6 +596,11 @@ class ProtectedIndex:
         # legitimately cited in many domains.
         if entry.owner.kind != "brand" and len(entry.skeleton) >= 6:
             return True
+        # A public body's name ("dgfip-sgc.fr", "urssaf-recouvrement.com") outside its government
+        # suffix: administrations publish only under theirs (gouv.fr, gov.uk…), whatever is added.
+        if entry.owner.brand is not None and len(entry.skeleton) >= MIN_PUBLIC_BODY_LABEL \
+                and _public_body(entry.owner.brand, self.government_suffixes):
+            return True
         return any(self.is_lure(token) for token in rest)
 
     def is_lure(self, token: str) -> bool:
@@ -604,6 +633,18 @@ class ProtectedIndex:
                     domain, owner = found
                     entry = ProtectedLabel(parts.subdomain[i], sub[i], domain, owner, True)
                     return self._result(parts, entry, "subdomain_abuse", 0, _sub_span(parts, i, j))
+        # A subdomain label that is itself a name glued to a lure word ("wetransfer-download.files-x.com",
+        # "partners-shopify.agency-access.com") on an unrelated domain: a platform's tenants are named
+        # after the tenant, not after the platform plus "download" or "login".
+        for i, label in enumerate(sub):
+            tokens = label.split("-")
+            for k, token in enumerate(tokens):
+                for entry in self.by_first_token.get(token, []):
+                    n = len(entry.tokens)
+                    rest = tokens[:k] + tokens[k + n:]
+                    if tuple(tokens[k:k + n]) == entry.tokens and rest and len(entry.skeleton) >= MIN_FUZZY_LENGTH \
+                            and any(self.is_lure(t) for t in rest):
+                        return self._result(parts, entry, "subdomain_abuse", 0, _sub_span(parts, i, i + 1))
         # A bare name ("paypal.secure-login.xyz") only counts on a domain made of lure words alone:
         # tenants of real platforms ("exemple-industrie.service-now.com") must not match.
         label_tokens = skeleton(parts.label).split("-")
@@ -635,6 +676,7 @@ def _sub_span(parts: _Split, i: int, j: int) -> range:
 def protected_index(resources: Resources) -> ProtectedIndex:
     def build() -> ProtectedIndex:
         index = ProtectedIndex(lures=resources.data_list("lookalike_lures"),
+                               government_suffixes=resources.data_list("government_suffixes"),
                                freemail=resources.data_list("freemail"))
         for owner, domains, labels in _owners(resources.config, resources):
             index.add_owner(owner, domains, labels)

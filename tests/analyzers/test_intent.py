@@ -216,8 +216,19 @@ def test_bank_change_as_a_topic_is_not_a_request() -> None:
     for text in ("En cas de doute sur un changement de RIB, appelez-nous.",
                  "Nos coordonnées bancaires sont inchangées.",
                  "Formation : la fraude au changement de coordonnées bancaires.",
-                 "We will never ask you to update your bank details by email."):
+                 "We will never ask you to update your bank details by email.",
+                 "To be clear after the fraud attempt: our bank details have NOT changed.",
+                 "Je vous confirme que nos coordonnées bancaires n'ont pas changé."):
         assert not codes(run(text_message(text))), text
+
+
+def test_a_warning_that_describes_what_fraudsters_will_ask_is_not_a_request() -> None:
+    text = ("Some of you may receive fake PayPal invoices asking you to call a number to cancel. "
+            "Don't call, just delete the email: the people on the phone will try to make you install "
+            "remote control software.")
+    found = run(text_message(text))
+    assert "intent.remote_access_install" not in codes(found) or get(
+        found, "intent.remote_access_install").evidence.get("security_warning")
 
 
 def test_pressure_alone_is_weak_and_combines_with_an_ask() -> None:

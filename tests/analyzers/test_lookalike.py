@@ -70,6 +70,13 @@ def resources() -> Resources:
         ("parking-exempleindustrie.fr", "exemple-industrie.fr", "org", "combosquatting"),  # no hyphen
         ("exempleindustrie.fr", "exemple-industrie.fr", "org", "edit_distance"),
         ("exemple-industrie-paris.fr", "exemple-industrie.fr", "org", "combosquatting"),  # any addition
+        ("dgfip-sgc.fr", "impots.gouv.fr", "brand", "combosquatting"),  # a public body: any addition
+        ("urssaf-recouvrement.com", "urssaf.fr", "brand", "combosquatting"),  # (lure word too)
+        ("wetransfer-download.fichiers-x.com", "wetransfer.com", "brand", "subdomain_abuse"),
+        ("ansm-sante-gouv.fr", "ansm.sante.fr", "brand", "combosquatting"),
+        ("dgccrf-gouv.fr", "gouv.fr", "brand", "combosquatting"),  # "gouv" outside gouv.fr
+        ("portail.service-gouv.com", "gouv.fr", "brand", "combosquatting"),
+        ("partners-shopify.agency-access.com", "shopify.com", "brand", "subdomain_abuse"),
     ],
 )
 def test_lookalikes(resources: Resources, host: str, target: str, kind: str, technique: str) -> None:
@@ -124,6 +131,10 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "mabanqueentreprise.bnpparibas",  # a brand top-level domain
         "cloud.microsoft",
         "paypal-news.com",  # brands legitimately run "-news" marketing domains: not a lure
+        "paypal-community.forum-example.com",  # a brand cited in a subdomain without a lure word
+        "exemple-industrie.portal-example.com",  # a tenant named after the customer
+        "www.govtech-news.com",  # "gov" inside a word is not the word
+        "agriculture.gouv.fr",
     ],
 )
 def test_not_lookalikes(resources: Resources, host: str) -> None:

@@ -16,6 +16,9 @@ from rempart.message.model import Message
 _NEGATION = re.compile(
     r"\b(?:jamais|never|aucun|aucune|inchange\w*|unchanged|sous aucun pretexte|en aucun cas"
     r"|under no circumstances"
+    # "our bank details have NOT changed", "nos coordonnees n'ont pas change": a reassurance
+    r"|(?:have|has|had) not (?:been )?(?:changed|modified|updated)|remain the same"
+    r"|n'(?:ont|a|avons) (?:pas|jamais) (?:ete )?(?:change|modifie)\w*|restent les memes"
     r"|ne (?:cliquez|repondez|communiquez|transmettez|ouvrez|saisissez|donnez) (?:pas|jamais)"
     r"|do not (?:click|reply|share|enter|provide|open)"
     # conditional advice: "only enter card details on a site you trust"
@@ -37,6 +40,9 @@ _TOPIC_BEFORE = re.compile(
     r" (?:de|d'|a|to)"
     # a third party may do it ("votre administrateur peut debloquer votre compte")
     r"|(?:peut|peuvent|pourra|pourront) (?:egalement |aussi )?"
+    # what the fraudsters will try ("they will try to make you install…", "ils essaieront de vous faire")
+    r"|(?:will|would|may|might|could) try to (?:make|get|have|convince) (?:you|them|staff)(?: to)?"
+    r"|(?:essaier\w*|tenter\w*|chercher\w*) de vous (?:faire|convaincre de|pousser a)"
     # something the reader may already have done ("si vous avez scanne le code et saisi votre mot de passe")
     r"|(?:si vous (?:l')?avez|if you(?: have|'ve)) (?:[\w']+ ){0,6})\s*$"
 )
