@@ -21,21 +21,22 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = sorted((ROOT / "bench" / "corpus-fr").glob("*/labels.csv"))
 DEV_LABELS = Path(os.environ.get("REMPART_DEV_CORPUS", ROOT.parent / "shared" / "corpus")) / "labels.csv"
 
-# Measured on the guard half at commit time (fused): AUC 0.985, detection 84.6 % at 1 % FPR, 94.9 % flagged
-# at the shipped thresholds, 2.5 % of legitimate mail flagged, none called malicious. Floors a little below.
-GUARD_FLOORS = {"auc": 0.97, "tpr_at_fpr_0.01": 0.80, "tpr": 0.90}
+# Measured on the guard half of the six organisations at commit time (fused): AUC 0.984, detection 94.1 % at
+# 1 % FPR (the four first organisations alone: 84.6 %), 94.7 % flagged at the shipped thresholds, 2.5 % of
+# legitimate mail flagged, none called malicious. Floors a little below.
+GUARD_FLOORS = {"auc": 0.97, "tpr_at_fpr_0.01": 0.88, "tpr": 0.90}
 GUARD_CEILINGS = {"fpr": 0.04}
-# Measured on the dev corpus with the shipped model (2026-11-29, f77a34c): AUC 0.998, 94.9 % at 1 % FPR. The model
+# Measured on the dev corpus with the shipped model (2026-11-29, session 3): AUC 0.998, 95.3 % at 1 % FPR. The model
 # was trained on dev, so these are not honest accuracy figures (grouped-by-source ones are in MODEL_CARD.md);
 # this only guards against regressions.
 DEV_FLOORS = {"auc": 0.99, "tpr_at_fpr_0.01": 0.90}
-# The analyzers and rules alone on dev (the model left out of the fusion), same commit: AUC 0.969, 80.4 % at
+# The analyzers and rules alone on dev (the model left out of the fusion), same commit: AUC 0.9725, 80.8 % at
 # 1 % FPR — this one is not in-sample for any learned weight, and is what a lost signal shows first.
-DEV_ANALYZER_FLOORS = {"auc": 0.96, "tpr_at_fpr_0.01": 0.76}
+DEV_ANALYZER_FLOORS = {"auc": 0.965, "tpr_at_fpr_0.01": 0.78}
 
 
 def test_french_bench_guard_half() -> None:
-    assert len(BENCH) >= 4, "bench/corpus-fr should hold at least four organisations"
+    assert len(BENCH) >= 6, "bench/corpus-fr should hold at least six organisations"
     scored, _ = scan_labelled(BENCH, config=None, split="guard", jobs=2)
     report = summarise(scored)
     assert report["errors"] == 0

@@ -44,6 +44,17 @@ def claimed_domain(message: Message) -> str:
     return icann_registered_domain(sender.domain) if sender is not None and sender.domain else ""
 
 
+def relayed_sender_domain(findings: Iterable[Finding]) -> str:
+    """The registered domain of the address a list or masking relay shows in the display name
+    ("news@site.example via Relay" <x@relay.example>): who the message really comes from, per the
+    sender analyzer's ``sender.display_name_address_mismatch`` finding ("" when there is none)."""
+    for f in findings:
+        if f.code == "sender.display_name_address_mismatch" and f.evidence.get("relay"):
+            shown = str(f.evidence.get("shown_address", ""))
+            return icann_registered_domain(shown.rpartition("@")[2]) if "@" in shown else ""
+    return ""
+
+
 class Resources:
     """Everything loaded once per engine from config and shipped data; shared read-only by analyzers.
 

@@ -26,7 +26,7 @@ from rempart.analyzers._links.hosts import HostInfo, host_info
 from rempart.analyzers._links.recipients import RecipientPattern, find_recipient, recipient_patterns
 from rempart.analyzers._links.tables import LinkTables, tables
 from rempart.analyzers._links.urlparts import UrlParts, display_host, split_url, unwrap
-from rempart.analyzers.base import Context, claimed_domain
+from rempart.analyzers.base import Context, claimed_domain, relayed_sender_domain
 from rempart.domains import icann_registered_domain
 from rempart.findings import Finding
 from rempart.message.model import Message, Url, UrlOrigin
@@ -138,7 +138,9 @@ class _Scan:
         self.resources = context.resources
         self.sender = _aligned_sender_domain(message, context)
         self.trusted = self.t.org_domains | ({self.sender} if self.sender else set())
-        self.claimed = claimed_domain(message)
+        # Whom the sender says it is: the From domain, or the address a list or masking relay shows
+        # in the display name (a newsletter reaching the reader through such a relay).
+        self.claimed = {d for d in (claimed_domain(message), relayed_sender_domain(context.findings)) if d}
         self._message, self._context = message, context
         self._recipients: list[RecipientPattern] | None = None  # built on first use
         self.out = _Findings()
@@ -179,8 +181,8 @@ class _Scan:
         trusted = self.is_trusted(info)
         if url.shown_text and url.origin == UrlOrigin.HREF and not trusted:
             hit = checks.shown_text_mismatch(url.shown_text, info, parts, self.t, self.sender, self.resources)
-            if hit is not None and hit.code == "links.shown_url_mismatch" and self.claimed \
-                    and info.icann_registered == self.claimed:
+            if hit is not None and hit.code == "links.shown_url_mismatch" \
+                    and info.icann_registered in self.claimed:
                 # Another site's address shown over a link to the sender's own domain (its click tracker):
                 # a newsletter's sponsor links; whoever forged that From gains nothing from the click.
                 hit = Hit(hit.code, min(hit.weight, SHOWN_MISMATCH_SENDER_SITE), {**hit.evidence, "sender_site": True})

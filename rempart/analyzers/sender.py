@@ -295,7 +295,8 @@ def _address_in_name(address: Address, context: Context) -> Iterator[Finding]:
         shown_domain = shown.rpartition("@")[2]
         if registered_domain(shown_domain) == registered_domain(address.domain):
             continue
-        if " via " in f" {address.name.lower()} " or _is_forwarder(address.domain, context):
+        relay = " via " in f" {address.name.lower()} " or _is_forwarder(address.domain, context)
+        if relay:
             weight = WEIGHTS["address_in_name_list"]
         elif _known_domain(shown_domain, context):
             weight = WEIGHTS["address_in_name_known"]
@@ -303,7 +304,7 @@ def _address_in_name(address: Address, context: Context) -> Iterator[Finding]:
             weight = WEIGHTS["address_in_name"]
         yield Finding("sender.display_name_address_mismatch", weight,
                       {"display_name": address.name, "shown_address": shown, "address": address.address,
-                       "domain": address.domain})
+                       "domain": address.domain, "relay": relay})
         return
 
 

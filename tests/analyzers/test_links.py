@@ -537,3 +537,17 @@ def test_a_domain_named_only_after_a_sign_in_page_is_reported() -> None:
 ])
 def test_ordinary_or_owned_names_are_not_generic_lure_domains(href: str) -> None:
     assert "links.generic_lure_domain" not in codes(run(message(link(href))))
+
+
+def test_a_relayed_newsletter_tracking_its_own_links_is_faint() -> None:
+    """A masking relay delivers a newsletter: the display name shows the list's address, the links go
+    through the list's own tracker with partners' names as text. Whoever wrote it gains nothing."""
+    tracker = link("https://lists.devnews-weekly.com/t/123/456/", shown="partner-training.com")
+    relayed = Finding("sender.display_name_address_mismatch", 0.1, {
+        "shown_address": "letters@devnews-weekly.com", "address": "x1@relay.example", "relay": True})
+    faint = codes(run(message(tracker, sender="x1@relay.example"), findings=[relayed]))
+    assert faint["links.shown_url_mismatch"] <= 0.1
+    unrelayed = Finding("sender.display_name_address_mismatch", 0.3, {
+        "shown_address": "letters@devnews-weekly.com", "address": "x1@other.example", "relay": False})
+    assert codes(run(message(tracker, sender="x1@other.example"), findings=[unrelayed]))[
+        "links.shown_url_mismatch"] >= 0.5
