@@ -111,3 +111,23 @@ def test_bounces_with_the_null_sender_pass(engine: Engine, sink: Sink, tmp_path:
         [delivery] = sink.wait_for(1)
     assert delivery.mail_from in ("", "<>")
     assert delivery.content.endswith(dsn)
+
+
+def test_pipelined_command_groups_as_postfix_sends_them(engine: Engine, sink: Sink, tmp_path: Path) -> None:
+    """PIPELINING offered: XFORWARD, MAIL, RCPT and DATA in one write; the content after the 354; the next
+    group right behind the end of data, in the same write."""
+    first = b"From: a@example.org\r\nMessage-ID: <p1@example.org>\r\nSubject: one\r\n\r\n.one\r\n"
+    second = b"From: a@example.org\r\nMessage-ID: <p2@example.org>\r\nSubject: two\r\n\r\ntwo\r\n"
+    group = (b"XFORWARD ADDR=198.51.100.7 NAME=mx.example.net\r\nMAIL FROM:<s@example.org> BODY=8BITMIME\r\n"
+             b"RCPT TO:<claire.martin@cabinet-example.fr>\r\nDATA\r\n")
+    with RunningFilter(make_config(), engine, tmp_path / "spool", sink.controller.port) as f:
+        client = Client(f.port)
+        assert b"PIPELINING" in client.command(b"EHLO postfix.test")
+        client.sock.sendall(group)
+        assert [client.reply()[:3] for _ in range(4)] == [b"250", b"250", b"250", b"354"]
+        client.sock.sendall(first.replace(b"\r\n.", b"\r\n..") + b".\r\n" + group)
+        assert [client.reply()[:3] for _ in range(5)] == [b"250", b"250", b"250", b"250", b"354"]
+        client.sock.sendall(second + b".\r\nQUIT\r\n")
+        assert [client.reply()[:3] for _ in range(2)] == [b"250", b"221"]
+        deliveries = sink.wait_for(2)
+    assert sorted(d.content.split(b"\r\n\r\n", 1)[1] for d in deliveries) == [b".one\r\n", b"two\r\n"]
