@@ -45,6 +45,8 @@ GAP_WORD = r"[\w']+(?:[.,]\d+)*"
 # ``word*`` phrases are anchored on the first PREFIX letters of the word, marked to keep them apart.
 PREFIX = 5
 PREFIX_MARK = ">"
+# The start key of phrases that begin with a number (``#``): any word starting with a digit.
+NUMBER_KEY = "#"
 
 
 class LexiconError(ValueError):
@@ -352,6 +354,8 @@ def _first_words(seq: list[Node], lists: Mapping[str, list[str]]) -> frozenset[s
     if not seq:
         return None
     node = seq[0]
+    if node[0] == "num":
+        return frozenset({NUMBER_KEY})
     if node[0] == "word":
         if node[2]:
             return frozenset({PREFIX_MARK + node[1][:PREFIX]}) if len(node[1]) >= PREFIX else None
@@ -460,7 +464,7 @@ class Lexicon:
             at_start = first is not None and first == anchors
             # a stop word or a short word starts a phrase almost anywhere: searching is as cheap there
             start_keys = None if at_start or first is None or any(
-                k in common or len(k) <= 2 for k in first) else first
+                k in common or (len(k) <= 2 and k != NUMBER_KEY) for k in first) else first
         except (re.error, LexiconError) as err:
             raise LexiconError(f"{where} is not valid ({err})") from None
         if pattern.groups:
@@ -490,6 +494,7 @@ class Lexicon:
             return {}
         by_word = self.by_word
         prefixes = self.prefix_keys
+        numbers = NUMBER_KEY in by_word
         keys_of: dict[str, tuple[str, ...]] = {}
         for word in set(words):
             keys: tuple[str, ...] = (word,) if word in by_word else ()
@@ -497,6 +502,8 @@ class Lexicon:
                 key = prefixes.get(word[:PREFIX])
                 if key is not None:
                     keys += (key,)
+            if numbers and word[0].isdecimal():  # what ``\d`` matches
+                keys += (NUMBER_KEY,)
             if keys:
                 keys_of[word] = keys
         positions: dict[str, list[int]] = {}
