@@ -104,7 +104,8 @@ def _first_line(message: str) -> str:
 
 # A prefilter check: ("rx", i) is hoisted pattern i; ("finding", code) is ``"code" in findings``;
 # ("contains", (fact, literal)) is ``fact.contains("literal")`` on a top-level string fact;
-# ("nonempty", fact) is ``fact.exists(x, …)`` (false on an empty list); ("bool", (fact, key, wanted)) is
+# ("nonempty", fact) is ``fact.exists(x, …)`` (false on an empty list); ("member", (fact, key, literal)) is
+# ``fact.exists(x, … && "literal" in x.key && …)`` (some item must hold it); ("bool", (fact, key, wanted)) is
 # ``fact.key`` (wanted True) or ``!fact.key`` (wanted False) on a boolean; ("eq", (fact, key, literal)) is
 # ``fact.key == "literal"``.
 Check = tuple[str, Any]
@@ -198,7 +199,8 @@ def _atom(term: list[Token], bound: set[str]) -> Check | None:
         return ("contains", (texts[0], literal)) if literal is not None else None
     if len(term) >= 6 and term[0].kind == "ident" and texts[0] in FACT_NAMES and texts[0] not in bound \
             and texts[1:4] == [".", "exists", "("] and _closing(term, 3) == len(term) - 1:
-        return ("nonempty", texts[0])  # ``list.exists(x, …)`` is false on an empty list
+        member = _member(texts[0], term[4:-1])
+        return member or ("nonempty", texts[0])  # ``list.exists(x, …)`` is false on an empty list
     if len(term) == 5 and term[0].kind == "ident" and texts[0] in FACT_NAMES and texts[0] not in bound \
             and texts[1] == "." and term[2].kind == "ident" and texts[3] == "==" and term[4].kind == "string":
         literal = string_value(term[4])
@@ -208,6 +210,22 @@ def _atom(term: list[Token], bound: set[str]) -> Check | None:
     if len(path) == 3 and path[0] in FACT_NAMES and path[0] not in bound and path[1] == "." \
             and term[-1].kind == "ident":
         return ("bool", (path[0], path[2], not negated))  # ``from.is_org`` / ``!from.is_org``
+    return None
+
+
+def _member(fact: str, arguments: list[Token]) -> Check | None:
+    """``("member", (fact, key, "code"))`` when the predicate of ``fact.exists(x, predicate)`` needs
+    ``"code" in x.key`` (one of its top-level ``&&`` terms): no item holding it, no match."""
+    if len(arguments) < 3 or arguments[0].kind != "ident" or arguments[1].text != ",":
+        return None
+    variable = arguments[0].text
+    for term in _split(arguments[2:], "&&") or ():
+        texts = [t.text for t in term]
+        if len(term) == 5 and term[0].kind == "string" and texts[1] == "in" and texts[2] == variable \
+                and texts[3] == "." and term[4].kind == "ident":
+            literal = string_value(term[0])
+            if literal is not None:
+                return ("member", (fact, texts[4], literal))
     return None
 
 
@@ -334,6 +352,18 @@ def _project(value: Any, keys: set[str]) -> Any:
     if isinstance(value, list):
         return [_project(v, keys) if isinstance(v, Mapping) else v for v in value]
     return value
+
+
+def _some_member(items: Any, key: str, literal: str) -> bool:
+    """False only when ``items`` is a list none of whose items has ``literal`` in its list (or map)
+    ``key``; anything else (not a list, an item of another shape) is left for CEL to judge."""
+    if not isinstance(items, list):
+        return True
+    for item in items:
+        values = item.get(key) if isinstance(item, Mapping) else None
+        if not isinstance(values, (list, Mapping)) or literal in values:
+            return True
+    return False
 
 
 def _resolve(facts: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -489,6 +519,8 @@ class ExpressionEngine:
             elif kind == "eq":
                 parent = facts.get(value[0])
                 held = isinstance(parent, Mapping) and parent.get(value[1]) == value[2]
+            elif kind == "member":
+                held = _some_member(facts.get(value[0]), value[1], value[2])
             else:  # contains
                 fact = facts.get(value[0])
                 held = isinstance(fact, str) and value[1] in fact

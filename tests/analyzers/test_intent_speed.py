@@ -2,6 +2,8 @@
 
 - phrases whose every match starts with one of their anchor words are tried with ``re.match`` at
   the anchor positions only; the hits must equal a windowed ``re.search`` of the same phrase;
+- other phrases whose every match starts with one of a few known words are tried with ``re.match``
+  where those words occur inside the anchors' windows; the hits must equal the windowed search;
 - ``normalise`` skips the translation table for ASCII text; the result must equal the table's.
 """
 
@@ -9,13 +11,18 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from pathlib import Path
 
+import pytest
+
 import rempart.rules
-from rempart.analyzers.intent_.lexicon import PREFIX, WORD, Lexicon
+from rempart.analyzers.base import Resources
+from rempart.analyzers.intent_.lexicon import NUMBER_KEY, PREFIX, WORD, Lexicon
 from rempart.analyzers.intent_.resources import load_intent_data
 from rempart.analyzers.intent_.text import _TABLE, build_scan_text, normalise
-from rempart.config import Limits
+from rempart.analyzers.scam import load_scam_data
+from rempart.config import Config, Limits
 from rempart.message.parse import parse_message
 
 # Messages written for the project: the test messages and the rule pack's match/nomatch messages.
@@ -36,9 +43,9 @@ TEXTS = [
 
 
 def _plain(lexicon: Lexicon) -> Lexicon:
-    """The same lexicon with the re.match path turned off (every phrase searched in windows)."""
+    """The same lexicon with the re.match paths turned off (every phrase searched in windows)."""
     plain = copy.copy(lexicon)
-    plain.phrases = [dataclasses.replace(p, starts_at_anchor=False) for p in lexicon.phrases]
+    plain.phrases = [dataclasses.replace(p, starts_at_anchor=False, start_keys=None) for p in lexicon.phrases]
     return plain
 
 
@@ -50,9 +57,11 @@ def _texts() -> list[str]:
     return texts
 
 
-def test_phrases_tried_at_their_anchors_find_what_a_search_finds() -> None:
-    lexicon = load_intent_data().lexicon
+@pytest.mark.parametrize("index", [0, 1])
+def test_phrases_tried_at_their_anchors_find_what_a_search_finds(index: int) -> None:
+    lexicon = _lexicons()[index]
     assert any(p.starts_at_anchor for p in lexicon.phrases)
+    assert any(p.start_keys for p in lexicon.phrases)
     assert not all(p.starts_at_anchor for p in lexicon.phrases if p.anchors is not None)
     plain = _plain(lexicon)
     texts = _texts()
@@ -77,12 +86,23 @@ def _walked_positions(lexicon: Lexicon, text: str) -> dict[str, list[int]]:
         key = lexicon.prefix_keys.get(word[:PREFIX]) if len(word) >= PREFIX else None
         if key is not None:
             positions.setdefault(key, []).append(m.start())
+        if NUMBER_KEY in lexicon.by_word and re.match(r"\d", word):
+            positions.setdefault(NUMBER_KEY, []).append(m.start())
     return positions
 
 
-def test_anchor_positions_equal_a_walk_over_every_word() -> None:
-    lexicon = load_intent_data().lexicon
-    extra = ["urgentissime urgent_urgent _urgent urgent2 2urgent", "été urgent – ÉTÉ urgentes\u00a0urgent",
+def _lexicons() -> list[Lexicon]:
+    """The intent lexicon and the scam analyzer's (phrases starting with a number: ``NUMBER_KEY``)."""
+    scam = load_scam_data(Resources(Config())).lexicon
+    assert NUMBER_KEY in scam.by_word
+    return [load_intent_data().lexicon, scam]
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_anchor_positions_equal_a_walk_over_every_word(index: int) -> None:
+    lexicon = _lexicons()[index]
+    extra = ["urgentissime urgent_urgent _urgent urgent2 2urgent", "12 kg in 3 weeks \u0663 x\u00b2 \u00b2x",
+             "été urgent – ÉTÉ urgentes\u00a0urgent",
              "compte\u0301 urgent x" * 3, "____", "   ", "a"]
     for text in [*_texts(), *[normalise(t) for t in extra], *extra]:
         assert list(lexicon.anchor_positions(text).items()) == list(_walked_positions(lexicon, text).items()), \

@@ -32,6 +32,10 @@ def _required(condition: str) -> tuple[Any, ...]:
       (("bool", ("from", "is_freemail", True)),))),
     ('"a.b" in findings || (attachments.exists(a, a.encrypted) && text.matches("mdp"))',
      ((("finding", "a.b"), ("nonempty", "attachments")),)),
+    # an item must hold a code the predicate needs; under || inside the predicate, only non-empty
+    ('urls.exists(u, u.scheme == "http" && "links.ip_host" in u.findings)',
+     ((("member", ("urls", "findings", "links.ip_host")),),)),
+    ('urls.exists(u, u.scheme == "http" || "links.ip_host" in u.findings)', ((("nonempty", "urls"),),)),
 ])
 def test_necessary_checks_are_read_from_the_condition(condition: str, expected: tuple[Any, ...]) -> None:
     assert _required(condition) == expected
@@ -64,6 +68,7 @@ CONDITIONS = [
     '(thread.in_reply_to || thread.reply_subject) && !from.is_org && attachments.exists(a, a.macros)',
     'from.missing_key && text.matches("virement")',  # an error in CEL: never a match either way
     'text.matches("virement") && from.lookalike_of == ""',
+    '!from.is_org && urls.exists(u, u.scheme in ["http", "https"] && "links.ip_host" in u.findings)',
 ]
 
 
@@ -88,6 +93,10 @@ def _facts(**overrides: Any) -> dict[str, Any]:
     _facts(urls=[], reply_to=[], findings=[], text="docusign: sign here"),
     _facts(attachments=[{"macros": True}], thread={"in_reply_to": False, "reply_subject": True}),
     _facts(findings="not a list", urls="not a list"),
+    _facts(urls=[{"scheme": "http", "is_org": False, "findings": ["links.ip_host"]}]),
+    _facts(urls=[{"scheme": "http", "is_org": False, "findings": ["links.other"]}, {"scheme": "https"}]),
+    _facts(urls=[{"scheme": "http", "findings": {"links.ip_host": 1}}, "not a map"]),
+    _facts(urls=[{"scheme": "http", "findings": "links.ip_host"}]),
     {"text": 5},
 ])
 def test_prefiltered_matching_answers_what_cel_answers(facts: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ phrases with an anchor present are run, so a message costs a word split plus a f
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +45,8 @@ GAP_WORD = r"[\w']+(?:[.,]\d+)*"
 # ``word*`` phrases are anchored on the first PREFIX letters of the word, marked to keep them apart.
 PREFIX = 5
 PREFIX_MARK = ">"
+# The start key of phrases that begin with a number (``#``): any word starting with a digit.
+NUMBER_KEY = "#"
 
 
 class LexiconError(ValueError):
@@ -351,6 +354,8 @@ def _first_words(seq: list[Node], lists: Mapping[str, list[str]]) -> frozenset[s
     if not seq:
         return None
     node = seq[0]
+    if node[0] == "num":
+        return frozenset({NUMBER_KEY})
     if node[0] == "word":
         if node[2]:
             return frozenset({PREFIX_MARK + node[1][:PREFIX]}) if len(node[1]) >= PREFIX else None
@@ -377,6 +382,9 @@ class Phrase:
     extent: int  # no match is longer than this: text farther than this from an anchor is not searched
     # Every match starts with one of the anchors: the phrase is tried only where they occur (re.match).
     starts_at_anchor: bool = False
+    # Otherwise, the words (anchor keys) one of which every match starts with, when known and not common:
+    # inside the anchors' windows the phrase is tried only where they occur, not at every character.
+    start_keys: frozenset[str] | None = None
 
 
 def compile_phrase(phrase: str, lists: Mapping[str, list[str]] | None = None) -> str:
@@ -432,6 +440,8 @@ class Lexicon:
                  common: frozenset[str] = frozenset()) -> None:
         """``sources``: language -> category -> phrases; ``common``: stop words, poor anchors."""
         self.phrases: list[Phrase] = []
+        # key (word, or marked 5-letter prefix) -> the phrases it anchors; also holds the phrases' start
+        # keys (``Phrase.start_keys``), anchoring none, so that ``anchor_positions`` locates them too
         self.by_word: dict[str, list[int]] = {}
         self.always: list[int] = []  # phrases without anchors: run on every text
         for lang, categories in sources.items():
@@ -450,18 +460,24 @@ class Lexicon:
             raw = source.strip().startswith("re:")
             tree = None if raw else _parse(normalise(source.strip()), source)
             extent = 2000 if tree is None else _extent(tree, lists)
-            at_start = tree is not None and anchors is not None and _first_words(tree, lists) == anchors
+            first = None if tree is None or anchors is None else _first_words(tree, lists)
+            at_start = first is not None and first == anchors
+            # a stop word or a short word starts a phrase almost anywhere: searching is as cheap there
+            start_keys = None if at_start or first is None or any(
+                k in common or (len(k) <= 2 and k != NUMBER_KEY) for k in first) else first
         except (re.error, LexiconError) as err:
             raise LexiconError(f"{where} is not valid ({err})") from None
         if pattern.groups:
             raise LexiconError(f"{where} must not capture (use (?:…))")
         index = len(self.phrases)
-        self.phrases.append(Phrase(category, lang, source, pattern, anchors, extent, at_start))
+        self.phrases.append(Phrase(category, lang, source, pattern, anchors, extent, at_start, start_keys))
         if anchors is None:
             self.always.append(index)
         else:
             for word in anchors:
                 self.by_word.setdefault(word, []).append(index)
+        for word in start_keys or ():
+            self.by_word.setdefault(word, [])  # located in a text, though it anchors no phrase itself
 
     @property
     def categories(self) -> set[str]:
@@ -478,6 +494,7 @@ class Lexicon:
             return {}
         by_word = self.by_word
         prefixes = self.prefix_keys
+        numbers = NUMBER_KEY in by_word
         keys_of: dict[str, tuple[str, ...]] = {}
         for word in set(words):
             keys: tuple[str, ...] = (word,) if word in by_word else ()
@@ -485,6 +502,8 @@ class Lexicon:
                 key = prefixes.get(word[:PREFIX])
                 if key is not None:
                     keys += (key,)
+            if numbers and word[0].isdecimal():  # what ``\d`` matches
+                keys += (NUMBER_KEY,)
             if keys:
                 keys_of[word] = keys
         positions: dict[str, list[int]] = {}
@@ -526,7 +545,11 @@ class Lexicon:
                     spans.append((lo, hi))
                     lo, hi = p - reach, p + reach
             spans.append((lo, min(hi, size)))
-            self._search(phrase, text, spans, found, limit)
+            if phrase.start_keys is None:
+                self._search(phrase, text, spans, found, limit)
+            else:
+                first = sorted({p for key in phrase.start_keys for p in positions.get(key, ())})
+                self._match_in(phrase, text, spans, first, found, limit)
         return {c: _without_overlaps(f) for c, f in hits.items() if f}
 
     @staticmethod
@@ -543,6 +566,31 @@ class Lexicon:
             if m is not None:
                 found.append(Hit(phrase.category, phrase.lang, p, m.end()))
                 last_end = m.end()
+
+    @staticmethod
+    def _match_in(phrase: Phrase, text: str, spans: list[tuple[int, int]], starts: list[int], found: list[Hit],
+                  limit: int) -> None:
+        """What ``_search`` finds, trying the phrase only at ``starts`` (sorted word starts where one of its
+        start keys occurs): every match it accepts begins there, since a match must start a word."""
+        match = phrase.pattern.match
+        size = len(text)
+        last_end = -1
+        for lo, hi in spans:
+            i = bisect_left(starts, max(lo, last_end))
+            while i < len(starts) and starts[i] < hi and len(found) < limit:
+                start = starts[i]
+                i += 1
+                if start < last_end:
+                    continue
+                m = match(text, start, hi)
+                if m is None:
+                    continue
+                end = m.end()
+                # whole words only: a match cut by the window's end is not one
+                if end < size and end == hi and (text[end].isalnum() or text[end] == "_"):
+                    continue
+                found.append(Hit(phrase.category, phrase.lang, start, end))
+                last_end = end
 
     @staticmethod
     def _search(phrase: Phrase, text: str, spans: list[tuple[int, int]], found: list[Hit], limit: int) -> None:
