@@ -334,7 +334,7 @@ class ProtectedLabel:
         return tuple(self.skeleton.split("-"))
 
 
-_GOVERNMENT_WORDS = frozenset({"gouv", "gov", "gouvernement", "government"})
+_GOVERNMENT_WORDS = frozenset({"gouv", "gov", "gouvernement"})
 _PUBLIC_SERVICE = Owner("brand", "gouv.fr")  # what a "-gouv" domain pretends to be
 MIN_PUBLIC_BODY_LABEL = 5  # "dgfip", "antai", "urssaf"; not "caf" or "ants", everyday tokens elsewhere
 

@@ -135,6 +135,7 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "exemple-industrie.portal-example.com",  # a tenant named after the customer
         "www.govtech-news.com",  # "gov" inside a word is not the word
         "agriculture.gouv.fr",
+        "www.gouvernement.fr",  # the French government's own site, outside gouv.fr
     ],
 )
 def test_not_lookalikes(resources: Resources, host: str) -> None:
