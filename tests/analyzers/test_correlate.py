@@ -19,7 +19,8 @@ CONFIG = config_from_mapping({
 })
 
 
-def _mail(sender: str, subject: str, body: str, auth: str = "", reply_to: str = "") -> bytes:
+def _message(sender: str, subject: str, body: str, auth: str = "", reply_to: str = "") -> EmailMessage:
+    """A message to Nicolas Blanc with a plain-text body; callers add parts before serialising."""
     msg = EmailMessage()
     if auth:
         msg["Authentication-Results"] = f"mx.exemple-industrie.fr; {auth}"
@@ -29,7 +30,11 @@ def _mail(sender: str, subject: str, body: str, auth: str = "", reply_to: str = 
         msg["Reply-To"] = reply_to
     msg["Subject"] = subject
     msg.set_content(body)
-    return msg.as_bytes()
+    return msg
+
+
+def _mail(sender: str, subject: str, body: str, auth: str = "", reply_to: str = "") -> bytes:
+    return _message(sender, subject, body, auth, reply_to).as_bytes()
 
 
 def _codes(raw: bytes) -> set[str]:
@@ -88,11 +93,8 @@ def test_prize_lure_behind_a_from_line_no_mail_program_writes() -> None:
 
 
 def _with_pdf(url: str) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "Service Transferts <transferts@fournisseur-paiement.example>"
-    msg["To"] = "Nicolas Blanc <nicolas.blanc@exemple-industrie.fr>"
-    msg["Subject"] = "Votre document"
-    msg.set_content("Voir la pièce jointe.")
+    msg = _message("Service Transferts <transferts@fournisseur-paiement.example>", "Votre document",
+                   "Voir la pièce jointe.")
     msg.add_attachment(samples.pdf_with_link(url), maintype="application", subtype="pdf", filename="document.pdf")
     return msg.as_bytes()
 
@@ -129,11 +131,7 @@ def test_suspicious_link_back_to_the_senders_own_domain_is_not_a_credential_lure
 
 
 def _html_mail(links_html: str) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "Offres <offres@promo-expediteur.fr>"
-    msg["To"] = "Nicolas Blanc <nicolas.blanc@exemple-industrie.fr>"
-    msg["Subject"] = "Votre offre"
-    msg.set_content("Votre offre vous attend.")
+    msg = _message("Offres <offres@promo-expediteur.fr>", "Votre offre", "Votre offre vous attend.")
     msg.add_alternative(f"<html><body><p>Votre offre vous attend.</p>{links_html}</body></html>", subtype="html")
     return msg.as_bytes()
 
