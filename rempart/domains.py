@@ -39,6 +39,7 @@ def public_suffix(host: str) -> str:
     return _EXTRACT_ICANN(host.strip().lower().rstrip(".")).suffix
 
 
+@lru_cache(maxsize=65536)
 def domain_label(host: str) -> str:
     """The registrable label without suffix: ``login.exemple-industrie.fr`` → ``exemple-industrie``."""
     return _EXTRACT_ICANN(host.strip().lower().rstrip(".")).domain

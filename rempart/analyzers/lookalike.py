@@ -36,7 +36,7 @@ from typing import Any
 
 from rempart.analyzers.base import Resources
 from rempart.config import Config
-from rempart.domains import public_suffix, registered_domain
+from rempart.domains import in_domains, public_suffix, registered_domain
 
 KINDS = ("org", "vendor", "brand")  # priority order when one label belongs to several owners
 MIN_FUZZY_LENGTH = 5
@@ -341,8 +341,7 @@ MIN_PUBLIC_BODY_LABEL = 5  # "dgfip", "antai", "urssaf"; not "caf" or "ants", ev
 
 def _public_body(brand: BrandInfo, government_suffixes: frozenset[str]) -> bool:
     """Every domain of the brand is under a government suffix (``impots.gouv.fr``, ``gov.uk``)."""
-    return bool(brand.domains) and all(
-        any(d == g or d.endswith("." + g) for g in government_suffixes) for d in brand.domains)
+    return bool(brand.domains) and all(in_domains(d, government_suffixes) for d in brand.domains)
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,8 +500,7 @@ class ProtectedIndex:
         "impots-gouv.com"): a name dressed up as an official site, whatever administration it names."""
         tokens = skeleton(parts.label).split("-")
         for i, token in enumerate(tokens):
-            if token in _GOVERNMENT_WORDS and not any(
-                    parts.host == g or parts.host.endswith("." + g) for g in self.government_suffixes):
+            if token in _GOVERNMENT_WORDS and not in_domains(parts.host, self.government_suffixes):
                 start = sum(len(t) + 1 for t in tokens[:i])
                 entry = ProtectedLabel(token, token, "gouv.fr", _PUBLIC_SERVICE, True)
                 return self._result(parts, entry, "combosquatting", 0, range(start, start + len(token)))
@@ -578,16 +576,19 @@ class ProtectedIndex:
         technique = "keyboard_typo" if is_keyboard_typo(parts.label, entry.label) else "edit_distance"
         return self._result(parts, entry, technique, distance, differing_positions(parts.label, entry.label))
 
-    def _combination(self, parts: _Split) -> LookalikeMatch | None:
-        tokens = skeleton(parts.label).split("-")
+    def _names_in(self, tokens: list[str]) -> Iterator[tuple[ProtectedLabel, list[str]]]:
+        """Each protected name found as whole ``-``-separated tokens, with the tokens around it (non-empty)."""
         for i, token in enumerate(tokens):
             for entry in self.by_first_token.get(token, []):
                 n = len(entry.tokens)
                 if tuple(tokens[i : i + n]) == entry.tokens and len(tokens) > n:
-                    rest = tokens[:i] + tokens[i + n :]
-                    if self._combined_with_lure(entry, rest):
-                        added = _outside(parts.label, entry.label)
-                        return self._result(parts, entry, "combosquatting", 0, added)
+                    yield entry, tokens[:i] + tokens[i + n :]
+
+    def _combination(self, parts: _Split) -> LookalikeMatch | None:
+        for entry, rest in self._names_in(skeleton(parts.label).split("-")):
+            if self._combined_with_lure(entry, rest):
+                added = _outside(parts.label, entry.label)
+                return self._result(parts, entry, "combosquatting", 0, added)
         return self._glued(parts)
 
     def _combined_with_lure(self, entry: ProtectedLabel, rest: list[str]) -> bool:
@@ -637,14 +638,9 @@ class ProtectedIndex:
         # "partners-shopify.agency-access.com") on an unrelated domain: a platform's tenants are named
         # after the tenant, not after the platform plus "download" or "login".
         for i, label in enumerate(sub):
-            tokens = label.split("-")
-            for k, token in enumerate(tokens):
-                for entry in self.by_first_token.get(token, []):
-                    n = len(entry.tokens)
-                    rest = tokens[:k] + tokens[k + n:]
-                    if tuple(tokens[k:k + n]) == entry.tokens and rest and len(entry.skeleton) >= MIN_FUZZY_LENGTH \
-                            and any(self.is_lure(t) for t in rest):
-                        return self._result(parts, entry, "subdomain_abuse", 0, _sub_span(parts, i, i + 1))
+            for entry, rest in self._names_in(label.split("-")):
+                if len(entry.skeleton) >= MIN_FUZZY_LENGTH and any(self.is_lure(t) for t in rest):
+                    return self._result(parts, entry, "subdomain_abuse", 0, _sub_span(parts, i, i + 1))
         # A bare name ("paypal.secure-login.xyz") only counts on a domain made of lure words alone:
         # tenants of real platforms ("exemple-industrie.service-now.com") must not match.
         label_tokens = skeleton(parts.label).split("-")
