@@ -165,10 +165,12 @@ def test_fast_on_long_text() -> None:
     m = message(body, "Compte rendu")
     context = Context(CONFIG, RESOURCES)
     list(scam.analyze(m, context))
-    started = time.perf_counter()
+    # a guard against super-linear matching, not a speed measurement (bench/throughput.py is): CPU time of
+    # this process, so other work on a shared machine does not count, and a 20x margin over a quiet core
+    started = time.process_time()
     for _ in range(20):
         list(scam.analyze(m, context))
-    assert (time.perf_counter() - started) / 20 < 0.05  # generous: shared CI machines are noisy
+    assert (time.process_time() - started) / 20 < 0.05
 
 
 # --- how bulk scam mail is built ------------------------------------------------------------------
