@@ -146,12 +146,23 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_FOLD)
 
 
 def fold_text(subject: str, body: str, limit: int) -> str:
     """Subject and body as rules match them: lower case, accents stripped, zero-width characters
     removed, typographic quotes and dashes made plain, runs of white space collapsed to one space."""
-    text = f"{subject}\n{body[:limit]}".translate(_FOLD).lower()
+    text = f"{subject}\n{body[:limit]}"
+    # str.translate with a dict has a fast path for ASCII strings only: on any other string it looks
+    # every character up (and raises KeyError for each unmapped one). The table maps characters one by
+    # one, so translating only the non-ASCII runs, and the backtick by replace, gives the same text.
+    if not text.isascii():
+        text = _NON_ASCII_RUN.sub(_fold_run, text)
+    text = text.replace("`", "'").lower()
     return " ".join(text.split())
 
 

@@ -17,10 +17,13 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from rempart.message.model import UrlOrigin
 
+# The five properties, case-insensitive. The pattern starts with a plain class of their first letters
+# (each matches only its two cases under IGNORECASE), so the regex engine skips to those letters
+# instead of trying every position; the lookbehind then picks the one property that letter starts.
 _HIDDEN_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0*\.?0*(?:px|pt|em|rem|%)?\s*(?:;|!|$)"
-    r"|opacity\s*:\s*0*\.?0*\s*(?:;|!|$)|max-height\s*:\s*0+(?:px)?\s*(?:;|!|$)",
-    re.IGNORECASE,
+    r"[dDvVfFoOmM](?i:(?<=d)isplay\s*:\s*none|(?<=v)isibility\s*:\s*hidden"
+    r"|(?<=f)ont-size\s*:\s*0*\.?0*(?:px|pt|em|rem|%)?\s*(?:;|!|$)"
+    r"|(?<=o)pacity\s*:\s*0*\.?0*\s*(?:;|!|$)|(?<=m)ax-height\s*:\s*0+(?:px)?\s*(?:;|!|$))"
 )
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)([^'\")\s]+)\1\s*\)", re.IGNORECASE)
 # A newline before block-level tags keeps paragraphs apart in the extracted text.
@@ -29,10 +32,15 @@ _BLOCK_TAG = re.compile(
 )
 _CELL_TAG = re.compile(r"<(?=(?:td|th)\b)", re.IGNORECASE)
 _INVISIBLE_CHARS = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_LINE_EDGES = re.compile(r" ?\r?\n ?")
+# Runs of spaces become one blank. A lone " " is left alone (replacing it by itself changes nothing,
+# and text has one between most words): the pattern matches only a run of two or more, or one other
+# space character. The lookbehinds test the first character just read.
+_SPACE = "[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+_SPACES = re.compile(rf"{_SPACE}(?:(?<= ){_SPACE}+|(?<! ){_SPACE}*)")
+# " \n", "\r\n", "\n " and the like become "\n"; a bare "\n" (already right) is not matched.
+_LINE_EDGES = re.compile(r"[ \r\n](?:(?<= )\r?\n ?|(?<=\r)\n ?|(?<=\n) )")
 _ASCII_SPACE_NOT_BLANK = frozenset("\t\f\v")  # ASCII characters _SPACES turns into one blank
-_BLANK_LINES = re.compile(r"\n{2,}")  # in HTML only tags break lines; source newlines are spaces
+_BLANK_LINES = re.compile(r"\n\n+")  # in HTML only tags break lines; source newlines are spaces
 # The HTML tree builder checks scopes on block tags in time proportional to the nesting depth, so
 # thousands of nested <div> cost seconds. Mail never has that many: past the bound, a simple
 # tag-stripping reading replaces the DOM (a legitimate newsletter has at most ~1,500).
@@ -70,18 +78,23 @@ def _is_hidden(node: LexborNode) -> bool:
 
 
 def _attribute_links(root: LexborNode, view: HtmlView, shown: bool) -> None:
+    # Attributes are read in place (``attrs``); ``attributes`` would copy every attribute of the node
+    # into a dict for each lookup. The parser lower-cases attribute names and keeps only the first of
+    # duplicates, so both give the same value for these names.
+    links = view.links
     for node in root.css("a[href], area[href]"):
-        href = node.attributes.get("href") or ""
+        href = node.attrs.get("href") or ""
         text = clean_text(node.text(deep=True, separator="", strip=False)) if shown else ""
-        view.links.append((href, UrlOrigin.HREF, text))
+        links.append((href, UrlOrigin.HREF, text))
     for node in root.css("form[action], button[formaction], input[formaction]"):
-        view.links.append((node.attributes.get("action") or node.attributes.get("formaction") or "",
-                           UrlOrigin.FORM_ACTION, None))
+        attrs = node.attrs
+        links.append((attrs.get("action") or attrs.get("formaction") or "", UrlOrigin.FORM_ACTION, None))
     for node in root.css("img[src], image[href], input[src], [background]"):
-        value = node.attributes.get("src") or node.attributes.get("href") or node.attributes.get("background")
-        view.links.append((value or "", UrlOrigin.IMAGE, None))
+        attrs = node.attrs
+        value = attrs.get("src") or attrs.get("href") or attrs.get("background")
+        links.append((value or "", UrlOrigin.IMAGE, None))
     for node in root.css("[style]"):
-        style = node.attributes.get("style") or ""
+        style = node.attrs.get("style") or ""
         if "url(" in style.lower():
             view.links.extend((m.group(2), UrlOrigin.IMAGE, None) for m in _CSS_URL.finditer(style))
 
