@@ -55,12 +55,12 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
         else:
             headers[name] = [h.value]
     auth: dict[str, Any] = {"spf": "none", "dkim": "none", "dmarc": "none", "arc": "none", "dkim_domains": []}
-    for f in findings:
-        if f.code == "auth.results":
-            auth.update({k: v for k, v in f.evidence.items()})
     evidence: dict[str, dict[str, Any]] = {}
     for f in findings:
-        evidence.setdefault(f.code, dict(f.evidence))
+        if f.code == "auth.results":
+            auth.update(f.evidence)
+        if f.code not in evidence:  # the first finding of a code gives its evidence (copied once)
+            evidence[f.code] = dict(f.evidence)
     codes = sorted({f.code for f in findings})
     org_domains = frozenset(org.domains)
     unique_urls = _distinct_urls(message.urls)
@@ -110,7 +110,7 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
         "model_score": None,
         "text": fold_text(message.subject, message.body_text, _TEXT_LIMIT),
         "thread": thread_facts(message),
-        "list_id": (message.header("List-Id") or "")[:200],
+        "list_id": headers["list-id"][0][:200] if "list-id" in headers else "",  # message.header("List-Id")
     }
     facts["from"].update(sender_facts(message.from_address, codes, evidence, org))
     return facts

@@ -20,6 +20,7 @@ from rempart.message.model import Address, ReceivedHop
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?]*)\?=")
 _SURROGATES = re.compile("[\udc80-\udcff]+")
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
+_BASE64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _ANGLE = re.compile(r"<([^<>]*)>")
 _MSG_ID = re.compile(r"<[^<>\s]*>")
 
@@ -47,7 +48,10 @@ def _word_bytes(encoding: str, text: str) -> bytes:
     data = text.encode("ascii", "replace")
     if encoding in "qQ":
         return binascii.a2b_qp(data, header=True)
-    data = _NOT_BASE64.sub(b"", data)
+    stripped = data.rstrip(b"=")
+    # Usually the word is clean base64 with its padding: removing the trailing "=" is then all that
+    # the substitution would do, without running the regex over it.
+    data = stripped if not stripped.translate(None, _BASE64_CHARS) else _NOT_BASE64.sub(b"", data)
     if len(data) % 4 == 1:
         data = data[:-1]
     return binascii.a2b_base64(data + b"=" * (-len(data) % 4)) if data else b""
@@ -74,37 +78,47 @@ def decode_value(value: str) -> tuple[str, str | None]:
     if "=?" not in value:
         return value, None
     out: list[str] = []
-    pending: list[tuple[bytes, str]] = []  # adjacent words in one charset are joined before decoding
+    pending: list[bytes] = []  # adjacent words in one charset are joined before decoding
+    pending_charset = ""
     bad: str | None = None
-    pos = 0
-
-    def flush() -> None:
-        nonlocal bad
-        if pending:
-            text, unknown = _decode_chunk(b"".join(d for d, _ in pending), pending[0][1])
+    # split() gives [gap, charset, encoding, text, gap, ..., gap] in one call: cheaper per word than
+    # a Match object and its group() calls (some headers, e.g. X-Microsoft-Antispam-Message-Info,
+    # hold a hundred words and are too long for the memo).
+    pieces = _ENCODED_WORD.split(value)
+    for index in range(0, len(pieces) - 1, 4):
+        gap = pieces[index]
+        if gap and (gap.strip() or not pending):
+            if pending:
+                text, unknown = _decode_chunk(b"".join(pending), pending_charset)
+                out.append(text)
+                bad = bad or unknown
+                pending = []
+            out.append(gap)
+        word_charset, encoding, word = pieces[index + 1], pieces[index + 2], pieces[index + 3]
+        charset = word_charset.lower()
+        try:
+            data = _word_bytes(encoding, word)
+        except (binascii.Error, ValueError):
+            if pending:
+                text, unknown = _decode_chunk(b"".join(pending), pending_charset)
+                out.append(text)
+                bad = bad or unknown
+                pending = []
+            out.append(f"=?{word_charset}?{encoding}?{word}?=")  # the word as written
+            continue
+        if pending and pending_charset != charset:
+            text, unknown = _decode_chunk(b"".join(pending), pending_charset)
             out.append(text)
             bad = bad or unknown
-            pending.clear()
-
-    for match in _ENCODED_WORD.finditer(value):
-        gap = value[pos : match.start()]
-        if gap and (gap.strip() or not pending):
-            flush()
-            out.append(gap)
-        charset = match.group(1).lower()
-        try:
-            data = _word_bytes(match.group(2), match.group(3))
-        except (binascii.Error, ValueError):
-            flush()
-            out.append(match.group(0))
-            pos = match.end()
-            continue
-        if pending and pending[0][1] != charset:
-            flush()
-        pending.append((data, charset))
-        pos = match.end()
-    flush()
-    out.append(value[pos:])
+            pending = []
+        if not pending:
+            pending_charset = charset
+        pending.append(data)
+    if pending:
+        text, unknown = _decode_chunk(b"".join(pending), pending_charset)
+        out.append(text)
+        bad = bad or unknown
+    out.append(pieces[-1])
     return "".join(out).replace("\r", "").replace("\n", " "), bad
 
 
@@ -204,13 +218,15 @@ _DATE = re.compile(
 def _fast_date(value: str) -> datetime | None:
     """The common RFC 5322 form, without the stdlib's general (slow) parser."""
     match = _DATE.match(value.strip())
-    month = _MONTHS.get(match.group(2).lower()) if match else None
-    if match is None or month is None or match.group(7) is None:
+    if match is None:
         return None
-    day, year = int(match.group(1)), int(match.group(3))
-    hour, minute, second = int(match.group(4)), int(match.group(5)), int(match.group(6) or 0)
+    day, name, year, hour, minute, second, zone = match.groups()  # one call, not seven group()
+    month = _MONTHS.get(name.lower())
+    if month is None or zone is None:
+        return None
     try:
-        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=_zone(match.group(7)))
+        return datetime(int(year), month, int(day), int(hour), int(minute), min(int(second or 0), 59),
+                        tzinfo=_zone(zone))
     except (ValueError, OverflowError):
         return None
 
@@ -277,7 +293,11 @@ _RCV_BARE_IP = re.compile(rf"(?<![\d.])({_IPV4})(?![\d.])|(?<![\w:])({_IPV6})")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]*\.[A-Za-z]{2,}\.?$")
 
 
+@lru_cache(maxsize=4096)
 def _is_ip(text: str) -> bool:
+    """Whether ``text`` is an IPv4 or IPv6 address. Memoised: relays' addresses repeat from message to
+    message, and ``ipaddress`` is slow on IPv6; the candidates are short (at most 45 characters from
+    a bracket literal, or a bare address), so the memo stays small."""
     if ":" not in text:
         return all(part.isdigit() and int(part) < 256 for part in text.split("."))
     try:

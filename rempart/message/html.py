@@ -39,7 +39,6 @@ _SPACE = "[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]"
 _SPACES = re.compile(rf"{_SPACE}(?:(?<= ){_SPACE}+|(?<! ){_SPACE}*)")
 # " \n", "\r\n", "\n " and the like become "\n"; a bare "\n" (already right) is not matched.
 _LINE_EDGES = re.compile(r"[ \r\n](?:(?<= )\r?\n ?|(?<=\r)\n ?|(?<=\n) )")
-_ASCII_SPACE_NOT_BLANK = frozenset("\t\f\v")  # ASCII characters _SPACES turns into one blank
 _BLANK_LINES = re.compile(r"\n\n+")  # in HTML only tags break lines; source newlines are spaces
 # The HTML tree builder checks scopes on block tags in time proportional to the nesting depth, so
 # thousands of nested <div> cost seconds. Mail never has that many: past the bound, a simple
@@ -63,7 +62,8 @@ class HtmlView:
 
 def clean_text(text: str) -> str:
     """Collapse runs of spaces, trim lines, drop blank lines and zero-width characters."""
-    if text.isascii() and "\n" not in text and "  " not in text and not _ASCII_SPACE_NOT_BLANK & set(text):
+    if (text.isascii() and "\n" not in text and "  " not in text
+            and "\t" not in text and "\f" not in text and "\v" not in text):
         return text.strip()  # nothing below would change it (a link's short text, mostly)
     text = _SPACES.sub(" ", text if text.isascii() else _INVISIBLE_CHARS.sub("", text))
     return _BLANK_LINES.sub("\n", _LINE_EDGES.sub("\n", text)).strip()

@@ -139,8 +139,16 @@ def _header_end(data: bytes) -> tuple[int, int]:
         return 0, 2
     if data.startswith(b"\n"):
         return 0, 1
-    lf = data.find(b"\n\n")
-    crlf = data.find(b"\n\r\n")
+    # Search first for the blank line of the line ending the first line uses, then for the other
+    # kind only before it: a CRLF message has no "\n\n" at all, and an unbounded search for it would
+    # read the whole message (attachments included). Which one comes first is decided the same way.
+    first_line_end = data.find(b"\n")
+    if first_line_end > 0 and data[first_line_end - 1] == 13:
+        crlf = data.find(b"\n\r\n")
+        lf = data.find(b"\n\n", 0, crlf + 1) if crlf != -1 else data.find(b"\n\n")
+    else:
+        lf = data.find(b"\n\n")
+        crlf = data.find(b"\n\r\n", 0, lf + 2) if lf != -1 else data.find(b"\n\r\n")
     if crlf != -1 and (lf == -1 or crlf < lf):
         return crlf + 1, crlf + 3
     if lf != -1:
