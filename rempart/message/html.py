@@ -17,19 +17,35 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from rempart.message.model import UrlOrigin
 
-# The five properties, case-insensitive. The pattern starts with a plain class of their first letters
-# (each matches only its two cases under IGNORECASE), so the regex engine skips to those letters
-# instead of trying every position; the lookbehind then picks the one property that letter starts.
-_HIDDEN_STYLE = re.compile(
-    r"[dDvVfFoOmM](?i:(?<=d)isplay\s*:\s*none|(?<=v)isibility\s*:\s*hidden"
-    r"|(?<=f)ont-size\s*:\s*0*\.?0*(?:px|pt|em|rem|%)?\s*(?:;|!|$)"
-    r"|(?<=o)pacity\s*:\s*0*\.?0*\s*(?:;|!|$)|(?<=m)ax-height\s*:\s*0+(?:px)?\s*(?:;|!|$))"
-)
+# First letters whose only matches under re.IGNORECASE are their two cases (checked over every code
+# point); "s" also matches the long s U+017F. Not "i" or "k" (dotted/dotless i, Kelvin sign).
+_TWO_CASE_LETTERS = frozenset("abcdefghlmnoprtuvwxyz")
+
+
+def _case_insensitive_alternatives(names: tuple[str, ...]) -> str:
+    """``name1|name2|...`` matching as under re.IGNORECASE, each alternative spelled from a literal first
+    letter (one alternative per case of it) followed by the rest under the flag. The regex engine
+    skips to those letters and rejects an alternative on its first character without entering it,
+    which it cannot do for a case-insensitive literal: 2-5 times faster on long markup."""
+    alternatives = []
+    for name in names:
+        first, rest = name[0], name[1:]
+        if first not in _TWO_CASE_LETTERS and first != "s":
+            raise ValueError(f"no literal spelling for the first letter of {name!r}")
+        for letter in (first, first.upper(), *(("\u017f",) if first == "s" else ())):
+            alternatives.append(letter + (f"(?i:{rest})" if rest else ""))
+    return "|".join(alternatives)
+
+
+_HIDDEN_STYLE = re.compile(_case_insensitive_alternatives((
+    r"display\s*:\s*none", r"visibility\s*:\s*hidden", r"font-size\s*:\s*0*\.?0*(?:px|pt|em|rem|%)?\s*(?:;|!|$)",
+    r"opacity\s*:\s*0*\.?0*\s*(?:;|!|$)", r"max-height\s*:\s*0+(?:px)?\s*(?:;|!|$)",
+)))
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)([^'\")\s]+)\1\s*\)", re.IGNORECASE)
 # A newline before block-level tags keeps paragraphs apart in the extracted text.
-_BLOCK_TAG = re.compile(
-    r"<(?=/?(?:p|div|br|tr|li|ul|ol|h[1-6]|table|blockquote|hr|section|article|center)\b)", re.IGNORECASE
-)
+_BLOCK_TAG_NAMES = ("p", "div", "br", "tr", "li", "ul", "ol", "h[1-6]", "table", "blockquote", "hr", "section",
+                    "article", "center")
+_BLOCK_TAG = re.compile(rf"<(?=/?(?:{_case_insensitive_alternatives(_BLOCK_TAG_NAMES)})\b)")
 _CELL_TAG = re.compile(r"<(?=(?:td|th)\b)", re.IGNORECASE)
 _INVISIBLE_CHARS = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 # Runs of spaces become one blank. A lone " " is left alone (replacing it by itself changes nothing,
@@ -37,8 +53,7 @@ _INVISIBLE_CHARS = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufe
 # space character. The lookbehinds test the first character just read.
 _SPACE = "[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]"
 _SPACES = re.compile(rf"{_SPACE}(?:(?<= ){_SPACE}+|(?<! ){_SPACE}*)")
-# " \n", "\r\n", "\n " and the like become "\n"; a bare "\n" (already right) is not matched.
-_LINE_EDGES = re.compile(r"[ \r\n](?:(?<= )\r?\n ?|(?<=\r)\n ?|(?<=\n) )")
+_LINE_EDGES = re.compile(r" ?\r?\n ?")
 _BLANK_LINES = re.compile(r"\n\n+")  # in HTML only tags break lines; source newlines are spaces
 # The HTML tree builder checks scopes on block tags in time proportional to the nesting depth, so
 # thousands of nested <div> cost seconds. Mail never has that many: past the bound, a simple
@@ -66,7 +81,10 @@ def clean_text(text: str) -> str:
             and "\t" not in text and "\f" not in text and "\v" not in text):
         return text.strip()  # nothing below would change it (a link's short text, mostly)
     text = _SPACES.sub(" ", text if text.isascii() else _INVISIBLE_CHARS.sub("", text))
-    return _BLANK_LINES.sub("\n", _LINE_EDGES.sub("\n", text)).strip()
+    # Without a CR, two replaces do what _LINE_EDGES does: spaces no longer come in runs, so each
+    # newline has at most one space on either side, and the pattern drops every space next to one.
+    text = _LINE_EDGES.sub("\n", text) if "\r" in text else text.replace(" \n", "\n").replace("\n ", "\n")
+    return _BLANK_LINES.sub("\n", text).strip()
 
 
 def _is_hidden(node: LexborNode) -> bool:
