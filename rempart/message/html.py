@@ -53,6 +53,7 @@ _INVISIBLE_CHARS = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufe
 # space character. The lookbehinds test the first character just read.
 _SPACE = "[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]"
 _SPACES = re.compile(rf"{_SPACE}(?:(?<= ){_SPACE}+|(?<! ){_SPACE}*)")
+_BLANK_RUNS = re.compile(r"  +")
 _LINE_EDGES = re.compile(r" ?\r?\n ?")
 _BLANK_LINES = re.compile(r"\n\n+")  # in HTML only tags break lines; source newlines are spaces
 # The HTML tree builder checks scopes on block tags in time proportional to the nesting depth, so
@@ -80,7 +81,14 @@ def clean_text(text: str) -> str:
     if (text.isascii() and "\n" not in text and "  " not in text
             and "\t" not in text and "\f" not in text and "\v" not in text):
         return text.strip()  # nothing below would change it (a link's short text, mostly)
-    text = _SPACES.sub(" ", text if text.isascii() else _INVISIBLE_CHARS.sub("", text))
+    if not text.isascii():
+        text = _SPACES.sub(" ", _INVISIBLE_CHARS.sub("", text))
+    elif "\t" in text or "\f" in text or "\v" in text:
+        text = _SPACES.sub(" ", text)
+    elif "  " in text:
+        # ASCII with no other space character: only runs of blanks change, and a pattern that starts
+        # with a literal is searched much faster than one that starts with a class.
+        text = _BLANK_RUNS.sub(" ", text)
     # Without a CR, two replaces do what _LINE_EDGES does: spaces no longer come in runs, so each
     # newline has at most one space on either side, and the pattern drops every space next to one.
     text = _LINE_EDGES.sub("\n", text) if "\r" in text else text.replace(" \n", "\n").replace("\n ", "\n")
@@ -89,10 +97,12 @@ def clean_text(text: str) -> str:
 
 def _is_hidden(node: LexborNode) -> bool:
     attrs = node.attrs  # read in place (``attributes`` copies them all into a dict)
-    if "hidden" in attrs:
-        return True
     style = attrs.get("style")
-    return style is not None and _HIDDEN_STYLE.search(style) is not None
+    if style is not None and _HIDDEN_STYLE.search(style) is not None:
+        return True
+    # A missing attribute costs an exception inside ``in``: a node whose only attribute is its style
+    # (the usual case) has no ``hidden`` one.
+    return (style is None or len(attrs) > 1) and "hidden" in attrs
 
 
 def _attribute_links(root: LexborNode, view: HtmlView, shown: bool) -> None:

@@ -29,7 +29,8 @@ _BARE_URL = re.compile(
     r"(?i:[^\s<>\"'`\x00-\x1f\x7f\u00a0\u200b-\u200d\u2028\u2029\ufeff]+)"
 )
 # "www." in text.lower(): only W and w lower-case to "w", only "." to "."
-_WWW = re.compile(r"[wW][wW][wW]\.")
+# (searched from its literal ".", which the regex engine finds faster than a class)
+_WWW = re.compile(r"\.(?<=[wW][wW][wW]\.)")
 _DOMAIN_LIKE = re.compile(r"[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}(?:/\S*)?", re.IGNORECASE)
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]{0,30}):")
 _CONTROL = re.compile(r"[\t\r\n]")
