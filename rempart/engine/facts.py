@@ -55,12 +55,12 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
         else:
             headers[name] = [h.value]
     auth: dict[str, Any] = {"spf": "none", "dkim": "none", "dmarc": "none", "arc": "none", "dkim_domains": []}
-    for f in findings:
-        if f.code == "auth.results":
-            auth.update({k: v for k, v in f.evidence.items()})
     evidence: dict[str, dict[str, Any]] = {}
     for f in findings:
-        evidence.setdefault(f.code, dict(f.evidence))
+        if f.code == "auth.results":
+            auth.update(f.evidence)
+        if f.code not in evidence:  # the first finding of a code gives its evidence (copied once)
+            evidence[f.code] = dict(f.evidence)
     codes = sorted({f.code for f in findings})
     org_domains = frozenset(org.domains)
     unique_urls = _distinct_urls(message.urls)
@@ -110,7 +110,7 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
         "model_score": None,
         "text": fold_text(message.subject, message.body_text, _TEXT_LIMIT),
         "thread": thread_facts(message),
-        "list_id": (message.header("List-Id") or "")[:200],
+        "list_id": headers["list-id"][0][:200] if "list-id" in headers else "",  # message.header("List-Id")
     }
     facts["from"].update(sender_facts(message.from_address, codes, evidence, org))
     return facts
@@ -146,12 +146,23 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_FOLD)
 
 
 def fold_text(subject: str, body: str, limit: int) -> str:
     """Subject and body as rules match them: lower case, accents stripped, zero-width characters
     removed, typographic quotes and dashes made plain, runs of white space collapsed to one space."""
-    text = f"{subject}\n{body[:limit]}".translate(_FOLD).lower()
+    text = f"{subject}\n{body[:limit]}"
+    # str.translate with a dict has a fast path for ASCII strings only: on any other string it looks
+    # every character up (and raises KeyError for each unmapped one). The table maps characters one by
+    # one, so translating only the non-ASCII runs, and the backtick by replace, gives the same text.
+    if not text.isascii():
+        text = _NON_ASCII_RUN.sub(_fold_run, text)
+    text = text.replace("`", "'").lower()
     return " ".join(text.split())
 
 

@@ -17,22 +17,45 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from rempart.message.model import UrlOrigin
 
-_HIDDEN_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0*\.?0*(?:px|pt|em|rem|%)?\s*(?:;|!|$)"
-    r"|opacity\s*:\s*0*\.?0*\s*(?:;|!|$)|max-height\s*:\s*0+(?:px)?\s*(?:;|!|$)",
-    re.IGNORECASE,
-)
+# First letters whose only matches under re.IGNORECASE are their two cases (checked over every code
+# point); "s" also matches the long s U+017F. Not "i" or "k" (dotted/dotless i, Kelvin sign).
+_TWO_CASE_LETTERS = frozenset("abcdefghlmnoprtuvwxyz")
+
+
+def _case_insensitive_alternatives(names: tuple[str, ...]) -> str:
+    """``name1|name2|...`` matching as under re.IGNORECASE, each alternative spelled from a literal first
+    letter (one alternative per case of it) followed by the rest under the flag. The regex engine
+    skips to those letters and rejects an alternative on its first character without entering it,
+    which it cannot do for a case-insensitive literal: 2-5 times faster on long markup."""
+    alternatives = []
+    for name in names:
+        first, rest = name[0], name[1:]
+        if first not in _TWO_CASE_LETTERS and first != "s":
+            raise ValueError(f"no literal spelling for the first letter of {name!r}")
+        for letter in (first, first.upper(), *(("\u017f",) if first == "s" else ())):
+            alternatives.append(letter + (f"(?i:{rest})" if rest else ""))
+    return "|".join(alternatives)
+
+
+_HIDDEN_STYLE = re.compile(_case_insensitive_alternatives((
+    r"display\s*:\s*none", r"visibility\s*:\s*hidden", r"font-size\s*:\s*0*\.?0*(?:px|pt|em|rem|%)?\s*(?:;|!|$)",
+    r"opacity\s*:\s*0*\.?0*\s*(?:;|!|$)", r"max-height\s*:\s*0+(?:px)?\s*(?:;|!|$)",
+)))
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)([^'\")\s]+)\1\s*\)", re.IGNORECASE)
 # A newline before block-level tags keeps paragraphs apart in the extracted text.
-_BLOCK_TAG = re.compile(
-    r"<(?=/?(?:p|div|br|tr|li|ul|ol|h[1-6]|table|blockquote|hr|section|article|center)\b)", re.IGNORECASE
-)
+_BLOCK_TAG_NAMES = ("p", "div", "br", "tr", "li", "ul", "ol", "h[1-6]", "table", "blockquote", "hr", "section",
+                    "article", "center")
+_BLOCK_TAG = re.compile(rf"<(?=/?(?:{_case_insensitive_alternatives(_BLOCK_TAG_NAMES)})\b)")
 _CELL_TAG = re.compile(r"<(?=(?:td|th)\b)", re.IGNORECASE)
 _INVISIBLE_CHARS = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Runs of spaces become one blank. A lone " " is left alone (replacing it by itself changes nothing,
+# and text has one between most words): the pattern matches only a run of two or more, or one other
+# space character. The lookbehinds test the first character just read.
+_SPACE = "[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+_SPACES = re.compile(rf"{_SPACE}(?:(?<= ){_SPACE}+|(?<! ){_SPACE}*)")
+_BLANK_RUNS = re.compile(r"  +")
 _LINE_EDGES = re.compile(r" ?\r?\n ?")
-_ASCII_SPACE_NOT_BLANK = frozenset("\t\f\v")  # ASCII characters _SPACES turns into one blank
-_BLANK_LINES = re.compile(r"\n{2,}")  # in HTML only tags break lines; source newlines are spaces
+_BLANK_LINES = re.compile(r"\n\n+")  # in HTML only tags break lines; source newlines are spaces
 # The HTML tree builder checks scopes on block tags in time proportional to the nesting depth, so
 # thousands of nested <div> cost seconds. Mail never has that many: past the bound, a simple
 # tag-stripping reading replaces the DOM (a legitimate newsletter has at most ~1,500).
@@ -55,33 +78,51 @@ class HtmlView:
 
 def clean_text(text: str) -> str:
     """Collapse runs of spaces, trim lines, drop blank lines and zero-width characters."""
-    if text.isascii() and "\n" not in text and "  " not in text and not _ASCII_SPACE_NOT_BLANK & set(text):
+    if (text.isascii() and "\n" not in text and "  " not in text
+            and "\t" not in text and "\f" not in text and "\v" not in text):
         return text.strip()  # nothing below would change it (a link's short text, mostly)
-    text = _SPACES.sub(" ", text if text.isascii() else _INVISIBLE_CHARS.sub("", text))
-    return _BLANK_LINES.sub("\n", _LINE_EDGES.sub("\n", text)).strip()
+    if not text.isascii():
+        text = _SPACES.sub(" ", _INVISIBLE_CHARS.sub("", text))
+    elif "\t" in text or "\f" in text or "\v" in text:
+        text = _SPACES.sub(" ", text)
+    elif "  " in text:
+        # ASCII with no other space character: only runs of blanks change, and a pattern that starts
+        # with a literal is searched much faster than one that starts with a class.
+        text = _BLANK_RUNS.sub(" ", text)
+    # Without a CR, two replaces do what _LINE_EDGES does: spaces no longer come in runs, so each
+    # newline has at most one space on either side, and the pattern drops every space next to one.
+    text = _LINE_EDGES.sub("\n", text) if "\r" in text else text.replace(" \n", "\n").replace("\n ", "\n")
+    return _BLANK_LINES.sub("\n", text).strip()
 
 
 def _is_hidden(node: LexborNode) -> bool:
     attrs = node.attrs  # read in place (``attributes`` copies them all into a dict)
-    if "hidden" in attrs:
-        return True
     style = attrs.get("style")
-    return style is not None and _HIDDEN_STYLE.search(style) is not None
+    if style is not None and _HIDDEN_STYLE.search(style) is not None:
+        return True
+    # A missing attribute costs an exception inside ``in``: a node whose only attribute is its style
+    # (the usual case) has no ``hidden`` one.
+    return (style is None or len(attrs) > 1) and "hidden" in attrs
 
 
 def _attribute_links(root: LexborNode, view: HtmlView, shown: bool) -> None:
+    # Attributes are read in place (``attrs``); ``attributes`` would copy every attribute of the node
+    # into a dict for each lookup. The parser lower-cases attribute names and keeps only the first of
+    # duplicates, so both give the same value for these names.
+    links = view.links
     for node in root.css("a[href], area[href]"):
-        href = node.attributes.get("href") or ""
+        href = node.attrs.get("href") or ""
         text = clean_text(node.text(deep=True, separator="", strip=False)) if shown else ""
-        view.links.append((href, UrlOrigin.HREF, text))
+        links.append((href, UrlOrigin.HREF, text))
     for node in root.css("form[action], button[formaction], input[formaction]"):
-        view.links.append((node.attributes.get("action") or node.attributes.get("formaction") or "",
-                           UrlOrigin.FORM_ACTION, None))
+        attrs = node.attrs
+        links.append((attrs.get("action") or attrs.get("formaction") or "", UrlOrigin.FORM_ACTION, None))
     for node in root.css("img[src], image[href], input[src], [background]"):
-        value = node.attributes.get("src") or node.attributes.get("href") or node.attributes.get("background")
-        view.links.append((value or "", UrlOrigin.IMAGE, None))
+        attrs = node.attrs
+        value = attrs.get("src") or attrs.get("href") or attrs.get("background")
+        links.append((value or "", UrlOrigin.IMAGE, None))
     for node in root.css("[style]"):
-        style = node.attributes.get("style") or ""
+        style = node.attrs.get("style") or ""
         if "url(" in style.lower():
             view.links.extend((m.group(2), UrlOrigin.IMAGE, None) for m in _CSS_URL.finditer(style))
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from urllib.parse import unquote_to_bytes
 
 from rempart.message._cache import text_cache
 from rempart.message.charset import codec_for
 
 _HEADER_LINE = re.compile(r"([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)")
+# _HEADER_LINE with the newline that ends it: a scanner matches it line after line, each match
+# starting where the previous one ended, exactly where the loop in parse_part would try next.
+_HEADER_LINE_NL = re.compile(r"([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)(?:\n|\Z)")
 _CONTINUATION_RUN = re.compile(r"(?:[ \t][^\n]*(?:\n|$))*")
 _PARAM = re.compile(r';\s*([^\s=;"]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)')
 _QUOTED_PAIR = re.compile(r"\\(.)")
@@ -139,8 +143,16 @@ def _header_end(data: bytes) -> tuple[int, int]:
         return 0, 2
     if data.startswith(b"\n"):
         return 0, 1
-    lf = data.find(b"\n\n")
-    crlf = data.find(b"\n\r\n")
+    # Search first for the blank line of the line ending the first line uses, then for the other
+    # kind only before it: a CRLF message has no "\n\n" at all, and an unbounded search for it would
+    # read the whole message (attachments included). Which one comes first is decided the same way.
+    first_line_end = data.find(b"\n")
+    if first_line_end > 0 and data[first_line_end - 1] == 13:
+        crlf = data.find(b"\n\r\n")
+        lf = data.find(b"\n\n", 0, crlf + 1) if crlf != -1 else data.find(b"\n\n")
+    else:
+        lf = data.find(b"\n\n")
+        crlf = data.find(b"\n\r\n", 0, lf + 2) if lf != -1 else data.find(b"\n\r\n")
     if crlf != -1 and (lf == -1 or crlf < lf):
         return crlf + 1, crlf + 3
     if lf != -1:
@@ -155,7 +167,6 @@ def parse_part(data: bytes) -> Part:
     if b"\r" in block:
         block = block.replace(b"\r\n", b"\n")
     text = block.decode("ascii") if block.isascii() else block.decode("utf-8", "surrogateescape")
-    headers: list[tuple[str, str]] = []
     defects: list[str] = []
     pos = 0
     size = len(text)
@@ -165,6 +176,17 @@ def parse_part(data: bytes) -> Part:
         defects.append("header_first_line_continuation")
         pos = _CONTINUATION_RUN.match(text).end()  # type: ignore[union-attr]
     rest = b""
+    # The run of well-formed header lines is read by the scanner (no Python step per line); the loop
+    # below takes over at the first line it does not match, as it would have reached it.
+    # Pattern.scanner is CPython's own (re.Scanner is built on it), absent from the type stubs.
+    scanner = _HEADER_LINE_NL.scanner(text, pos)  # type: ignore[attr-defined]
+    matches: list[re.Match[str]] = list(islice(iter(scanner.match, None), _MAX_HEADERS + 1))
+    headers: list[tuple[str, str]] = [(match[1], match[2]) for match in matches[:_MAX_HEADERS]]
+    if len(matches) > _MAX_HEADERS:
+        defects.append("too_many_headers")
+        pos = size
+    elif matches:
+        pos = matches[-1].end()
     while pos < size:
         match = _HEADER_LINE.match(text, pos)
         if match:

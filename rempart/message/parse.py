@@ -256,9 +256,9 @@ class _Builder:
         return part.headers
 
 
-def _addresses(builder: _Builder, values: list[tuple[str, str]], every: bool) -> tuple[Address, ...]:
+def _addresses(builder: _Builder, values: list[tuple[str, str, str]], every: bool) -> tuple[Address, ...]:
     found: list[Address] = []
-    for name, value in values if every else values[:1]:
+    for name, value, _ in values if every else values[:1]:
         addresses, malformed = parse_addresses(value)
         if malformed:
             builder.defect("malformed_address", f"{name}: {value.strip()[:200]}")
@@ -272,10 +272,13 @@ def _build(msg: Part, raw_size: int, limits: Limits, budget: _Budget, embedded_d
     builder.defects.extend(initial_defects)
     items = builder.headers(msg)
     headers: list[Header] = []
-    by_name: dict[str, list[tuple[str, str]]] = {}
+    # (name as written, raw value, decoded value) by lower-case name: the decoded text is kept so that
+    # first() and the Received hops reuse it instead of decoding the same value again.
+    by_name: dict[str, list[tuple[str, str, str]]] = {}
     for name, value in items:
         if value.isascii() and "=?" not in value:
-            decoded = unfold(value)  # what decode_value gives, without its memo (most values are unique)
+            # what decode_value gives, without its memo (most values are unique); unfold inlined
+            decoded = value.strip() if "\n" not in value else unfold(value)
         else:
             decoded, unknown = decode_value(value)
             if unknown:
@@ -283,13 +286,13 @@ def _build(msg: Part, raw_size: int, limits: Limits, budget: _Budget, embedded_d
         headers.append(Header(name, decoded))
         lowered = name.lower()
         if lowered in by_name:
-            by_name[lowered].append((name, value))
+            by_name[lowered].append((name, value, decoded))
         else:
-            by_name[lowered] = [(name, value)]
+            by_name[lowered] = [(name, value, decoded)]
 
     def first(lowered: str) -> str:
         values = by_name.get(lowered)
-        return decode_value(values[0][1])[0] if values else ""
+        return values[0][2] if values else ""
 
     for name in _SINGLETONS:
         if len(by_name.get(name, ())) > 1:
@@ -303,8 +306,8 @@ def _build(msg: Part, raw_size: int, limits: Limits, budget: _Budget, embedded_d
     if "date" in by_name and date is None:
         builder.defect("bad_date", first("date")[:100])
     sender = _addresses(builder, by_name.get("sender", []), every=False)
-    for _, value in by_name.get("list-unsubscribe", []):
-        for link in _ANGLED.findall(decode_value(value)[0]):
+    for _, _, decoded in by_name.get("list-unsubscribe", []):
+        for link in _ANGLED.findall(decoded):
             builder.add_url(link, UrlOrigin.HEADER, None, "header:List-Unsubscribe")
 
     try:
@@ -336,7 +339,7 @@ def _build(msg: Part, raw_size: int, limits: Limits, budget: _Budget, embedded_d
         html_text="\n".join(t for t in builder.html_texts if t),
         urls=tuple(builder.urls),
         attachments=tuple(builder.attachments),
-        received=tuple(parse_received(decode_value(value)[0]) for _, value in by_name.get("received", [])),
+        received=tuple(parse_received(decoded) for _, _, decoded in by_name.get("received", [])),
         embedded=tuple(builder.embedded),
         defects=tuple(builder.defects),
         raw_size=raw_size,
