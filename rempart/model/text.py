@@ -41,7 +41,9 @@ _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
 # An address starts where a run of its characters starts (the leftmost match always does): the lookbehind
 # stops the engine rescanning every word from each of its letters (same matches, a fraction of the cost).
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*", re.UNICODE)
-_DOMAIN = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:[a-z]{2,24})\b", re.IGNORECASE)
+# A label's run is taken whole (possessive ``++``): it must be followed by a dot, which the run cannot contain,
+# so giving characters back never helps a match; it only cost the engine a retry per letter of every word.
+_DOMAIN = re.compile(r"\b(?:[a-z0-9-]++\.)+(?:[a-z]{2,24})\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d[\d.,:/\-\s]*\d|\d")
 WORD_PATTERN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)  # a word: two letters or more
 _TOKEN = WORD_PATTERN
@@ -58,17 +60,21 @@ def _strip_subject(subject: str) -> str:
 def own_words(body: str) -> str:
     """The body without quoted history, attribution lines, forwarded originals and signature."""
     kept: list[str] = []
+    # attributions say "wrote" or "écrit": when the body has neither, no line needs the pattern
+    lowered_body = body.lower()
+    attributions = "wrote" in lowered_body or "crit" in lowered_body
     for line in body.splitlines():
         stripped = line.strip()
         if stripped.startswith("--") and (stripped == "--" or _ORIGINAL.match(line)):
             break
         if stripped.startswith(">"):
             continue
-        # each pattern only where it can match: attributions say "wrote" or "écrit", rules are 8+ characters
-        lowered = stripped.lower()
-        if ("wrote" in lowered or "crit" in lowered) and _ATTRIBUTION.match(line):
-            continue
-        if len(line) >= 8 and _PUNCT_LINE.match(line):
+        if attributions:
+            lowered = stripped.lower()
+            if ("wrote" in lowered or "crit" in lowered) and _ATTRIBUTION.match(line):
+                continue
+        # rules are 8+ characters with no letter or digit: a line whose first visible character is one is not
+        if len(line) >= 8 and not (stripped and stripped[0].isalnum()) and _PUNCT_LINE.match(line):
             continue
         kept.append(line)
     return "\n".join(kept)
@@ -92,20 +98,44 @@ def _fold_token(token: str) -> str:
     return fold_text("", token, 100)
 
 
+def _sub_tokens(pattern: re.Pattern[str], repl: str, text: str, mark: str) -> str:
+    """``pattern.sub(repl, text)`` for a pattern whose every match contains ``mark`` and no space, and which
+    looks at its neighbours only as ``\\b`` or a lookbehind class a space is not in (``_EMAIL``, ``_DOMAIN``):
+    each match then lies in one space-delimited word holding ``mark``, where a space reads like the text's
+    edge, so only those words are searched (the pattern would otherwise be tried at every character)."""
+    at = text.find(mark)
+    if at < 0:
+        return text
+    parts: list[str] = []
+    done = 0  # text[:done] is copied; done is 0 or the index of a space
+    while at >= 0:
+        start = text.rfind(" ", done, at) + 1 or done
+        end = text.find(" ", at)
+        if end < 0:
+            end = len(text)
+        parts.append(text[done:start])
+        parts.append(pattern.sub(repl, text[start:end]))
+        done = end
+        at = text.find(mark, end)
+    parts.append(text[done:])
+    return "".join(parts)
+
+
 def neutral_text(message: Message, limit: int = TEXT_LIMIT) -> str:
     """Subject + the sender's own words, masked and folded (see the module docstring)."""
     body = own_words(message.body_text[: limit * 2])
     text = f"{_strip_subject(message.subject)}\n{body}"
     if "://" in text or "www." in text.lower():
         text = _URL.sub(" zurlz ", text)
-    if "@" in text:
-        text = _EMAIL.sub(" zemailz ", text)
-    text = _DOMAIN.sub(" zdomainz ", text)
+    text = _sub_tokens(_EMAIL, " zemailz ", text, "@")
+    text = _sub_tokens(_DOMAIN, " zdomainz ", text, ".")
     text = _NUMBER.sub(" znumz ", text)
     folded = fold_text("", text, limit * 2)
     present = tuple(t for t in (_fold_token(t) for t in _recipient_tokens(message)) if t in folded)
-    if present:  # usually none, or the greeting's first name: a small pattern, cached by ``re``
-        folded = re.sub(r"\b(?:" + "|".join(map(re.escape, present)) + r")\b", " zrcptz ", folded)
+    if not present:  # ``fold_text`` already collapsed white space
+        return folded[:limit]
+    # usually the greeting's first name: a small pattern, cached by ``re``
+    folded = re.sub(r"\b(?:" + "|".join(map(re.escape, present)) + r")\b", " zrcptz ", folded)
     return " ".join(folded.split())[:limit]
 
 

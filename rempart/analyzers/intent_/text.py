@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,6 +81,9 @@ _FORWARD_MARKERS = re.compile(
     r"|debut du message reexpedie[ ]?:|begin forwarded message[ ]?:)",
     re.MULTILINE,
 )
+# Every match of _REPLY_MARKERS contains one of these, and every match of _FORWARD_MARKERS one of those.
+_REPLY_WORDS = ("origin", "ecrit", "wrote", "envoye", "sent", "date")
+_FORWARD_WORDS = ("forwarded message", "message transfere", "message reexpedie")
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:tr|fwd?|wg|trans)\s*:", re.IGNORECASE)
 _QUOTED_LINE = re.compile(r"^[ ]*>[^\n]*", re.MULTILINE)
 
@@ -121,7 +124,7 @@ class ScanText:
 def build_scan_text(subject: str, body: str) -> ScanText:
     body = body[:MAX_SCAN_CHARS]
     body_index: tuple[int, ...] | None = None
-    if _ZERO_WIDTH.search(body):  # rare: keep a map back to the offsets of the message body
+    if not body.isascii() and _ZERO_WIDTH.search(body):  # rare (and never ASCII): keep a map back to the body's offsets
         body_index = tuple(i for i, c in enumerate(body) if not _ZERO_WIDTH.match(c))
         body = clean_invisible(body)
     subject = clean_invisible(subject[:500]).replace("\n", " ")
@@ -129,10 +132,14 @@ def build_scan_text(subject: str, body: str) -> ScanText:
     total = len(norm_body)
     # Reply history: cut at the first marker that is not the header block of a forward.
     cut = total
-    forward = _FORWARD_MARKERS.search(norm_body)
+    # Most mail has no marker: the words every marker contains are looked for first (``in`` is far cheaper
+    # than trying a line-start pattern at every character).
+    forward = _FORWARD_MARKERS.search(norm_body) if any(w in norm_body for w in _FORWARD_WORDS) else None
     forward_start = forward.start() if forward else -1
     subject_says_forward = bool(_FORWARD_SUBJECT.match(subject))
-    for m in _REPLY_MARKERS.finditer(norm_body):
+    replies: Iterable[re.Match[str]] = (
+        _REPLY_MARKERS.finditer(norm_body) if any(w in norm_body for w in _REPLY_WORDS) else ())
+    for m in replies:
         header_block = norm_body[m.start(): m.start() + 5].lstrip().startswith(("de", "from"))
         follows_forward = forward is not None and 0 <= m.start() - forward.end() <= 4
         if follows_forward or (header_block and subject_says_forward and m.start() < 400):
