@@ -363,7 +363,7 @@ def _some_member(items: Any, key: str, literal: str) -> bool:
     if not isinstance(items, list):
         return True
     for item in items:
-        values = item.get(key) if isinstance(item, Mapping) else None
+        values = item.get(key) if type(item) is dict or isinstance(item, Mapping) else None
         if not isinstance(values, (list, Mapping)) or literal in values:
             return True
     return False
@@ -418,6 +418,10 @@ class ExpressionEngine:
         self._atoms: dict[Check, int] = {}  # prefilter atom -> its bit in ``truth``
         self._rx_bits: dict[int, int] = {}  # pattern index -> the bit of its atom
         self._other_atoms: list[tuple[str, Any, int]] = []  # (kind, value, bit) of the other atoms
+        # The same atoms sorted for ``truth``: finding codes, and ``bool``/``eq`` checks by their fact.
+        self._finding_atoms: list[tuple[str, int]] = []
+        self._key_atoms: dict[str, list[tuple[str, bool, Any, int]]] = {}  # fact -> (key, is_eq, wanted, bit)
+        self._rest_atoms: list[tuple[str, Any, int]] = []
         self._rx_all = 0  # every pattern atom's bit
         # Each registered condition's filter and the patterns it reads (None: it may read any), and the
         # patterns that are some condition's first all-pattern group (run first: see ``_compiled_sets``).
@@ -543,6 +547,13 @@ class ExpressionEngine:
                         self._rx_all |= bit
                     else:
                         self._other_atoms.append((check[0], check[1], bit))
+                        if check[0] == "finding":
+                            self._finding_atoms.append((check[1], bit))
+                        elif check[0] in ("bool", "eq"):
+                            fact, key, wanted = check[1]
+                            self._key_atoms.setdefault(fact, []).append((key, check[0] == "eq", wanted, bit))
+                        else:
+                            self._rest_atoms.append((check[0], check[1], bit))
                 mask |= self._atoms[check]
             if len(group) == 1:
                 every |= mask
@@ -569,23 +580,27 @@ class ExpressionEngine:
         bits = 0
         codes = facts.get("findings")
         findings = frozenset(codes) if isinstance(codes, list) else frozenset()
-        for kind, value, bit in self._other_atoms:
-            if kind == "finding":
-                held = value in findings
-            elif kind == "nonempty":
+        for code, bit in self._finding_atoms:
+            if code in findings:
+                bits |= bit
+        for fact, checks in self._key_atoms.items():
+            parent = facts.get(fact)
+            # (``type(...) is dict`` first: a plain dict skips the slower ABC check)
+            if not (type(parent) is dict or isinstance(parent, Mapping)):
+                continue  # neither ``bool`` nor ``eq`` holds on a fact that is not a map
+            for key, is_eq, wanted, bit in checks:
+                got = parent.get(key)
+                if (got == wanted) if is_eq else (got is wanted):
+                    bits |= bit
+        for kind, value, bit in self._rest_atoms:
+            if kind == "nonempty":
                 items = facts.get(value)
                 held = not isinstance(items, list) or bool(items)
-            elif kind == "bool":  # (``type(...) is dict`` first: a plain dict skips the slower ABC check)
-                parent = facts.get(value[0])
-                held = (type(parent) is dict or isinstance(parent, Mapping)) and parent.get(value[1]) is value[2]
-            elif kind == "eq":
-                parent = facts.get(value[0])
-                held = (type(parent) is dict or isinstance(parent, Mapping)) and parent.get(value[1]) == value[2]
             elif kind == "member":
                 held = _some_member(facts.get(value[0]), value[1], value[2])
             else:  # contains
-                fact = facts.get(value[0])
-                held = isinstance(fact, str) and value[1] in fact
+                found = facts.get(value[0])
+                held = isinstance(found, str) and value[1] in found
             if held:
                 bits |= bit
         results = [False] * len(self._patterns)
