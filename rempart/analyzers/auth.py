@@ -93,7 +93,14 @@ class AuthResults:
     instance: int = 0  # the ARC instance (i=) of an ARC-Authentication-Results header
 
 
+_PARENS = re.compile(r"[()]")
+
+
 def _strip_comments(value: str) -> str:
+    if "(" not in value:  # no comment opens: the walk below would copy every character
+        return value
+    if '"' not in value and "\\" not in value:
+        return _strip_plain_comments(value)
     out: list[str] = []
     depth = 0
     quoted = False
@@ -122,7 +129,32 @@ def _strip_comments(value: str) -> str:
     return "".join(out)
 
 
+def _strip_plain_comments(value: str) -> str:
+    """``_strip_comments`` for a value without quotes or backslashes, jumping from parenthesis to
+    parenthesis: the text between two of them is kept when outside every comment, "(" opens one, ")"
+    closes one (a stray ")" outside any is kept), exactly as the character walk decides."""
+    out: list[str] = []
+    depth = 0
+    start = 0
+    for m in _PARENS.finditer(value):
+        at = m.start()
+        if depth == 0:
+            out.append(value[start:at])
+        if value[at] == "(":
+            depth += 1
+        elif depth:
+            depth -= 1
+        else:
+            out.append(")")
+        start = at + 1
+    if depth == 0:
+        out.append(value[start:])
+    return "".join(out)
+
+
 def _split_semicolons(value: str) -> list[str]:
+    if '"' not in value:  # nothing quoted: every ";" separates, as in the walk below
+        return [p.strip() for p in value.split(";") if p.strip()]
     parts: list[str] = []
     current: list[str] = []
     quoted = False

@@ -75,6 +75,9 @@ SHOWN_MISMATCH_SENDER_SITE = 0.1
 # A search or subscription box posting elsewhere is not reported: older newsletters often had one.
 _WEB_SCHEMES = frozenset({"http", "https", "ftp", ""})
 _SKIPPED_ORIGINS = frozenset({UrlOrigin.HEADER, UrlOrigin.LINK_TEXT})
+_HOST_HITS_LIMIT = 50_000  # hosts whose host-only hits are kept (as ``host_info`` keeps their facts)
+# idn/mixed-script, lookalike or brand label in a subdomain, shortener, suspicious TLD, generic lure domain
+_HostHits = tuple[Hit | None, Hit | None, Hit | None, Hit | None, Hit | None]
 
 
 class _Findings:
@@ -148,6 +151,7 @@ class _Scan:
         web = {u.url for u in message.urls if u.origin in (UrlOrigin.HREF, UrlOrigin.TEXT)}
         self.bulk = len(web) >= BULK_LINKS
         self.behind_text = {u.url for u in message.urls if u.origin in (UrlOrigin.HREF, UrlOrigin.FORM_ACTION)}
+        self._host_hits: dict[str, _HostHits] = context.resources.cached("links:host_hits", dict)
 
     def info(self, host: str) -> HostInfo:
         return host_info(host, self.t, self.resources)
@@ -208,15 +212,29 @@ class _Scan:
             return
         if punycode and not info.non_ascii:
             self.out.add(Hit("links.idn_host", checks.IDN_HOST, {}), base)
-        self.out.add(checks.idn_host(info), base)
-        self.out.add(checks.lookalike(info) or checks.brand_label_in_subdomain(info, self.t), base)
-        for hit in (checks.shortener(info), checks.free_hosting(info, parts, self.t)):
+        idn, look, short, tld, generic = self.host_hits(info)
+        self.out.add(idn, base)
+        self.out.add(look, base)
+        for hit in (short, checks.free_hosting(info, parts, self.t)):
             self.out.add(_shown_in_full(hit, shown), base)
-        self.out.add(checks.suspicious_tld(info), base)
-        words = generic_domains.generic_words(info, generic_domains.lure_words(self.resources))
-        if words:
-            self.out.add(Hit("links.generic_lure_domain", generic_domains.GENERIC_LURE_DOMAIN,
-                             {"domain": info.icann_registered, "words": " ".join(words)}), base)
+        self.out.add(tld, base)
+        self.out.add(generic, base)
+
+    def host_hits(self, info: HostInfo) -> _HostHits:
+        """The checks that read the host alone (its ``HostInfo`` and the engine's tables), kept per
+        engine like ``host_info``: a newsletter's links share a few hosts. Hits are never modified."""
+        cache = self._host_hits
+        found = cache.get(info.host)
+        if found is None:
+            words = generic_domains.generic_words(info, generic_domains.lure_words(self.resources))
+            generic = Hit("links.generic_lure_domain", generic_domains.GENERIC_LURE_DOMAIN,
+                          {"domain": info.icann_registered, "words": " ".join(words)}) if words else None
+            found = (checks.idn_host(info), checks.lookalike(info) or checks.brand_label_in_subdomain(info, self.t),
+                     checks.shortener(info), checks.suspicious_tld(info), generic)
+            if len(cache) >= _HOST_HITS_LIMIT:
+                cache.clear()
+            cache[info.host] = found
+        return found
 
     def redirects(self, info: HostInfo, parts: UrlParts, base: dict[str, Any]) -> None:
         if info.esp_tracking or (self.sender and info.icann_registered == self.sender):

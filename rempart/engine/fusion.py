@@ -39,13 +39,16 @@ def noisy_or(weights: Iterable[float]) -> float:
 def strongest_per_code(findings: Iterable[Finding], overrides: Mapping[str, float]) -> dict[str, Finding]:
     """One finding per code: the one with the largest absolute weight (after config overrides)."""
     best: dict[str, Finding] = {}
+    strength: dict[str, float] = {}  # abs(weight) of best[code], not recomputed per finding
     for f in findings:
         w = overrides.get(f.code, f.weight)
         if w == 0:
             continue
-        current = best.get(f.code)
-        if current is None or abs(w) > abs(overrides.get(current.code, current.weight)):
-            best[f.code] = f
+        code = f.code
+        current = strength.get(code)
+        if current is None or abs(w) > current:
+            best[code] = f
+            strength[code] = abs(w)
     return best
 
 
@@ -72,16 +75,28 @@ def fuse(
         )
     positive = [s for s in signals if s.weight > 0]
     trust = [s for s in signals if s.weight < 0]
-    raw = noisy_or(s.weight for s in positive)
+    # noisy_or over ``positive``, keeping each running product: prefix[i] is the product of the first i
+    # factors, multiplied in the same order as noisy_or does (so the same floats).
+    factors = [1.0 - min(max(s.weight, 0.0), 1.0) for s in positive]
+    prefix: list[float] = []
+    keep = 1.0
+    for factor in factors:
+        prefix.append(keep)
+        keep *= factor
+    raw = 1.0 - keep
     damp = 1.0
     for t in trust:
         damp *= 1.0 + max(t.weight, -1.0)
     score = raw * damp
     # Contribution = score lost when the signal is dropped; with noisy-OR this is
-    # raw - noisy_or(others) = w_i * Π_{j≠i}(1 - w_j), scaled by the trust damping.
+    # raw - noisy_or(others) = w_i * Π_{j≠i}(1 - w_j), scaled by the trust damping. noisy_or(others) is
+    # computed as noisy_or would (the factors j≠i in order from 1.0): prefix[i], then the factors after i.
     contributions: list[Reason] = []
     for i, s in enumerate(positive):
-        others = noisy_or(o.weight for j, o in enumerate(positive) if j != i)
+        rest = prefix[i]
+        for factor in factors[i + 1:]:
+            rest *= factor
+        others = 1.0 - rest
         contributions.append(Reason(s.code, max(raw - others, 0.0) * damp, s.source, s.evidence, s.texts))
     contributions.sort(key=lambda r: (-r.weight, r.code))
     for t in sorted(trust, key=lambda r: r.weight):

@@ -12,10 +12,11 @@ Two things keep the whole pack cheap per message (see ``bench/rules.py``):
   taken out of the conditions at compile time: all such patterns over the same fact form one RE2 set,
   matched in a single pass per message, and each condition reads its answer as ``_rx(i)``. The CEL
   library would otherwise recompile the regex on every call. RE2 is the regex syntax CEL specifies,
-  and runs in linear time whatever the pattern. ``RuleSet.matching`` runs every set once per message in
-  Python (measured cheaper than running them lazily from CEL's callback); ``lazy_regex`` runs a set
-  only when a condition reaches one of its patterns. A ``matches`` on a comprehension variable
-  (``u.url``) is left to CEL.
+  and runs in linear time whatever the pattern. ``RuleSet.matching`` runs the sets in Python (measured
+  cheaper than running them lazily from CEL's callback), each at most once per message and only while
+  some condition reading one of its patterns can still pass its prefilter (``truth``); ``lazy_regex``
+  runs a set only when a condition reaches one of its patterns. A ``matches`` on a comprehension
+  variable (``u.url``) is left to CEL.
 * A **prefilter** (``prefilter``): each condition's cheap necessary checks (a hoisted pattern,
   ``"code" in findings``, ``from.is_org``, ``from.lookalike_of == "org"``, ``urls.exists(…)`` needing a
   non-empty list …) become bit masks; a message's atoms are computed once, and CEL runs only for the
@@ -121,6 +122,8 @@ class Compiled:
     # Cheap checks the whole condition needs (``prefilter``): when one group has no true check, the
     # condition is false whatever the rest says, and CEL is not run.
     required: tuple[tuple[Check, ...], ...] = ()
+    # The keys of each top-level fact this condition reads (``key_usage``; None: the whole value).
+    usage: tuple[tuple[str, frozenset[str] | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,10 +350,10 @@ def key_usage(tokens: list[Token]) -> dict[str, set[str] | None]:
 
 
 def _project(value: Any, keys: set[str]) -> Any:
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):  # a plain dict skips the slower ABC check
         return {k: value[k] for k in keys if k in value}
     if isinstance(value, list):
-        return [_project(v, keys) if isinstance(v, Mapping) else v for v in value]
+        return [_project(v, keys) if type(v) is dict or isinstance(v, Mapping) else v for v in value]
     return value
 
 
@@ -360,7 +363,7 @@ def _some_member(items: Any, key: str, literal: str) -> bool:
     if not isinstance(items, list):
         return True
     for item in items:
-        values = item.get(key) if isinstance(item, Mapping) else None
+        values = item.get(key) if type(item) is dict or isinstance(item, Mapping) else None
         if not isinstance(values, (list, Mapping)) or literal in values:
             return True
     return False
@@ -375,19 +378,55 @@ def _resolve(facts: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class _Set:
+    """One RE2 set over one fact: ``chunk`` holds its patterns' indices (in the set's order), ``bits``
+    their prefilter atoms, ``users`` the filters of the conditions that read one of them."""
+
+    path: tuple[str, ...]
+    regex_set: Any
+    chunk: list[int]
+    bits: int
+    users: tuple[tuple[int, tuple[int, ...]], ...]  # (every, groups) of each ``Filter``
+
+
+def _pattern_reads(rewritten: str) -> frozenset[int] | None:
+    """The pattern indices a rewritten condition calls (``_rx(i)``), or None when ``_rx`` appears in any
+    other shape (then it may read any pattern)."""
+    tokens = tokenize(rewritten)
+    found: set[int] = set()
+    for i, t in enumerate(tokens):
+        if t.kind == "ident" and t.text == _REGEX_VAR:
+            call = tokens[i + 1: i + 4]
+            if len(call) < 3 or call[0].text != "(" or call[1].kind != "number" or not call[1].text.isdigit() \
+                    or call[2].text != ")":
+                return None
+            found.add(int(call[1].text))
+    return frozenset(found)
+
+
 class ExpressionEngine:
     """Compiles conditions sharing one regex table; builds one evaluation context per message."""
 
     def __init__(self) -> None:
         self._patterns: list[tuple[tuple[str, ...], str]] = []
         self._index: dict[tuple[tuple[str, ...], str], int] = {}
-        self._sets: list[tuple[tuple[str, ...], Any, list[int]]] | None = None
+        self._sets: list[_Set] | None = None
         self._where: dict[int, int] = {}  # pattern index -> its set in ``_sets``
         self.roots: set[str] = set()
         self.usage: dict[str, set[str] | None] = {}  # keys of each root that some condition reads
         self._atoms: dict[Check, int] = {}  # prefilter atom -> its bit in ``truth``
         self._rx_bits: dict[int, int] = {}  # pattern index -> the bit of its atom
         self._other_atoms: list[tuple[str, Any, int]] = []  # (kind, value, bit) of the other atoms
+        # The same atoms sorted for ``truth``: finding codes, and ``bool``/``eq`` checks by their fact.
+        self._finding_atoms: list[tuple[str, int]] = []
+        self._key_atoms: dict[str, list[tuple[str, bool, Any, int]]] = {}  # fact -> (key, is_eq, wanted, bit)
+        self._rest_atoms: list[tuple[str, Any, int]] = []
+        self._rx_all = 0  # every pattern atom's bit
+        # Each registered condition's filter and the patterns it reads (None: it may read any), and the
+        # patterns that are some condition's first all-pattern group (run first: see ``_compiled_sets``).
+        self._users: list[tuple[Filter, frozenset[int] | None]] = []
+        self._first: dict[int, None] = {}
 
     def compile(self, source: str) -> Compiled:
         if not source.strip():
@@ -421,41 +460,56 @@ class ExpressionEngine:
         roots = frozenset(v for v in variables if v in FACT_NAMES and v not in bound_names(tokens))
         self.roots |= roots
         rewritten_tokens = tokenize(rewritten)
-        for root, keys in key_usage(rewritten_tokens).items():
+        usage = key_usage(rewritten_tokens)
+        for root, keys in usage.items():
             known = self.usage.get(root, set())
             self.usage[root] = None if keys is None or known is None else known | keys
         return Compiled(source, rewritten, program, roots, frozenset(program.functions()),
-                        prefilter(rewritten_tokens))
+                        prefilter(rewritten_tokens),
+                        tuple((root, None if keys is None else frozenset(keys)) for root, keys in usage.items()))
 
-    def _compiled_sets(self) -> list[tuple[tuple[str, ...], Any, list[int]]]:
+    def _compiled_sets(self) -> list[_Set]:
         if self._sets is None:
             by_path: dict[tuple[str, ...], list[int]] = {}
-            for i, (path, _) in enumerate(self._patterns):
-                by_path.setdefault(path, []).append(i)
+            # A condition's first group made only of patterns goes into the first sets: when none of
+            # them matches, the condition is out and its other patterns need not run (``truth``).
+            # Which set a pattern sits in never changes its answer, only how often its set runs.
+            ordered = [i for i in self._first if i < len(self._patterns)]
+            ordered += [i for i in range(len(self._patterns)) if i not in self._first]
+            for i in ordered:
+                by_path.setdefault(self._patterns[i][0], []).append(i)
             sets = []
             for path, indices in by_path.items():
                 # Small sets keep RE2's DFA from thrashing its state cache on varied text: measured
                 # 3x faster than one set of 70 patterns (bench/rules.py). Bounded repetitions last.
-                # In compile order: a rule's patterns sit in the same set, so a condition that needs
-                # them usually runs one set (``lazy_regex``; ``RuleSet.matching`` runs them all).
-                for start in range(0, len(indices), _SET_SIZE):
-                    chunk = indices[start: start + _SET_SIZE]
+                # Compile order within each kind: a rule's patterns sit in the same set, so a
+                # condition that needs them usually runs one set.
+                first = [i for i in indices if i in self._first]
+                rest = [i for i in indices if i not in self._first]
+                chunks = [part[start: start + _SET_SIZE]
+                          for part in (first, rest) for start in range(0, len(part), _SET_SIZE)]
+                for chunk in chunks:
                     regex_set = re2.Set.SearchSet(_re2_options())
                     for i in chunk:
                         regex_set.Add(self._patterns[i][1])
                     regex_set.Compile()
-                    sets.append((path, regex_set, chunk))
+                    members = frozenset(chunk)
+                    bits = 0
+                    for i in chunk:
+                        bits |= self._rx_bits.get(i, 0)
+                    users = tuple((f.every, f.groups) for f, reads in self._users if reads is None or reads & members)
+                    sets.append(_Set(path, regex_set, chunk, bits, users))
             self._sets = sets
-            self._where = {i: n for n, (_, _, chunk) in enumerate(sets) for i in chunk}
+            self._where = {i: n for n, s in enumerate(sets) for i in s.chunk}
         return self._sets
 
     def regex_results(self, facts: Mapping[str, Any]) -> list[bool]:
         results = [False] * len(self._patterns)
-        for path, regex_set, indices in self._compiled_sets():
-            value = _resolve(facts, path)
+        for one in self._compiled_sets():
+            value = _resolve(facts, one.path)
             if isinstance(value, str) and value:
-                for local in regex_set.Match(value) or ():
-                    results[indices[local]] = True
+                for local in one.regex_set.Match(value) or ():
+                    results[one.chunk[local]] = True
         return results
 
     def lazy_regex(self, facts: Mapping[str, Any]) -> Callable[[int], bool]:
@@ -469,16 +523,18 @@ class ExpressionEngine:
 
         def answer(i: int) -> bool:
             if i not in known:
-                path, regex_set, chunk = sets[where[i]]
-                value = _resolve(facts, path)
-                found = set(regex_set.Match(value) or ()) if isinstance(value, str) and value else set()
-                known.update((index, n in found) for n, index in enumerate(chunk))
+                one = sets[where[i]]
+                value = _resolve(facts, one.path)
+                found = set(one.regex_set.Match(value) or ()) if isinstance(value, str) and value else set()
+                known.update((index, n in found) for n, index in enumerate(one.chunk))
             return known[i]
 
         return answer
 
     def filter_for(self, compiled: Compiled) -> Filter:
-        """``compiled.required`` as bit masks over the atoms ``truth`` computes for a message."""
+        """``compiled.required`` as bit masks over the atoms ``truth`` computes for a message. The
+        condition is registered: ``truth`` runs a pattern set only while some registered condition
+        reading one of its patterns can still pass its filter."""
         every = 0
         groups: list[int] = []
         for group in compiled.required:
@@ -488,66 +544,127 @@ class ExpressionEngine:
                     bit = self._atoms[check] = 1 << len(self._atoms)
                     if check[0] == "rx":
                         self._rx_bits[check[1]] = bit
+                        self._rx_all |= bit
                     else:
                         self._other_atoms.append((check[0], check[1], bit))
+                        if check[0] == "finding":
+                            self._finding_atoms.append((check[1], bit))
+                        elif check[0] in ("bool", "eq"):
+                            fact, key, wanted = check[1]
+                            self._key_atoms.setdefault(fact, []).append((key, check[0] == "eq", wanted, bit))
+                        else:
+                            self._rest_atoms.append((check[0], check[1], bit))
                 mask |= self._atoms[check]
             if len(group) == 1:
                 every |= mask
             else:
                 groups.append(mask)
-        return Filter(every, tuple(groups))
+        found = Filter(every, tuple(groups))
+        for group in compiled.required:
+            if all(check[0] == "rx" for check in group):
+                self._first.update((check[1], None) for check in group)
+                break
+        self._users.append((found, _pattern_reads(compiled.rewritten)))
+        self._sets = None
+        return found
 
     def truth(self, facts: Mapping[str, Any]) -> tuple[list[bool], int]:
-        """One message's answer to every hoisted pattern (what ``_rx(i)`` returns; every set runs once,
-        in Python: cheaper than running them from CEL's callback) and which prefilter atoms hold, as bits."""
-        results = self.regex_results(facts)
+        """One message's answer to the hoisted patterns (what ``_rx(i)`` returns; the sets run in
+        Python: cheaper than running them from CEL's callback) and which prefilter atoms hold, as bits.
+
+        The cheap atoms come first; then a pattern set runs only when some registered condition
+        (``filter_for``) reading one of its patterns still passes its filter with every pattern not yet
+        run counted as true. A condition that passes the final bits thus had all its sets run (its
+        answers are exact); a skipped set's patterns read False, and every condition reading them was
+        already out with those bits counted true, so it stays out (filters only need bits set)."""
         bits = 0
-        for index, bit in self._rx_bits.items():
-            if results[index]:
-                bits |= bit
         codes = facts.get("findings")
         findings = frozenset(codes) if isinstance(codes, list) else frozenset()
-        for kind, value, bit in self._other_atoms:
-            if kind == "finding":
-                held = value in findings
-            elif kind == "nonempty":
+        for code, bit in self._finding_atoms:
+            if code in findings:
+                bits |= bit
+        for fact, checks in self._key_atoms.items():
+            parent = facts.get(fact)
+            # (``type(...) is dict`` first: a plain dict skips the slower ABC check)
+            if not (type(parent) is dict or isinstance(parent, Mapping)):
+                continue  # neither ``bool`` nor ``eq`` holds on a fact that is not a map
+            for key, is_eq, wanted, bit in checks:
+                got = parent.get(key)
+                if (got == wanted) if is_eq else (got is wanted):
+                    bits |= bit
+        for kind, value, bit in self._rest_atoms:
+            if kind == "nonempty":
                 items = facts.get(value)
                 held = not isinstance(items, list) or bool(items)
-            elif kind == "bool":
-                parent = facts.get(value[0])
-                held = isinstance(parent, Mapping) and parent.get(value[1]) is value[2]
-            elif kind == "eq":
-                parent = facts.get(value[0])
-                held = isinstance(parent, Mapping) and parent.get(value[1]) == value[2]
             elif kind == "member":
                 held = _some_member(facts.get(value[0]), value[1], value[2])
             else:  # contains
-                fact = facts.get(value[0])
-                held = isinstance(fact, str) and value[1] in fact
+                found = facts.get(value[0])
+                held = isinstance(found, str) and value[1] in found
             if held:
                 bits |= bit
+        results = [False] * len(self._patterns)
+        unknown = self._rx_all
+        rx_bits = self._rx_bits
+        for one in self._compiled_sets():
+            possible = bits | unknown
+            for every, groups in one.users:  # ``Filter.passes(possible)``, inlined: most have no groups
+                if possible & every == every and (not groups or all(possible & g for g in groups)):
+                    break
+            else:
+                continue  # no condition reading these patterns can pass: leave their bits unknown
+            unknown &= ~one.bits
+            value = _resolve(facts, one.path)
+            if isinstance(value, str) and value:
+                for local in one.regex_set.Match(value) or ():
+                    index = one.chunk[local]
+                    results[index] = True
+                    bits |= rx_bits.get(index, 0)
         return results, bits
 
     def context(self, facts: Mapping[str, Any], roots: Iterable[str] | None = None,
-                regex: Callable[[int], bool] | None = None, only: Iterable[str] | None = None) -> Any:
+                regex: Callable[[int], bool] | None = None, only: Iterable[str] | None = None,
+                readers: Iterable[Compiled] | None = None) -> Any:
         """One CEL context for one message: the facts the rules read, converted once, plus ``_rx``.
 
         ``roots``: convert these facts whole instead; ``only``: of the facts the rules read, convert
-        just these (the roots of the conditions that passed their prefilter); ``regex``: the message's
+        just these (the roots of the conditions that passed their prefilter); ``readers``: the only
+        conditions that will run on it, so each fact keeps just the keys one of them reads (converting
+        a fact to CEL costs per value: a message's links are most of it); ``regex``: the message's
         pattern answers when the caller already holds them."""
         wanted = self.roots if roots is None else roots
         if only is not None:
             wanted = self.roots.intersection(only)
+        usage: Mapping[str, set[str] | None] = self.usage
+        if readers is not None and roots is None:
+            usage = _merged_usage(readers, self.usage)
         variables: dict[str, Any] = {}
         for name in wanted:
             if name in facts:
-                keys = self.usage.get(name) if roots is None else None
+                keys = usage.get(name) if roots is None else None
                 variables[name] = facts[name] if keys is None else _project(facts[name], keys)
         functions = {_REGEX_VAR: regex if regex is not None else self.lazy_regex(facts)}
         try:
             return cel.Context(variables=variables, functions=functions)
         except (TypeError, ValueError):  # a value CEL cannot take (odd evidence type): JSON-clean it
             return cel.Context(variables=json.loads(json.dumps(variables, default=str)), functions=functions)
+
+
+def _merged_usage(readers: Iterable[Compiled], everyone: Mapping[str, set[str] | None]
+                  ) -> dict[str, set[str] | None]:
+    """The keys of each fact that one of ``readers`` reads (each condition's own ``usage``, which only
+    ever lists more than it reads: see ``key_usage``). A fact a reader reads without a usage entry keeps
+    what every condition's union (``everyone``) gives it, as before."""
+    merged: dict[str, set[str] | None] = {}
+    for compiled in readers:
+        own = dict(compiled.usage)
+        for root in compiled.roots:
+            if root not in own:
+                own[root] = None if everyone.get(root) is None else frozenset(everyone.get(root) or ())
+        for root, keys in own.items():
+            known = merged.get(root, set())
+            merged[root] = None if keys is None or known is None else known | keys
+    return merged
 
 
 def evaluate(compiled: Compiled, context: Any) -> tuple[bool, str | None]:

@@ -324,3 +324,23 @@ def test_engine_verifies_dkim_from_the_raw_bytes_when_enabled() -> None:
     assert results.evidence["dkim"] == "pass" and results.evidence["dkim_verified"] is True
     tampered = engine.scan(signature + body.replace(b"Invoice attached.", b"Pay to FR76 0000."))
     assert next(f for f in tampered.findings if f.code == "auth.results").evidence["dkim"] == "fail"
+
+
+@pytest.mark.parametrize(("value", "stripped"), [
+    ("mx.example; spf=pass smtp.mailfrom=a.example", "mx.example; spf=pass smtp.mailfrom=a.example"),
+    ("mx.example; dkim=pass (2048-bit key; unprotected) header.d=a.example",
+     "mx.example; dkim=pass  header.d=a.example"),
+    ("a (b (c) d) e) f (g", "a  e) f "),  # nested, a stray ")" kept, an unclosed comment dropped
+    ('mx; dkim=pass header.b="x(y)"(note) z', 'mx; dkim=pass header.b="x(y)" z'),  # quoted parentheses kept
+    ("mx; spf=pass \\(not a comment) x", "mx; spf=pass \\(not a comment) x"),
+])
+def test_comments_are_stripped_outside_quotes(value: str, stripped: str) -> None:
+    assert auth._strip_comments(value) == stripped
+
+
+@pytest.mark.parametrize(("value", "pieces"), [
+    ("mx.example; spf=pass;; dkim=fail ", ["mx.example", "spf=pass", "dkim=fail"]),
+    ('mx; x="a;b"; dmarc=pass', ["mx", 'x="a;b"', "dmarc=pass"]),
+])
+def test_results_split_at_unquoted_semicolons(value: str, pieces: list[str]) -> None:
+    assert auth._split_semicolons(value) == pieces

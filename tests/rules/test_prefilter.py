@@ -124,3 +124,40 @@ def test_the_pack_gives_the_same_answers_with_and_without_the_prefilter() -> Non
         assert [c.rule.id for c in ruleset.matching(facts)] == expected, path.name
         matched += len(expected)
     assert matched > 0
+
+
+def test_a_pattern_set_runs_only_while_a_condition_reading_it_can_pass() -> None:
+    ruleset = RuleSet([_rule(0, '!from.is_org && text.matches("virement") && text.matches("iban")'),
+                       _rule(1, 'from.is_org && text.matches("facture")')])
+    outside = _facts()
+    results, _ = ruleset.engine.truth(outside)
+    assert results == [True, True, False]  # rule 1 is out (from.is_org is false): "facture" is not run
+    assert [c.rule.id for c in ruleset.matching(outside)] == ["r0"]
+    inside = _facts(**{"from": {"is_org": True}}, text="votre facture: virement")
+    results, _ = ruleset.engine.truth(inside)
+    # "virement" shares the first set with "facture" (each rule's first pattern); "iban" is not run
+    assert results == [True, False, True]
+    assert [c.rule.id for c in ruleset.matching(inside)] == ["r1"]
+
+
+def test_a_condition_calling_the_pattern_function_another_way_reads_every_pattern() -> None:
+    from rempart.rules.expression import _pattern_reads
+
+    assert _pattern_reads('_rx(0) && _rx(12) || x == "_rx(3)"') == frozenset({0, 12})
+    assert _pattern_reads("_rx(0) && _rx(size(urls))") is None
+
+
+def test_the_context_keeps_only_the_keys_the_running_conditions_read() -> None:
+    from rempart.rules.expression import _merged_usage
+
+    engine = ExpressionEngine()
+    shape = engine.compile('urls.exists(u, u.scheme == "http")')
+    domain = engine.compile('urls.exists(u, u.domain == "x.example") && from.is_org')
+    whole = engine.compile("size(urls) > 1")
+    assert _merged_usage([shape], engine.usage) == {"urls": {"scheme"}}
+    assert _merged_usage([shape, domain], engine.usage) == {"urls": {"scheme", "domain"}, "from": {"is_org"}}
+    assert _merged_usage([shape, whole], engine.usage) == {"urls": None}
+    facts = {"urls": [{"scheme": "http", "domain": "x.example", "path": "/"}], "from": {"is_org": True}}
+    for readers in ([shape], [domain], [shape, domain, whole]):
+        ctx = engine.context(facts, regex=lambda i: False, only={"urls", "from"}, readers=readers)
+        assert all(evaluate(c, ctx) == evaluate(c, engine.context(facts, roots=FACT_NAMES)) for c in readers)

@@ -132,10 +132,17 @@ def query_params(query: str) -> list[tuple[str, str]]:
     """Decoded ``(name, value)`` pairs, bounded; also reads ``#!``/``#/`` fragments written as queries."""
     if not query:
         return []
+    return list(_parsed_query(query[:4096]))  # a new list each time: callers may extend it
+
+
+@lru_cache(maxsize=4096)
+def _parsed_query(query: str) -> tuple[tuple[str, str], ...]:
+    """``parse_qsl`` of one query, kept: a link's query is read by the unwrapping, OAuth and redirect
+    checks in turn."""
     try:
-        return parse_qsl(query[:4096], keep_blank_values=False, max_num_fields=64)
+        return tuple(parse_qsl(query, keep_blank_values=False, max_num_fields=64))
     except ValueError:
-        return []
+        return ()
 
 
 def as_url(value: str) -> str | None:
