@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from rempart.engine.build import build_engine_from_path
+from rempart.engine.build import build_engine_from_path, keep_for_process
 
 
 def main() -> int:
@@ -40,6 +40,7 @@ def main() -> int:
     raws = [p.read_bytes() for p in files]
     c = time.process_time()
     engine = build_engine_from_path(args.config)
+    keep_for_process()  # as `rempart scan` does with its one engine
     start_cpu = time.process_time() - c
     c = time.process_time()
     engine.scan(raws[0])

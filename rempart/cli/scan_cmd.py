@@ -72,7 +72,8 @@ def scan(
                   console=stderr, transient=True, disable=not show_progress) as progress:
         task = progress.add_task("scan", total=len(sources))
         results = (scan_on_cluster(sources, config_path, lang, scheduler) if scheduler else
-                   scan_sources(sources, config_path=config_path, lang=lang, jobs=resolve_jobs(jobs)))
+                   scan_sources(sources, config_path=config_path, lang=lang, jobs=resolve_jobs(jobs),
+                                long_lived=True))
         for r in results:
             progress.advance(task)
             if r.result is None:

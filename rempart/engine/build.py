@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from rempart.analyzers.base import Envelope
@@ -79,6 +80,17 @@ def build_engine(config: Config | None = None, *, rules: RuleSet | None = None,
     if warm:
         engine.warm_up()
     return engine
+
+
+def keep_for_process() -> None:
+    """For a process that builds its engine once and scans with it until it exits: collect once, then move
+    everything alive (the engine's lexicons, lookalike tables, rules and model: millions of objects) out of
+    the collector's generations (``gc.freeze``). Otherwise each full collection walks them all again: on dev,
+    two such collections while scanning 4,289 messages, ~135 ms each, landing inside some message's scan.
+    Not for a process that builds many engines (tests, ``rempart eval`` per organisation): an engine frozen
+    while alive is never collected once dropped."""
+    gc.collect()
+    gc.freeze()
 
 
 def build_engine_from_path(path: str | None) -> Engine:

@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from rempart.engine.build import build_engine_from_path
+from rempart.engine.build import build_engine_from_path, keep_for_process
 from rempart.engine.engine import Engine
 from rempart.message.sources import Source
 
@@ -84,10 +84,15 @@ def _scan_batch(batch: list[Source], lang: str, jobs: int) -> list[ScanResult]:
 
 def scan_sources(
     sources: Iterable[Source], *, config_path: str | None, lang: str = "en", jobs: int = 1,
-    engine: Engine | None = None,
+    engine: Engine | None = None, long_lived: bool = False,
 ) -> Iterator[ScanResult]:
-    """Scan every source; unreadable sources come back as errors, in order, never dropped."""
+    """Scan every source; unreadable sources come back as errors, in order, never dropped.
+
+    ``long_lived``: this process scans with this one engine until it exits (``rempart scan``); the engine is
+    then kept out of the garbage collector's reach (``keep_for_process``)."""
     local = engine or build_engine_from_path(config_path)
+    if long_lived:
+        keep_for_process()
     if jobs <= 1:
         for src in sources:
             if src.error is not None:

@@ -1,5 +1,6 @@
 """The local pool keeps order, reports unreadable inputs, and survives a worker that dies."""
 
+import gc
 import os
 from collections.abc import Iterable
 
@@ -33,3 +34,19 @@ def test_order_errors_and_a_dying_worker() -> None:
     assert by_label["m5"].result is None and "died" in (by_label["m5"].error or "")
     others = [r for r in results if r.label not in ("m5", "unreadable")]
     assert all(r.result is not None and r.result["findings"][0]["code"] == "test.seen" for r in others)
+
+
+def test_a_long_lived_scan_keeps_its_engine_out_of_the_collectors_walks() -> None:
+    """`rempart scan` builds one engine and keeps it: it is frozen (gc.freeze) so full collections do not
+    walk its millions of objects again inside some message's scan; a plain call leaves the collector alone."""
+    engine = Engine(Config(), analyzers=[("killer", _killer)])
+    sources = [Source(label="m", raw=_raw("hello"), error=None)]
+    gc.unfreeze()
+    try:
+        assert [r.result is not None for r in scan_sources(sources, config_path=None, engine=engine)] == [True]
+        assert gc.get_freeze_count() == 0
+        assert [r.result is not None for r in scan_sources(sources, config_path=None, engine=engine,
+                                                             long_lived=True)] == [True]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # back into the oldest generation: this test process builds many engines
