@@ -548,6 +548,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=100.0, help="offered load for the latency phase, msg/s")
     parser.add_argument("--cpu", type=int, default=1, help="CPU the filter is pinned to (-1: none)")
     parser.add_argument("--rates", default="25,50,75,100", help="openloop: offered rates, msg/s")
+    parser.add_argument("--order", choices=["sorted", "shuffled"], default="sorted",
+                        help="openloop: corpus messages in path order (blocks by folder) or shuffled (seed 0)")
     parser.add_argument("--duration", type=float, default=60.0, help="openloop: seconds of arrivals per rate")
     parser.add_argument("--max-sessions", type=int, default=64, help="openloop: concurrent SMTP sessions at most")
     parser.add_argument("--nice", type=int, default=0,
@@ -574,6 +576,11 @@ def main() -> int:
         flow(messages, max(args.clients, 16), args.rate, args.cpu, f"latency at {args.rate:g} msg/s offered",
              not args.no_model, args.scan_workers, args.event_loop)
     if args.phase in ("openloop", "all"):
+        if args.order == "shuffled":
+            # Mail arrives mixed: in path order the corpus comes in homogeneous blocks (5 KB list mail, then
+            # 20 KB honeypot phishing with attachments), so a run's load depends on which block its window hits.
+            messages = list(messages)
+            random.Random(0).shuffle(messages)
         rows = [open_loop(messages, float(r), args.duration, args.cpu, not args.no_model, args.scan_workers,
                           args.max_sessions, args.event_loop, not args.no_pipelining, args.nice)
                 for r in args.rates.split(",")]
