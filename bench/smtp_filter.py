@@ -18,7 +18,8 @@ Phases (all real processes and servers on loopback):
   new one, whatever the filter's earlier answers (up to ``--max-sessions``; a later start is reported as
   lag). Prints the achieved rate, DATA→250, DATA→next-hop and arrival→next-hop p50/p95/p99, the
   filter's CPU per message (SMTP path and engine), how much of the filter's CPU other work used, and the
-  load average. Messages go in path order (blocks by folder) unless ``--order shuffled`` mixes them. On a shared machine ``--nice -10`` lets the filter go before other work on its CPU.
+  load average. Messages go in path order (blocks by folder) unless ``--order shuffled`` mixes them.
+  On a shared machine ``--nice -10`` lets the filter go before other work on its CPU.
 - ``crash``: ``--crash-messages`` (5,000) numbered corpus messages streamed by Postfix-like clients
   while the filter is killed with SIGKILL ``--kills`` (20) times and restarted; then every accepted
   message is counted at the next hop and in the store (quarantine).
