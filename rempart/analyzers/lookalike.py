@@ -561,8 +561,7 @@ class ProtectedIndex:
                 if abs(length - n) > allowed:
                     continue
                 grams = grams if grams is not None else bigrams(label)
-                # ``may_be_within`` inlined (called for every protected label of a close length)
-                if len(grams & target_grams) < max(n, length) - 1 - 3 * allowed or target == label:
+                if not may_be_within(grams, target_grams, max(n, length), allowed) or target == label:
                     continue
                 if not within_distance(label, target, allowed):
                     continue

@@ -69,6 +69,15 @@ def _decode_chunk(data: bytes, charset: str) -> tuple[str, str | None]:
         return detect_and_decode(data), charset
 
 
+def _decode_pending(pending: list[bytes], charset: str, out: list[str], bad: str | None) -> str | None:
+    """Decode the adjacent words gathered in one charset onto ``out`` and empty ``pending``; returns the
+    first unknown charset met so far (``bad``, else this one's)."""
+    text, unknown = _decode_chunk(b"".join(pending), charset)
+    out.append(text)
+    pending.clear()
+    return bad or unknown
+
+
 @text_cache(8192)
 def decode_value(value: str) -> tuple[str, str | None]:
     """Unfolded, RFC 2047-decoded text of a raw header value, and an unknown charset name if one was met."""
@@ -89,10 +98,7 @@ def decode_value(value: str) -> tuple[str, str | None]:
         gap = pieces[index]
         if gap and (gap.strip() or not pending):
             if pending:
-                text, unknown = _decode_chunk(b"".join(pending), pending_charset)
-                out.append(text)
-                bad = bad or unknown
-                pending = []
+                bad = _decode_pending(pending, pending_charset, out, bad)
             out.append(gap)
         word_charset, encoding, word = pieces[index + 1], pieces[index + 2], pieces[index + 3]
         charset = word_charset.lower()
@@ -100,24 +106,16 @@ def decode_value(value: str) -> tuple[str, str | None]:
             data = _word_bytes(encoding, word)
         except (binascii.Error, ValueError):
             if pending:
-                text, unknown = _decode_chunk(b"".join(pending), pending_charset)
-                out.append(text)
-                bad = bad or unknown
-                pending = []
+                bad = _decode_pending(pending, pending_charset, out, bad)
             out.append(f"=?{word_charset}?{encoding}?{word}?=")  # the word as written
             continue
         if pending and pending_charset != charset:
-            text, unknown = _decode_chunk(b"".join(pending), pending_charset)
-            out.append(text)
-            bad = bad or unknown
-            pending = []
+            bad = _decode_pending(pending, pending_charset, out, bad)
         if not pending:
             pending_charset = charset
         pending.append(data)
     if pending:
-        text, unknown = _decode_chunk(b"".join(pending), pending_charset)
-        out.append(text)
-        bad = bad or unknown
+        bad = _decode_pending(pending, pending_charset, out, bad)
     out.append(pieces[-1])
     return "".join(out).replace("\r", "").replace("\n", " "), bad
 

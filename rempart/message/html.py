@@ -124,7 +124,7 @@ def _attribute_links(root: LexborNode, view: HtmlView, shown: bool) -> None:
     for node in root.css("[style]"):
         style = node.attrs.get("style") or ""
         if "url(" in style.lower():
-            view.links.extend((m.group(2), UrlOrigin.IMAGE, None) for m in _CSS_URL.finditer(style))
+            links.extend((m.group(2), UrlOrigin.IMAGE, None) for m in _CSS_URL.finditer(style))
 
 
 def _top_level(nodes: list[LexborNode]) -> list[LexborNode]:

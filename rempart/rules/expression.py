@@ -135,7 +135,8 @@ class Filter:
     groups: tuple[int, ...] = ()
 
     def passes(self, truth: int) -> bool:
-        return truth & self.every == self.every and all(truth & g for g in self.groups)
+        # most filters have no groups: skip building the all() generator for them
+        return truth & self.every == self.every and (not self.groups or all(truth & g for g in self.groups))
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +388,7 @@ class _Set:
     regex_set: Any
     chunk: list[int]
     bits: int
-    users: tuple[tuple[int, tuple[int, ...]], ...]  # (every, groups) of each ``Filter``
+    users: tuple[Filter, ...]
 
 
 def _pattern_reads(rewritten: str) -> frozenset[int] | None:
@@ -497,7 +498,7 @@ class ExpressionEngine:
                     bits = 0
                     for i in chunk:
                         bits |= self._rx_bits.get(i, 0)
-                    users = tuple((f.every, f.groups) for f, reads in self._users if reads is None or reads & members)
+                    users = tuple(f for f, reads in self._users if reads is None or reads & members)
                     sets.append(_Set(path, regex_set, chunk, bits, users))
             self._sets = sets
             self._where = {i: n for n, s in enumerate(sets) for i in s.chunk}
@@ -608,10 +609,7 @@ class ExpressionEngine:
         rx_bits = self._rx_bits
         for one in self._compiled_sets():
             possible = bits | unknown
-            for every, groups in one.users:  # ``Filter.passes(possible)``, inlined: most have no groups
-                if possible & every == every and (not groups or all(possible & g for g in groups)):
-                    break
-            else:
+            if not any(f.passes(possible) for f in one.users):
                 continue  # no condition reading these patterns can pass: leave their bits unknown
             unknown &= ~one.bits
             value = _resolve(facts, one.path)

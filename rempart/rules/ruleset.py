@@ -59,7 +59,6 @@ class RuleSet:
             if rule.id not in disabled:
                 self.compiled.append(CompiledRule(rule, compiled))
         self._filters = [(c, self.engine.filter_for(c.condition)) for c in self.compiled]
-        self._masks = [(c, f.every, f.groups) for c, f in self._filters]
         self.eval_errors = 0  # conditions that failed at run time on some message (counted, never raised)
         self.seconds = 0.0
 
@@ -93,9 +92,7 @@ class RuleSet:
         results, truth = self.engine.truth(facts)
         # Conditions whose cheap checks (patterns, finding codes, booleans, non-empty lists) all hold;
         # the others are false whatever CEL would say, and are not run.
-        # (``Filter.passes`` inlined: most filters have no groups.)
-        passed = [(c, c.condition) for c, every, groups in self._masks
-                  if truth & every == every and (not groups or all(truth & g for g in groups))]
+        passed = [(c, c.condition) for c, f in self._filters if f.passes(truth)]
         out: list[CompiledRule] = []
         if not passed:
             return out
