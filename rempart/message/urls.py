@@ -15,17 +15,15 @@ from urllib.parse import unquote
 import idna
 
 from rempart.message._cache import text_cache
+from rempart.message._regex import case_insensitive_alternatives
 from rempart.message.model import Url, UrlOrigin
 
 DATA_URL_KEEP = 256
-# ``\b(?:https?|ftp)://`` or ``\bwww\.``, case-insensitive, then the URL's characters. Spelled with a
-# literal first letter per case (h, f and w match only their two cases under IGNORECASE; the rest keeps
-# the flag) so that the regex engine skips to those letters instead of trying every position of a long
-# body, and rejects the other alternatives on that letter; the lookbehind after it is the word
-# boundary (no word character before the letter).
+# ``\b(?:https?|ftp)://`` or ``\bwww\.``, case-insensitive, then the URL's characters; the first letter
+# spelled by its cases so that the regex engine skips to it instead of trying every position of a long body.
+_URL_STARTS = case_insensitive_alternatives((r"https?://", r"ftp://", r"www\."), word_start=True)
 _BARE_URL = re.compile(
-    r"(?:h(?<!\wh)(?i:ttps?://)|H(?<!\wH)(?i:ttps?://)|f(?<!\wf)(?i:tp://)|F(?<!\wF)(?i:tp://)"
-    r"|w(?<!\ww)(?i:ww\.)|W(?<!\wW)(?i:ww\.))"
+    rf"(?:{_URL_STARTS})"
     r"(?i:[^\s<>\"'`\x00-\x1f\x7f\u00a0\u200b-\u200d\u2028\u2029\ufeff]+)"
 )
 # "www." in text.lower(): only W and w lower-case to "w", only "." to "."
