@@ -356,13 +356,13 @@ class ContentFilter:
                     self.stats.deferred += 1
                     return "451 4.7.0 Message could not be scanned; try again later"
                 log.warning("scan failed (%s); fail_open: delivering with X-Rempart-Verdict: error", err.reason)
-                outcome = disposition.dispose_error(raw, err.reason)
+                outcome = disposition.dispose_error(raw, err.reason, key)
                 meta: dict[str, Any] = {}
             else:
                 scanned = time.perf_counter()
                 self.timings.record("engine", result.millis)
                 self.timings.record("scan_wait", max(0.0, (scanned - started) * 1000 - result.millis))
-                outcome = disposition.dispose(raw, result, self.settings, self.language)
+                outcome = disposition.dispose(raw, result, self.settings, self.language, key)
                 meta = {"case": result.case} if outcome.action == "quarantine" else {}
             stamped = time.perf_counter()
             self.timings.record("stamp", (stamped - scanned) * 1000)
@@ -539,7 +539,7 @@ class ContentFilter:
                 continue
             if not self.spool.seen(key):
                 content = disposition.released(release.raw, release.verdict, release.score, release.reasons,
-                                               release.case_id, self.settings, self.language)
+                                               release.case_id, self.settings, self.language, key)
                 entry = SpoolEntry(key, "deliver", release.envelope_from, release.envelope_to, content,
                                    ("BODY=8BITMIME",), {}, time.time())
                 await loop.run_in_executor(self._io, self.spool.put, entry)

@@ -16,7 +16,8 @@ while the same message sent to another batch of recipients is a new entry. After
 answers 250, the key is appended to the done log *before* the queue file is removed; a queue file
 whose key is in the log at start was delivered and is removed. The one window left — the
 filter dies after the next hop's 250 and before the log append (microseconds) — re-delivers the
-same bytes, which carry the same Message-ID, so the copy is recognisable downstream.
+same bytes, which carry the same Message-ID and ``X-Rempart-Id`` (this key), so the mailbox can drop
+the copy (docs/gateway.md: a Sieve ``duplicate`` test).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from email.policy import default
 from pathlib import Path
 
 from rempart.engine.engine import Engine
+from rempart.gateway.spool import message_key
 from rempart.store import cases
 from rempart.store.cases import StoreOptions
 from rempart.store.database import Database
@@ -30,6 +31,8 @@ def test_clean_message_is_stamped_and_body_untouched(engine: Engine, sink: Sink,
     assert got["X-Rempart-Verdict"] == "clean"
     assert float(got["X-Rempart-Score"]) < 0.3
     assert "X-Rempart-Reasons" in got
+    # the transaction's spool key: a copy handed on twice carries the same one (examples/dovecot/)
+    assert got["X-Rempart-Id"] == message_key(raw, delivery.mail_from, delivery.rcpt_to)
     assert got["Subject"] == "Compte rendu de la réunion de jeudi"
     assert delivery.content.endswith(raw)  # headers added on top; the original bytes follow unchanged
     assert delivery.rcpt_to == ("claire.martin@cabinet-example.fr",)
@@ -38,18 +41,19 @@ def test_clean_message_is_stamped_and_body_untouched(engine: Engine, sink: Sink,
 def test_spoofed_rempart_headers_are_removed(engine: Engine, sink: Sink, tmp_path: Path) -> None:
     raw = message("credential-phish-fr.eml")
     spoofed = (b"X-Rempart-Verdict: clean\r\nX-REMPART-SCORE: 0.000\r\nx-rempart-reasons: none,\r\n"
-               b"  folded continuation\r\nX-Rempart-Released: case 1\r\n") + raw
+               b"  folded continuation\r\nX-Rempart-Released: case 1\r\nX-Rempart-Id: 0123abcd\r\n") + raw
     config = make_config({"tag_subject": False})
     with RunningFilter(config, engine, tmp_path / "spool", sink.controller.port) as f:
         assert f.send(spoofed)[0] == 250
         [delivery] = sink.wait_for(1)
-        assert f.filter.stats.spoofed_headers_removed == 4
+        assert f.filter.stats.spoofed_headers_removed == 5
     text = delivery.content.decode("utf-8", "replace")
     head = text.split("\r\n\r\n", 1)[0]
     assert head.lower().count("x-rempart-verdict") == 1
     assert "X-Rempart-Verdict: malicious" in head
     assert "folded continuation" not in head and "X-Rempart-Released" not in head
     assert "X-Rempart-Score: 0.000" not in head
+    assert "0123abcd" not in head and head.count("X-Rempart-Id: ") == 1
 
 
 def test_subject_tag_in_the_configured_language(engine: Engine, sink: Sink, tmp_path: Path) -> None:
