@@ -142,3 +142,38 @@ def test_shortened_link_in_a_message_linking_nowhere_the_sender_owns() -> None:
     own = _codes(_html_mail('<a href="https://bit.ly/3xYzAbC">Voir mon offre</a>'
                             '<a href="https://www.promo-expediteur.fr/offres">Nos offres</a>'))
     assert "correlate.shortened_links_elsewhere" not in own
+
+
+PAY_NOW = ("Bonjour Nicolas, merci de régler aujourd'hui la facture en attente de 12 400 € avant 16 h, "
+           "la banque ferme tôt. Tiens-moi au courant dès que c'est fait.")
+
+
+def test_money_under_pressure_from_an_unproved_outside_sender() -> None:
+    codes = _codes(_mail("Direction financière <finance@groupe-partenaires.example>", "Règlement urgent", PAY_NOW))
+    assert "correlate.pressured_request_unverified" in codes
+
+
+def test_money_under_pressure_from_an_authenticated_colleague_is_not_correlated() -> None:
+    codes = _codes(_mail("Camille Roux <camille.roux@exemple-industrie.fr>", "Règlement urgent", PAY_NOW,
+                         "spf=pass smtp.mailfrom=exemple-industrie.fr; dkim=pass header.d=exemple-industrie.fr; "
+                         "dmarc=pass header.from=exemple-industrie.fr"))
+    assert "intent.payment_with_pressure" in codes
+    assert "correlate.pressured_request_unverified" not in codes
+
+
+def test_the_own_domain_without_authentication_is_not_proof() -> None:
+    codes = _codes(_mail("Camille Roux <camille.roux@exemple-industrie.fr>", "Règlement urgent", PAY_NOW,
+                         "spf=fail smtp.mailfrom=exemple-industrie.fr; dkim=none; dmarc=fail"))
+    assert "correlate.pressured_request_unverified" in codes
+
+
+def test_fraud_opener_with_urgency_from_outside() -> None:
+    body = "Hi Nicolas, are you available right now? I need a task done urgently. Reply by email only."
+    codes = _codes(_mail("Camille <office.ceo@consult-mail.example>", "Quick task", body))
+    assert "correlate.pressured_request_unverified" in codes
+
+
+def test_a_plain_invoice_reminder_without_pressure_is_not_correlated() -> None:
+    body = "Bonjour, vous trouverez ci-joint notre facture n° 2291 du mois de mai. Bonne journée."
+    codes = _codes(_mail("Comptabilité <compta@fournisseur-bureau.example>", "Facture mai", body))
+    assert "correlate.pressured_request_unverified" not in codes
