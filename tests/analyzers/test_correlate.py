@@ -177,3 +177,36 @@ def test_a_plain_invoice_reminder_without_pressure_is_not_correlated() -> None:
     body = "Bonjour, vous trouverez ci-joint notre facture n° 2291 du mois de mai. Bonne journée."
     codes = _codes(_mail("Comptabilité <compta@fournisseur-bureau.example>", "Facture mai", body))
     assert "correlate.pressured_request_unverified" not in codes
+
+
+SIGN_IN = ("Your mailbox will be closed on Friday. Please verify your account now through the secure link below:\n"
+           "https://mail-portal-renew.example/verify")
+
+
+def test_sign_in_link_on_the_senders_own_throwaway_domain() -> None:
+    codes = _codes(_mail("Mail Service <support@mail-portal-renew.example>", "Mailbox closure", SIGN_IN))
+    assert "correlate.sign_in_link_elsewhere" not in codes  # the link is the sender's own domain
+    assert "correlate.sign_in_offered_unverified" in codes
+
+
+def test_sign_in_request_on_a_mailing_list_is_not_correlated() -> None:
+    msg = _message("Mail Service <support@mail-portal-renew.example>", "Mailbox closure", SIGN_IN)
+    msg["List-Id"] = "Hosting users <users.lists.mail-portal-renew.example>"
+    codes = _codes(msg.as_bytes())
+    assert "intent.credentials_request" in codes
+    assert "correlate.sign_in_offered_unverified" not in codes
+
+
+def test_sign_in_request_from_the_authenticated_organisation_is_not_correlated() -> None:
+    body = SIGN_IN.replace("https://mail-portal-renew.example/verify", "https://intranet.exemple-industrie.fr/compte")
+    codes = _codes(_mail("Service informatique <dsi@exemple-industrie.fr>", "Mailbox", body,
+                         "spf=pass smtp.mailfrom=exemple-industrie.fr; dkim=pass header.d=exemple-industrie.fr; "
+                         "dmarc=pass header.from=exemple-industrie.fr"))
+    assert "intent.credentials_request" in codes
+    assert "correlate.sign_in_offered_unverified" not in codes
+
+
+def test_sign_in_request_without_a_way_to_sign_in_is_not_correlated() -> None:
+    body = "Please verify your account on the intranet you usually use before Friday."
+    codes = _codes(_mail("IT <it@outside-notices.example>", "Account check", body))
+    assert "correlate.sign_in_offered_unverified" not in codes
