@@ -210,3 +210,20 @@ def test_sign_in_request_without_a_way_to_sign_in_is_not_correlated() -> None:
     body = "Please verify your account on the intranet you usually use before Friday."
     codes = _codes(_mail("IT <it@outside-notices.example>", "Account check", body))
     assert "correlate.sign_in_offered_unverified" not in codes
+
+
+def test_brand_name_from_an_unrelated_domain_linking_to_free_hosting() -> None:
+    msg = _message("DHL Express <notice@garden-supplies-shop.example>", "Your parcel", "Your parcel is waiting.")
+    msg.add_alternative('<p>Your parcel is waiting. <a href="https://colis-suivi-48.pages.dev/options">See the '
+                        'delivery options</a></p>', subtype="html")
+    findings = {f.code: f for f in Engine(CONFIG).scan(msg.as_bytes()).findings}
+    assert "correlate.false_sender_unknown_links" in findings
+    assert "sender.display_name_impersonation.brand" in findings["correlate.false_sender_unknown_links"].evidence[
+        "identity"]
+
+
+def test_a_weak_reply_to_with_outside_links_is_not_a_false_sender() -> None:
+    body = "This week's digest: https://blog.another-site.example/post-12 and https://news.third-site.example/a"
+    codes = _codes(_mail("Weekly Digest <digest@newsletter-host.example>", "Digest", body,
+                         reply_to="editor@another-site.example"))
+    assert "correlate.false_sender_unknown_links" not in codes
