@@ -227,3 +227,14 @@ def test_a_weak_reply_to_with_outside_links_is_not_a_false_sender() -> None:
     codes = _codes(_mail("Weekly Digest <digest@newsletter-host.example>", "Digest", body,
                          reply_to="editor@another-site.example"))
     assert "correlate.false_sender_unknown_links" not in codes
+
+
+def test_sign_in_link_elsewhere_through_a_list_manager_weighs_as_bulk() -> None:
+    body = ("Your message to the list is held for moderation. Please verify your account to confirm it: "
+            "https://lists.hosting-forge.example/admin/confirm")
+    msg = _message("list-owner@project-users.example", "Held message", body)
+    msg["Precedence"] = "bulk"
+    found = {f.code: f for f in Engine(CONFIG).scan(msg.as_bytes()).findings}
+    lure = found["correlate.sign_in_link_elsewhere"]
+    assert lure.evidence["bulk"] is True
+    assert lure.weight == correlate.WEIGHTS["sign_in_link_elsewhere_bulk"]
