@@ -238,3 +238,24 @@ def test_sign_in_link_elsewhere_through_a_list_manager_weighs_as_bulk() -> None:
     lure = found["correlate.sign_in_link_elsewhere"]
     assert lure.evidence["bulk"] is True
     assert lure.weight == correlate.WEIGHTS["sign_in_link_elsewhere_bulk"]
+
+
+def test_a_webmail_address_to_write_to_that_is_not_the_senders() -> None:
+    body = ("Dear friend, a deposit of 4.5 million dollars left by a late client awaits a beneficiary. "
+            "Write to me privately at barrister.k.mensah@gmail.com for the details.")
+    found = {f.code: f for f in Engine(CONFIG).scan(_mail("K. Mensah <office@lawchambers-west.example>",
+                                                          "Confidential", body)).findings}
+    assert found["correlate.webmail_contact_in_text"].evidence["address"] == "barrister.k.mensah@gmail.com"
+
+
+def test_the_senders_own_webmail_address_in_the_signature_is_not_a_diversion() -> None:
+    body = "Bonjour, je vous confirme le rendez-vous de jeudi.\nMarie Dupont - marie.dupont@gmail.com"
+    codes = _codes(_mail("Marie Dupont <marie.dupont@gmail.com>", "Rendez-vous", body))
+    assert "correlate.webmail_contact_in_text" not in codes
+
+
+def test_several_webmail_addresses_are_a_list_not_a_diversion() -> None:
+    body = ("Readers wrote in this week: ana.r@gmail.com, tom.h@yahoo.com and lise.b@hotmail.com "
+            "shared their tips.")
+    codes = _codes(_mail("Digest <news@weekly-digest.example>", "Readers' tips", body))
+    assert "correlate.webmail_contact_in_text" not in codes
