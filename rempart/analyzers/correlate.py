@@ -336,7 +336,9 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
         out.append(Finding("correlate.free_mail_money_request", WEIGHTS["free_mail_money_request"],
                            {"request": money + opener, "address": message.from_address.address
                             if message.from_address else ""}))
-    if seen.any("reply_elsewhere") and (money or access or opener):
+    # A list sets its own Reply-To (the list address): on List-* mail a divergent Reply-To is how lists work.
+    if (seen.any("reply_elsewhere") and (money or access or opener)
+            and not _from_list_manager(message, precedence=False)):
         out.append(Finding("correlate.request_reply_elsewhere", WEIGHTS["request_reply_elsewhere"],
                            {"request": asks}))
     out += _scam(message, context, seen)

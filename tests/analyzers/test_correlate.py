@@ -259,3 +259,12 @@ def test_several_webmail_addresses_are_a_list_not_a_diversion() -> None:
             "shared their tips.")
     codes = _codes(_mail("Digest <news@weekly-digest.example>", "Readers' tips", body))
     assert "correlate.webmail_contact_in_text" not in codes
+
+
+def test_a_lists_own_reply_to_is_not_a_reply_elsewhere() -> None:
+    body = "Please verify your account before Friday to keep posting: https://lists.project-users.example/options"
+    msg = _message("Alice Martin <alice@university-lab.example>", "Account check", body,
+                   reply_to="users@lists.project-users.example")
+    assert "correlate.request_reply_elsewhere" in _codes(msg.as_bytes())
+    msg["List-Id"] = "Project users <users.lists.project-users.example>"
+    assert "correlate.request_reply_elsewhere" not in _codes(msg.as_bytes())
