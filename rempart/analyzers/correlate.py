@@ -40,6 +40,7 @@ CODES = frozenset({
     "correlate.sign_in_offered_unverified",
     "correlate.false_sender_unknown_links",
     "correlate.webmail_contact_in_text",
+    "correlate.hidden_text_unknown_links",
 })
 
 WEIGHTS = {
@@ -90,6 +91,10 @@ WEIGHTS = {
     # phishing_pot), no legitimate message (kernel-list and SpamAssassin mail citing webmail addresses is in
     # threads or lists, a newsletter listing readers' addresses names several); 13 spam.
     "webmail_contact_in_text": 0.15,
+    # Text hidden from the reader (filler written to fool filters) in a message that sends the reader
+    # where nobody vouches for (or that is an image with a link, or comes from free mail). Pooled dev +
+    # French train: 122 positives (all phishing_pot), no legitimate message, no spam.
+    "hidden_text_unknown_links": 0.15,
 }
 _FALSE_SENDER_MIN = 0.3
 # Below this a link finding is a faint oddity (an address written out in full, the reader's address in
@@ -167,6 +172,23 @@ def _webmail_contact_in_text(message: Message, context: Context) -> list[Finding
         return []
     return [Finding("correlate.webmail_contact_in_text", WEIGHTS["webmail_contact_in_text"],
                     {"address": found.pop()})]
+
+
+_HIDDEN_TEXT = "message.defect.hidden_html_text"
+_HIDDEN_TEXT_COMPANIONS = frozenset({"scam.picture_bait", "sender.freemail"})
+
+
+def _hidden_text_unknown_links(context: Context, families: Mapping[str, frozenset[str]]) -> list[Finding]:
+    """Hidden filler text together with links nobody vouches for, an image bait or a free-mail sender."""
+    if not any(f.code == _HIDDEN_TEXT and f.weight > 0 for f in context.findings):
+        return []
+    unknown = families.get("unknown_links", frozenset())
+    companions = sorted({f.code for f in context.findings
+                         if (f.code in unknown and f.weight >= _RISKY_LINK_MIN) or f.code in _HIDDEN_TEXT_COMPANIONS})
+    if not companions or any(f.weight < 0 for f in context.findings):
+        return []
+    return [Finding("correlate.hidden_text_unknown_links", WEIGHTS["hidden_text_unknown_links"],
+                    {"with": companions})]
 
 
 def _scam(message: Message, context: Context, seen: _Seen) -> list[Finding]:
@@ -346,6 +368,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     out += _sign_in_offered(message, context)
     out += _false_sender_unknown_links(context, families)
     out += _webmail_contact_in_text(message, context)
+    out += _hidden_text_unknown_links(context, families)
     out += _attachment_risky_link(context, families)
     hidden = [f for f in context.findings if f.code == "links.shortener" and f.weight >= _SHORTENER_BEHIND_TEXT]
     if hidden and "scam.unrelated_links" in {f.code for f in context.findings}:

@@ -268,3 +268,25 @@ def test_a_lists_own_reply_to_is_not_a_reply_elsewhere() -> None:
     assert "correlate.request_reply_elsewhere" in _codes(msg.as_bytes())
     msg["List-Id"] = "Project users <users.lists.project-users.example>"
     assert "correlate.request_reply_elsewhere" not in _codes(msg.as_bytes())
+
+
+def _parcel_mail(html: str, sender: str = "Service Client <service@boutique-en-ligne.example>") -> bytes:
+    msg = _message(sender, "Votre colis", "Votre colis vous attend.")
+    msg.add_alternative(html, subtype="html")
+    return msg.as_bytes()
+
+
+def test_hidden_filler_text_with_a_link_nobody_vouches_for() -> None:
+    filler = " ".join(["météo jardin recette vacances"] * 12)
+    html = ('<p>Votre colis vous attend. <a href="https://colis-suivi-48.pages.dev/options">Choisir la '
+            f'livraison</a></p><div style="display:none">{filler}</div>')
+    found = {f.code: f for f in Engine(CONFIG).scan(_parcel_mail(html)).findings}
+    assert "message.defect.hidden_html_text" in found
+    assert "correlate.hidden_text_unknown_links" in found
+
+
+def test_hidden_preheader_with_links_to_the_senders_own_site_is_not_correlated() -> None:
+    html = ('<div style="display:none">Nouveautés de la semaine</div><p>Bonjour, découvrez '
+            '<a href="https://www.boutique-en-ligne.example/nouveautes">nos nouveautés</a>.</p>')
+    codes = _codes(_parcel_mail(html))
+    assert "correlate.hidden_text_unknown_links" not in codes
