@@ -581,17 +581,3 @@ def test_asks_made_in_passing_or_in_other_words(text: str, code: str) -> None:
 ])
 def test_describing_payments_or_balances_is_not_an_ask(text: str) -> None:
     assert not codes(run(text_message(text))) & {"intent.payment_request", "intent.credentials_request"}
-
-
-def test_a_receipt_with_a_number_to_call_and_no_link_is_callback_phishing() -> None:
-    text = ("PayPal Invoice Receipt. Order processed successfully. Amount charged: $1013.69 for 1x Bitcoin purchase. "
-            "Questions about your order? Give us a call at +1 (844) 679-5541.")
-    assert "intent.callback_phishing" in codes(run(text_message(text)))
-    fr = ("Votre abonnement antivirus a été renouvelé automatiquement. Pour toute question, appelez-nous au "
-          "01 84 60 22 17.")
-    assert {"intent.callback_phishing", "intent.callback_request"} & codes(run(text_message(fr)))
-
-
-def test_the_it_help_desk_number_in_a_notice_is_not_a_callback_request() -> None:
-    text = "If you have trouble signing in, contact the IT Help Desk at extension 4400."
-    assert "intent.callback_request" not in codes(run(text_message(text)))
