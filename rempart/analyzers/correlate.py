@@ -82,8 +82,9 @@ WEIGHTS = {
     # the gain at 1 % and 0.1 % FPR is almost all pongracz (text-only LLM mail).
     "sign_in_offered_unverified": 0.15,
     # A false or incoherent sender identity (strong forms only) whose links lead to places nobody vouches
-    # for. Pooled dev + French train: 365 positives (phishing_pot 334, all six French organisations 31),
-    # no legitimate message; 3 SpamAssassin spam.
+    # for (a suspicious-link finding, or web links to neither the sender's site nor a known one). Pooled dev
+    # + French train: 399 positives (phishing_pot 367, all six French organisations 32), no legitimate
+    # message; 7 SpamAssassin spam.
     "false_sender_unknown_links": 0.15,
     # One free-webmail address written in the text to write to, not the sender's nor a recipient's, outside
     # any thread or list, from a sender nobody vouches for: the reply is taken off to a box nobody can trace
@@ -303,17 +304,19 @@ def _sign_in_offered(message: Message, context: Context) -> list[Finding]:
                      "address": message.from_address.address if message.from_address else ""})]
 
 
-def _false_sender_unknown_links(context: Context, families: Mapping[str, frozenset[str]]) -> list[Finding]:
+def _false_sender_unknown_links(message: Message, context: Context,
+                                families: Mapping[str, frozenset[str]]) -> list[Finding]:
     """The sender is not who they claim (strongly), and the links go where nobody vouches for."""
     false_sender, unknown = families.get("false_sender", frozenset()), families.get("unknown_links", frozenset())
     identity = sorted({f.code for f in context.findings if f.code in false_sender and f.weight >= _FALSE_SENDER_MIN})
     if not identity or any(f.weight < 0 for f in context.findings):
         return []
     links = sorted({f.code for f in context.findings if f.code in unknown and f.weight >= _RISKY_LINK_MIN})
-    if not links:
+    hosts = [] if links else _links_elsewhere(message, context, unknown_only=True)
+    if not (links or hosts):
         return []
     return [Finding("correlate.false_sender_unknown_links", WEIGHTS["false_sender_unknown_links"],
-                    {"identity": identity, "link": links})]
+                    {"identity": identity, "link": links, "hosts": hosts})]
 
 
 def _pressured_request(message: Message, context: Context, seen: _Seen) -> list[Finding]:
@@ -366,7 +369,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     out += _scam(message, context, seen)
     out += _pressured_request(message, context, seen)
     out += _sign_in_offered(message, context)
-    out += _false_sender_unknown_links(context, families)
+    out += _false_sender_unknown_links(message, context, families)
     out += _webmail_contact_in_text(message, context)
     out += _hidden_text_unknown_links(context, families)
     out += _attachment_risky_link(context, families)

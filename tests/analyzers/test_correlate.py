@@ -290,3 +290,14 @@ def test_hidden_preheader_with_links_to_the_senders_own_site_is_not_correlated()
             '<a href="https://www.boutique-en-ligne.example/nouveautes">nos nouveautés</a>.</p>')
     codes = _codes(_parcel_mail(html))
     assert "correlate.hidden_text_unknown_links" not in codes
+
+
+def test_brand_name_from_an_unrelated_domain_with_one_link_to_an_unknown_site() -> None:
+    # One link to the brand's real site keeps scam.unrelated_links quiet; the other goes nowhere anyone vouches for.
+    msg = _message("Ledger <support@pepksa-mail.example>", "Security notice", "Please read the notice.")
+    msg.add_alternative('<p><a href="https://www.ledger.com/">Ledger</a>: please read '
+                        '<a href="https://ledger-notice-center.example/read">the notice</a>.</p>', subtype="html")
+    found = {f.code: f for f in Engine(CONFIG).scan(msg.as_bytes()).findings}
+    assert "sender.display_name_impersonation.brand" in found
+    assert "scam.unrelated_links" not in found
+    assert found["correlate.false_sender_unknown_links"].evidence["hosts"] == ["ledger-notice-center.example"]
