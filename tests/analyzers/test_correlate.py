@@ -142,3 +142,162 @@ def test_shortened_link_in_a_message_linking_nowhere_the_sender_owns() -> None:
     own = _codes(_html_mail('<a href="https://bit.ly/3xYzAbC">Voir mon offre</a>'
                             '<a href="https://www.promo-expediteur.fr/offres">Nos offres</a>'))
     assert "correlate.shortened_links_elsewhere" not in own
+
+
+PAY_NOW = ("Bonjour Nicolas, merci de régler aujourd'hui la facture en attente de 12 400 € avant 16 h, "
+           "la banque ferme tôt. Tiens-moi au courant dès que c'est fait.")
+
+
+def test_money_under_pressure_from_an_unproved_outside_sender() -> None:
+    codes = _codes(_mail("Direction financière <finance@groupe-partenaires.example>", "Règlement urgent", PAY_NOW))
+    assert "correlate.pressured_request_unverified" in codes
+
+
+def test_money_under_pressure_from_an_authenticated_colleague_is_not_correlated() -> None:
+    codes = _codes(_mail("Camille Roux <camille.roux@exemple-industrie.fr>", "Règlement urgent", PAY_NOW,
+                         "spf=pass smtp.mailfrom=exemple-industrie.fr; dkim=pass header.d=exemple-industrie.fr; "
+                         "dmarc=pass header.from=exemple-industrie.fr"))
+    assert "intent.payment_with_pressure" in codes
+    assert "correlate.pressured_request_unverified" not in codes
+
+
+def test_the_own_domain_without_authentication_is_not_proof() -> None:
+    codes = _codes(_mail("Camille Roux <camille.roux@exemple-industrie.fr>", "Règlement urgent", PAY_NOW,
+                         "spf=fail smtp.mailfrom=exemple-industrie.fr; dkim=none; dmarc=fail"))
+    assert "correlate.pressured_request_unverified" in codes
+
+
+def test_fraud_opener_with_urgency_from_outside() -> None:
+    body = "Hi Nicolas, are you available right now? I need a task done urgently. Reply by email only."
+    codes = _codes(_mail("Camille <office.ceo@consult-mail.example>", "Quick task", body))
+    assert "correlate.pressured_request_unverified" in codes
+
+
+def test_a_plain_invoice_reminder_without_pressure_is_not_correlated() -> None:
+    body = "Bonjour, vous trouverez ci-joint notre facture n° 2291 du mois de mai. Bonne journée."
+    codes = _codes(_mail("Comptabilité <compta@fournisseur-bureau.example>", "Facture mai", body))
+    assert "correlate.pressured_request_unverified" not in codes
+
+
+SIGN_IN = ("Your mailbox will be closed on Friday. Please verify your account now through the secure link below:\n"
+           "https://mail-portal-renew.example/verify")
+
+
+def test_sign_in_link_on_the_senders_own_throwaway_domain() -> None:
+    codes = _codes(_mail("Mail Service <support@mail-portal-renew.example>", "Mailbox closure", SIGN_IN))
+    assert "correlate.sign_in_link_elsewhere" not in codes  # the link is the sender's own domain
+    assert "correlate.sign_in_offered_unverified" in codes
+
+
+def test_sign_in_request_on_a_mailing_list_is_not_correlated() -> None:
+    msg = _message("Mail Service <support@mail-portal-renew.example>", "Mailbox closure", SIGN_IN)
+    msg["List-Id"] = "Hosting users <users.lists.mail-portal-renew.example>"
+    codes = _codes(msg.as_bytes())
+    assert "intent.credentials_request" in codes
+    assert "correlate.sign_in_offered_unverified" not in codes
+
+
+def test_sign_in_request_from_the_authenticated_organisation_is_not_correlated() -> None:
+    body = SIGN_IN.replace("https://mail-portal-renew.example/verify", "https://intranet.exemple-industrie.fr/compte")
+    codes = _codes(_mail("Service informatique <dsi@exemple-industrie.fr>", "Mailbox", body,
+                         "spf=pass smtp.mailfrom=exemple-industrie.fr; dkim=pass header.d=exemple-industrie.fr; "
+                         "dmarc=pass header.from=exemple-industrie.fr"))
+    assert "intent.credentials_request" in codes
+    assert "correlate.sign_in_offered_unverified" not in codes
+
+
+def test_sign_in_request_without_a_way_to_sign_in_is_not_correlated() -> None:
+    body = "Please verify your account on the intranet you usually use before Friday."
+    codes = _codes(_mail("IT <it@outside-notices.example>", "Account check", body))
+    assert "correlate.sign_in_offered_unverified" not in codes
+
+
+def test_brand_name_from_an_unrelated_domain_linking_to_free_hosting() -> None:
+    msg = _message("DHL Express <notice@garden-supplies-shop.example>", "Your parcel", "Your parcel is waiting.")
+    msg.add_alternative('<p>Your parcel is waiting. <a href="https://colis-suivi-48.pages.dev/options">See the '
+                        'delivery options</a></p>', subtype="html")
+    findings = {f.code: f for f in Engine(CONFIG).scan(msg.as_bytes()).findings}
+    assert "correlate.false_sender_unknown_links" in findings
+    assert "sender.display_name_impersonation.brand" in findings["correlate.false_sender_unknown_links"].evidence[
+        "identity"]
+
+
+def test_a_weak_reply_to_with_outside_links_is_not_a_false_sender() -> None:
+    body = "This week's digest: https://blog.another-site.example/post-12 and https://news.third-site.example/a"
+    codes = _codes(_mail("Weekly Digest <digest@newsletter-host.example>", "Digest", body,
+                         reply_to="editor@another-site.example"))
+    assert "correlate.false_sender_unknown_links" not in codes
+
+
+def test_sign_in_link_elsewhere_through_a_list_manager_weighs_as_bulk() -> None:
+    body = ("Your message to the list is held for moderation. Please verify your account to confirm it: "
+            "https://lists.hosting-forge.example/admin/confirm")
+    msg = _message("list-owner@project-users.example", "Held message", body)
+    msg["Precedence"] = "bulk"
+    found = {f.code: f for f in Engine(CONFIG).scan(msg.as_bytes()).findings}
+    lure = found["correlate.sign_in_link_elsewhere"]
+    assert lure.evidence["bulk"] is True
+    assert lure.weight == correlate.WEIGHTS["sign_in_link_elsewhere_bulk"]
+
+
+def test_a_webmail_address_to_write_to_that_is_not_the_senders() -> None:
+    body = ("Dear friend, a deposit of 4.5 million dollars left by a late client awaits a beneficiary. "
+            "Write to me privately at barrister.k.mensah@gmail.com for the details.")
+    found = {f.code: f for f in Engine(CONFIG).scan(_mail("K. Mensah <office@lawchambers-west.example>",
+                                                          "Confidential", body)).findings}
+    assert found["correlate.webmail_contact_in_text"].evidence["address"] == "barrister.k.mensah@gmail.com"
+
+
+def test_the_senders_own_webmail_address_in_the_signature_is_not_a_diversion() -> None:
+    body = "Bonjour, je vous confirme le rendez-vous de jeudi.\nMarie Dupont - marie.dupont@gmail.com"
+    codes = _codes(_mail("Marie Dupont <marie.dupont@gmail.com>", "Rendez-vous", body))
+    assert "correlate.webmail_contact_in_text" not in codes
+
+
+def test_several_webmail_addresses_are_a_list_not_a_diversion() -> None:
+    body = ("Readers wrote in this week: ana.r@gmail.com, tom.h@yahoo.com and lise.b@hotmail.com "
+            "shared their tips.")
+    codes = _codes(_mail("Digest <news@weekly-digest.example>", "Readers' tips", body))
+    assert "correlate.webmail_contact_in_text" not in codes
+
+
+def test_a_lists_own_reply_to_is_not_a_reply_elsewhere() -> None:
+    body = "Please verify your account before Friday to keep posting: https://lists.project-users.example/options"
+    msg = _message("Alice Martin <alice@university-lab.example>", "Account check", body,
+                   reply_to="users@lists.project-users.example")
+    assert "correlate.request_reply_elsewhere" in _codes(msg.as_bytes())
+    msg["List-Id"] = "Project users <users.lists.project-users.example>"
+    assert "correlate.request_reply_elsewhere" not in _codes(msg.as_bytes())
+
+
+def _parcel_mail(html: str, sender: str = "Service Client <service@boutique-en-ligne.example>") -> bytes:
+    msg = _message(sender, "Votre colis", "Votre colis vous attend.")
+    msg.add_alternative(html, subtype="html")
+    return msg.as_bytes()
+
+
+def test_hidden_filler_text_with_a_link_nobody_vouches_for() -> None:
+    filler = " ".join(["météo jardin recette vacances"] * 12)
+    html = ('<p>Votre colis vous attend. <a href="https://colis-suivi-48.pages.dev/options">Choisir la '
+            f'livraison</a></p><div style="display:none">{filler}</div>')
+    found = {f.code: f for f in Engine(CONFIG).scan(_parcel_mail(html)).findings}
+    assert "message.defect.hidden_html_text" in found
+    assert "correlate.hidden_text_unknown_links" in found
+
+
+def test_hidden_preheader_with_links_to_the_senders_own_site_is_not_correlated() -> None:
+    html = ('<div style="display:none">Nouveautés de la semaine</div><p>Bonjour, découvrez '
+            '<a href="https://www.boutique-en-ligne.example/nouveautes">nos nouveautés</a>.</p>')
+    codes = _codes(_parcel_mail(html))
+    assert "correlate.hidden_text_unknown_links" not in codes
+
+
+def test_brand_name_from_an_unrelated_domain_with_one_link_to_an_unknown_site() -> None:
+    # One link to the brand's real site keeps scam.unrelated_links quiet; the other goes nowhere anyone vouches for.
+    msg = _message("Ledger <support@pepksa-mail.example>", "Security notice", "Please read the notice.")
+    msg.add_alternative('<p><a href="https://www.ledger.com/">Ledger</a>: please read '
+                        '<a href="https://ledger-notice-center.example/read">the notice</a>.</p>', subtype="html")
+    found = {f.code: f for f in Engine(CONFIG).scan(msg.as_bytes()).findings}
+    assert "sender.display_name_impersonation.brand" in found
+    assert "scam.unrelated_links" not in found
+    assert found["correlate.false_sender_unknown_links"].evidence["hosts"] == ["ledger-notice-center.example"]

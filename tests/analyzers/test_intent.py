@@ -558,3 +558,26 @@ def test_a_lure_naming_phishing_is_not_a_security_warning() -> None:
     findings = run(text_message(lure, urls=(link,)))
     assert not any(f.code == "intent.security_warning" for f in findings)
     assert score(findings) >= 0.5
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("To sign the acknowledgement form, your credentials will be required.", "intent.credentials_request"),
+    ("Please confirm your recovery phone number and backup email address by Friday.", "intent.credentials_request"),
+    ("Take a moment to update your security questions.", "intent.credentials_request"),
+    ("Vos identifiants vous seront demandés pour signer le formulaire.", "intent.credentials_request"),
+    ("Merci de confirmer votre numéro de téléphone de secours avant vendredi.", "intent.credentials_request"),
+    ("Please process the balance listed in the attached invoice.", "intent.payment_request"),
+    ("Kindly submit the payment through our vendor portal.", "intent.payment_request"),
+    ("I need your assistance in processing a fund transfer to the account below.", "intent.payment_request"),
+    ("Merci de régulariser la facture restée impayée.", "intent.payment_request"),
+])
+def test_asks_made_in_passing_or_in_other_words(text: str, code: str) -> None:
+    assert code in codes(run(text_message(text)))
+
+
+@pytest.mark.parametrize("text", [
+    "We are making payments to all our suppliers on time this quarter.",
+    "The recovery of the project is going well; the balance sheet is attached for the board.",
+])
+def test_describing_payments_or_balances_is_not_an_ask(text: str) -> None:
+    assert not codes(run(text_message(text))) & {"intent.payment_request", "intent.credentials_request"}
