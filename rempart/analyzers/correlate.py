@@ -49,10 +49,7 @@ WEIGHTS = {
     "credential_lure_link": 0.5,
     "sign_in_link_elsewhere": 0.4,
     # A digest with dozens of destinations that mentions passwords is writing about them, not luring:
-    # on the dev corpus all 313 positives with this conjunction had fewer than 20 distinct links. The same
-    # for mail from a list manager (List-* headers, Precedence bulk/list/junk: a list's moderation notice,
-    # a newsletter): pooled dev + French train, 2 of 313 positives with the full conjunction and 1 of 2
-    # legitimate messages (the one that set the 0.1 % FPR threshold) came through one.
+    # on the dev corpus all 313 positives with this conjunction had fewer than 20 distinct links.
     "sign_in_link_elsewhere_bulk": 0.1,
     "free_mail_money_request": 0.35,
     "request_reply_elsewhere": 0.3,
@@ -352,8 +349,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     elif "intent.credentials_request" in access:
         elsewhere = _links_elsewhere(message, context)
         if elsewhere:
-            bulk = (len({u.url for u in message.urls if u.origin in _READER_LINKS}) >= BULK_LINKS
-                    or _from_list_manager(message))
+            bulk = len({u.url for u in message.urls if u.origin in _READER_LINKS}) >= BULK_LINKS
             out.append(Finding("correlate.sign_in_link_elsewhere",
                                WEIGHTS["sign_in_link_elsewhere_bulk" if bulk else "sign_in_link_elsewhere"],
                                {"request": access, "hosts": elsewhere, "bulk": bulk}))

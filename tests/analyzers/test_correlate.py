@@ -229,15 +229,16 @@ def test_a_weak_reply_to_with_outside_links_is_not_a_false_sender() -> None:
     assert "correlate.false_sender_unknown_links" not in codes
 
 
-def test_sign_in_link_elsewhere_through_a_list_manager_weighs_as_bulk() -> None:
-    body = ("Your message to the list is held for moderation. Please verify your account to confirm it: "
-            "https://lists.hosting-forge.example/admin/confirm")
-    msg = _message("list-owner@project-users.example", "Held message", body)
+def test_a_precedence_bulk_header_does_not_soften_a_sign_in_lure() -> None:
+    # Any sender can write Precedence or List-* headers: only the links a message carries make it a digest.
+    body = "Your mailbox will be closed today. Please verify your account to keep it: https://mail-check.example/verify"
+    msg = _message("IT Helpdesk <helpdesk@service-desk.example>", "Mailbox closure", body)
     msg["Precedence"] = "bulk"
+    msg["List-Id"] = "Staff <staff.service-desk.example>"
     found = {f.code: f for f in Engine(CONFIG).scan(msg.as_bytes()).findings}
     lure = found["correlate.sign_in_link_elsewhere"]
-    assert lure.evidence["bulk"] is True
-    assert lure.weight == correlate.WEIGHTS["sign_in_link_elsewhere_bulk"]
+    assert lure.evidence["bulk"] is False
+    assert lure.weight == correlate.WEIGHTS["sign_in_link_elsewhere"]
 
 
 def test_a_webmail_address_to_write_to_that_is_not_the_senders() -> None:
