@@ -120,7 +120,9 @@ def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
         "",
         "## Features",
         "- *signals*: every finding code and its weight (strongest per code), the strongest weight per family,",
-        "  the analyzers' own noisy-OR score, sender-vs-organisation facts (own domain, known vendor, freemail,",
+        "  the analyzers' own noisy-OR score (signal coefficients carry "
+        f"{settings.get('signal_penalty', 1.0)}× the text's L2 penalty, so the model does not repeat the analyzers'"
+        " verdict more steeply), sender-vs-organisation facts (own domain, known vendor, freemail,",
         "  impersonation, lookalike), links (share pointing to the sender's or the organisation's domain,",
         "  share with findings, form actions, plain http; not how many links: that is a corpus's format) and",
         "  attachments (count, extension, macros, encryption, archives);",
@@ -128,7 +130,10 @@ def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
         "  sender's own words, each block divided by √(its number of items), with reply prefixes, quoted",
         "  history and signatures dropped, and e-mail addresses, URLs, domain names, numbers and the",
         "  recipient's own name masked to placeholder tokens, accents folded; a text column is learnt only",
-        f"  when at least {settings.get('min_rows')} training messages use it;",
+        f"  when at least {settings.get('min_rows')} training messages use it"
+        + (f" and mail of at least {settings.get('min_families')} source collections does (a word only one "
+           "collection uses is its style, not the attack's)" if int(settings.get("min_families", 1)) > 1 else "")
+        + ";",
         "- never read: raw headers, list headers, Received structure, dates, X-Spam-* headers,",
         "  Authentication-Results from untrusted authserv-ids. Finding codes dropped as corpus fingerprints: "
         + ", ".join(f"`{c}`" for c in meta.get("excluded_codes", []))

@@ -38,6 +38,8 @@ class TrainSettings:
     calibration_folds: int = 5
     french_weight: float = 2.0  # French legitimate mail is scarce in public corpora: each counts this much
     source_balance: float = 0.0  # 1 = messages weigh the same; 0 = each source weighs the same (per class)
+    min_families: int = 3  # a text column is learnt only when training mail of this many source families uses it
+    signal_penalty: float = 3.0  # the signal block's L2 penalty, relative to ``alpha``
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +101,17 @@ def bounds(records: Sequence[Record], featurizer: Featurizer) -> tuple[NDArray[n
 
 def _fit_linear(x: sp.csr_matrix, y: NDArray[np.int_], w: NDArray[np.float64], settings: TrainSettings,
                 limits: tuple[NDArray[np.float64], NDArray[np.float64]],
-                penalty: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
+                penalty: NDArray[np.float64],
+                allowed: NDArray[np.bool_] | None = None) -> tuple[NDArray[np.float64], float]:
     """Minimise Σ wᵢ·log-loss / Σ wᵢ + α/2 · Σ penaltyⱼ·cⱼ² (intercept free) over the columns the rows use
-    (the others stay 0, which is their optimum) within the ``limits`` of ``bounds``."""
+    (the others stay 0, which is their optimum) within the ``limits`` of ``bounds``; ``allowed``, when given,
+    further restricts the columns that may be learnt."""
     lower, upper = limits
     seen = np.bincount(x.indices, minlength=x.shape[1])
-    used = np.flatnonzero((seen >= settings.min_rows) | (seen > 0) & ((lower == 0.0) | (upper == 0.0)))
+    keep = (seen >= settings.min_rows) | (seen > 0) & ((lower == 0.0) | (upper == 0.0))
+    if allowed is not None:
+        keep &= allowed
+    used = np.flatnonzero(keep)
     xs = x[:, used].tocsr()
     xt = xs.T.tocsr()
     pen = settings.alpha * penalty[used]
@@ -129,9 +136,33 @@ def _fit_linear(x: sp.csr_matrix, y: NDArray[np.int_], w: NDArray[np.float64], s
     return coef, float(result.x[n])
 
 
+def family_counts(x: sp.csr_matrix, families: Sequence[str]) -> NDArray[np.int_]:
+    """Per column, how many source families have at least one row using it."""
+    names = sorted(set(families))
+    index = {f: k for k, f in enumerate(names)}
+    rows = np.array([index[f] for f in families])
+    member = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(len(names), len(rows)))
+    present = x.copy()
+    present.data = np.ones_like(present.data)
+    used = (member @ present).tocsc()
+    used.data = np.ones_like(used.data)
+    return np.asarray(used.sum(axis=0)).ravel().astype(np.int_)
+
+
+def _allowed(x: sp.csr_matrix, records: Sequence[Record], featurizer: Featurizer,
+             settings: TrainSettings) -> NDArray[np.bool_] | None:
+    """Columns that may be learnt: signals always; text columns only when mail of ``min_families`` source
+    families uses them (a word only one collection uses is that collection's style, not the attack's)."""
+    if settings.min_families <= 1:
+        return None
+    out: NDArray[np.bool_] = family_counts(x, [source_family(r.source) for r in records]) >= settings.min_families
+    out[: featurizer.spec.signal_dims] = True
+    return out
+
+
 def _penalty(featurizer: Featurizer, settings: TrainSettings) -> NDArray[np.float64]:
     out = np.full(featurizer.spec.n_features, settings.text_penalty)
-    out[: featurizer.spec.signal_dims] = 1.0
+    out[: featurizer.spec.signal_dims] = settings.signal_penalty
     return out
 
 
@@ -145,10 +176,13 @@ def fit(records: Sequence[Record], featurizer: Featurizer, settings: TrainSettin
     margins = np.zeros(len(records))
     folds = StratifiedKFold(n_splits=settings.calibration_folds, shuffle=True, random_state=settings.seed)
     for train_idx, held_idx in folds.split(np.zeros(len(y)), y):
-        coef, intercept = _fit_linear(matrix[train_idx], y[train_idx], w[train_idx], settings, limits, penalty)
+        allowed = _allowed(matrix[train_idx], [records[i] for i in train_idx], featurizer, settings)
+        coef, intercept = _fit_linear(matrix[train_idx], y[train_idx], w[train_idx], settings, limits, penalty,
+                                      allowed)
         margins[held_idx] = matrix[held_idx] @ coef + intercept
     a, b = fit_platt(margins, y)
     held_scores = apply_platt(margins, a, b)
-    coef, intercept = _fit_linear(matrix, y, w, settings, limits, penalty)
+    allowed = _allowed(matrix, records, featurizer, settings)
+    coef, intercept = _fit_linear(matrix, y, w, settings, limits, penalty, allowed)
     return Fitted(coef.astype(np.float32), intercept, a, b,
                   held_scores[y == 1].astype(np.float32), held_scores[y == 0].astype(np.float32))

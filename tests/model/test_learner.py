@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from rempart.model.dataset import Record
+from rempart.model.dataset import Record, source_family
 from rempart.model.features import Extracted, Featurizer, direction, hashed_columns
-from rempart.model.learner import TrainSettings, fit
+from rempart.model.learner import TrainSettings, family_counts, fit
 
 
 def _record(i: int, label: str, signals: dict[str, float], text: str) -> Record:
@@ -37,3 +37,40 @@ def test_fit_is_deterministic() -> None:
     a = fit(records, fz, TrainSettings(calibration_folds=3, max_iter=100))
     b = fit(records, fz, TrainSettings(calibration_folds=3, max_iter=100))
     assert np.array_equal(a.coef, b.coef) and a.platt_a == b.platt_a
+
+
+
+def test_a_text_column_only_one_source_family_uses_is_not_learnt() -> None:
+    # "kernel" is written only by the list's legitimate mail and "wire" only by one study's attacks: each is its
+    # collection's style. "invoice" appears in attacks of two collections and legitimate mail of a third.
+    records = []
+    for i in range(20):
+        records.append(Record(f"a{i:03d}", "phish", "pot", Extracted({}, "wire invoice now", "en"), (), (), 0.0))
+        records.append(Record(f"b{i:03d}", "phish", "study", Extracted({}, "invoice overdue", "en"), (), (), 0.0))
+        records.append(Record(f"c{i:03d}", "ham", "list", Extracted({}, "kernel invoice patch", "en"), (), (), 0.0))
+        records.append(Record(f"d{i:03d}", "ham", "corpus-fr/x", Extracted({}, "meeting patch", "en"), (), (), 0.0))
+    fz = Featurizer()
+    x = fz.transform([r.extracted for r in records])
+    words = ["wire", "kernel", "invoice", "patch"]
+    columns = fz.spec.signal_dims + hashed_columns(words, fz.spec.word_dims)
+    counts = dict(zip(words, family_counts(x, [source_family(r.source) for r in records])[columns].tolist(),
+                      strict=True))
+    assert counts == {"wire": 1, "kernel": 1, "invoice": 3, "patch": 2}
+    settings = TrainSettings(calibration_folds=3, max_iter=100, min_families=2)
+    coef = dict(zip(words, fit(records, fz, settings).coef[columns].tolist(), strict=True))
+    assert coef["wire"] == 0.0 and coef["kernel"] == 0.0  # one family each: not learnt
+    assert coef["patch"] < 0.0  # two families of legitimate mail: learnt
+    loose = dict(zip(words, fit(records, fz, TrainSettings(calibration_folds=3, max_iter=100, min_families=1))
+                     .coef[columns].tolist(),
+                     strict=True))
+    assert loose["wire"] > 0.0 and loose["kernel"] < 0.0  # without the rule each collection's word is learnt
+
+
+def test_signal_penalty_shrinks_only_the_signals() -> None:
+    records = [_record(i, "phish" if i % 2 else "ham", {"code=links.shortener": 0.3 * (i % 2)},
+                       "verify your password now" if i % 2 else "lunch on thursday with the team") for i in range(40)]
+    fz = Featurizer()
+    column = int(hashed_columns(["code=links.shortener"], fz.spec.signal_dims)[0])
+    loose = fit(records, fz, TrainSettings(calibration_folds=3, max_iter=100))
+    tight = fit(records, fz, TrainSettings(calibration_folds=3, max_iter=100, signal_penalty=100.0))
+    assert 0.0 <= tight.coef[column] < loose.coef[column]
