@@ -56,7 +56,10 @@ def source_family(source: str) -> str:
     """The collection a source belongs to: one study's phishing and legitimate halves
     (``x`` and ``x_legit``) and one archive's folders (``spamassassin/easy_ham``, ``…/hard_ham``) are one
     family, held out together — otherwise the held-out half is judged by a model that learnt its
-    sibling's style as the other class."""
+    sibling's style as the other class. An organisation's own exported decisions (``rempart:<decision>``,
+    `rempart db export-labels`) are one collection too."""
+    if source.startswith("rempart:"):
+        return "rempart"
     base = source.split("/", 1)[0] if not source.startswith("corpus-fr/") else source
     return base.removesuffix("_legit")
 

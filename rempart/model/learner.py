@@ -152,10 +152,13 @@ def family_counts(x: sp.csr_matrix, families: Sequence[str]) -> NDArray[np.int_]
 def _allowed(x: sp.csr_matrix, records: Sequence[Record], featurizer: Featurizer,
              settings: TrainSettings) -> NDArray[np.bool_] | None:
     """Columns that may be learnt: signals always; text columns only when mail of ``min_families`` source
-    families uses them (a word only one collection uses is that collection's style, not the attack's)."""
-    if settings.min_families <= 1:
+    families uses them (a word only one collection uses is that collection's style, not the attack's). With
+    fewer families than that (an organisation training on its own decisions alone), every family must."""
+    families = [source_family(r.source) for r in records]
+    need = min(settings.min_families, len(set(families)))
+    if need <= 1:
         return None
-    out: NDArray[np.bool_] = family_counts(x, [source_family(r.source) for r in records]) >= settings.min_families
+    out: NDArray[np.bool_] = family_counts(x, families) >= need
     out[: featurizer.spec.signal_dims] = True
     return out
 

@@ -74,3 +74,16 @@ def test_signal_penalty_shrinks_only_the_signals() -> None:
     loose = fit(records, fz, TrainSettings(calibration_folds=3, max_iter=100))
     tight = fit(records, fz, TrainSettings(calibration_folds=3, max_iter=100, signal_penalty=100.0))
     assert 0.0 <= tight.coef[column] < loose.coef[column]
+
+
+def test_one_collection_alone_still_learns_its_text() -> None:
+    # An organisation retraining on its own exported decisions alone (one collection): with fewer families
+    # than min_families, a word every family uses is learnt, so the text is not silently dropped.
+    records = [Record(f"m{i:03d}", "phish" if i % 2 else "ham", "rempart:malicious" if i % 2 else "rempart:legitimate",
+                      Extracted({}, "verify your password now" if i % 2 else "lunch on thursday with the team", "en"),
+                      (), (), 0.0) for i in range(40)]
+    assert {source_family(r.source) for r in records} == {"rempart"}
+    fz = Featurizer()
+    column = fz.spec.signal_dims + int(hashed_columns(["password"], fz.spec.word_dims)[0])
+    fitted = fit(records, fz, TrainSettings(calibration_folds=3, max_iter=100, min_families=3))
+    assert fitted.coef[column] > 0.0
