@@ -6,6 +6,7 @@ from rempart.analyzers import correlate
 from rempart.analyzers.registry import ANALYZERS
 from rempart.config import config_from_mapping
 from rempart.engine import Engine
+from rempart.findings import Finding
 from tests.analyzers.payload import samples
 
 CONFIG = config_from_mapping({
@@ -37,8 +38,18 @@ def _mail(sender: str, subject: str, body: str, auth: str = "", reply_to: str = 
     return _message(sender, subject, body, auth, reply_to).as_bytes()
 
 
+def _with_html(sender: str, subject: str, text: str, html: str) -> bytes:
+    msg = _message(sender, subject, text)
+    msg.add_alternative(html, subtype="html")
+    return msg.as_bytes()
+
+
+def _findings(raw: bytes) -> dict[str, Finding]:
+    return {f.code: f for f in Engine(CONFIG).scan(raw).findings}
+
+
 def _codes(raw: bytes) -> set[str]:
-    return {f.code for f in Engine(CONFIG).scan(raw).findings}
+    return set(_findings(raw))
 
 
 CEO_BODY = ("Nicolas, je suis en réunion et ne peux pas téléphoner. Merci d'effectuer aujourd'hui un virement "
@@ -100,7 +111,7 @@ def _with_pdf(url: str) -> bytes:
 
 
 def test_document_carrying_a_shortened_link() -> None:
-    found = {f.code: f for f in Engine(CONFIG).scan(_with_pdf("https://bit.ly/3xYzAbC")).findings}
+    found = _findings(_with_pdf("https://bit.ly/3xYzAbC"))
     risky = found["correlate.attachment_risky_link"]
     assert risky.evidence["link"] == "links.shortener" and risky.evidence["attachment"] == "document.pdf"
 
@@ -113,9 +124,8 @@ def test_sign_in_mention_in_a_digest_of_many_links_is_weak() -> None:
     ask = ("Sign in to verify your account today: https://portal.account-check.example/verify\n"
            "Your account will be suspended if you do not confirm your password.")
     digest = "\n".join(f"Story {i}: https://news.digest-tech.example/2025/story-{i}" for i in range(25))
-    lure = {f.code: f for f in Engine(CONFIG).scan(_mail("Notices <n@notices.example>", "Account", ask)).findings}
-    many = {f.code: f for f in Engine(CONFIG).scan(
-        _mail("Notices <n@notices.example>", "Account", ask + "\n\n" + digest)).findings}
+    lure = _findings(_mail("Notices <n@notices.example>", "Account", ask))
+    many = _findings(_mail("Notices <n@notices.example>", "Account", ask + "\n\n" + digest))
     assert lure["correlate.sign_in_link_elsewhere"].weight == correlate.WEIGHTS["sign_in_link_elsewhere"]
     assert many["correlate.sign_in_link_elsewhere"].weight < lure["correlate.sign_in_link_elsewhere"].weight
 
@@ -131,9 +141,8 @@ def test_suspicious_link_back_to_the_senders_own_domain_is_not_a_credential_lure
 
 
 def _html_mail(links_html: str) -> bytes:
-    msg = _message("Offres <offres@promo-expediteur.fr>", "Votre offre", "Votre offre vous attend.")
-    msg.add_alternative(f"<html><body><p>Votre offre vous attend.</p>{links_html}</body></html>", subtype="html")
-    return msg.as_bytes()
+    return _with_html("Offres <offres@promo-expediteur.fr>", "Votre offre", "Votre offre vous attend.",
+                      f"<html><body><p>Votre offre vous attend.</p>{links_html}</body></html>")
 
 
 def test_shortened_link_in_a_message_linking_nowhere_the_sender_owns() -> None:
@@ -213,10 +222,10 @@ def test_sign_in_request_without_a_way_to_sign_in_is_not_correlated() -> None:
 
 
 def test_brand_name_from_an_unrelated_domain_linking_to_free_hosting() -> None:
-    msg = _message("DHL Express <notice@garden-supplies-shop.example>", "Your parcel", "Your parcel is waiting.")
-    msg.add_alternative('<p>Your parcel is waiting. <a href="https://colis-suivi-48.pages.dev/options">See the '
-                        'delivery options</a></p>', subtype="html")
-    findings = {f.code: f for f in Engine(CONFIG).scan(msg.as_bytes()).findings}
+    findings = _findings(_with_html(
+        "DHL Express <notice@garden-supplies-shop.example>", "Your parcel", "Your parcel is waiting.",
+        '<p>Your parcel is waiting. <a href="https://colis-suivi-48.pages.dev/options">See the '
+        'delivery options</a></p>'))
     assert "correlate.false_sender_unknown_links" in findings
     assert "sender.display_name_impersonation.brand" in findings["correlate.false_sender_unknown_links"].evidence[
         "identity"]
@@ -235,7 +244,7 @@ def test_a_precedence_bulk_header_does_not_soften_a_sign_in_lure() -> None:
     msg = _message("IT Helpdesk <helpdesk@service-desk.example>", "Mailbox closure", body)
     msg["Precedence"] = "bulk"
     msg["List-Id"] = "Staff <staff.service-desk.example>"
-    found = {f.code: f for f in Engine(CONFIG).scan(msg.as_bytes()).findings}
+    found = _findings(msg.as_bytes())
     lure = found["correlate.sign_in_link_elsewhere"]
     assert lure.evidence["bulk"] is False
     assert lure.weight == correlate.WEIGHTS["sign_in_link_elsewhere"]
@@ -244,8 +253,7 @@ def test_a_precedence_bulk_header_does_not_soften_a_sign_in_lure() -> None:
 def test_a_webmail_address_to_write_to_that_is_not_the_senders() -> None:
     body = ("Dear friend, a deposit of 4.5 million dollars left by a late client awaits a beneficiary. "
             "Write to me privately at barrister.k.mensah@gmail.com for the details.")
-    found = {f.code: f for f in Engine(CONFIG).scan(_mail("K. Mensah <office@lawchambers-west.example>",
-                                                          "Confidential", body)).findings}
+    found = _findings(_mail("K. Mensah <office@lawchambers-west.example>", "Confidential", body))
     assert found["correlate.webmail_contact_in_text"].evidence["address"] == "barrister.k.mensah@gmail.com"
 
 
@@ -272,16 +280,14 @@ def test_a_lists_own_reply_to_is_not_a_reply_elsewhere() -> None:
 
 
 def _parcel_mail(html: str, sender: str = "Service Client <service@boutique-en-ligne.example>") -> bytes:
-    msg = _message(sender, "Votre colis", "Votre colis vous attend.")
-    msg.add_alternative(html, subtype="html")
-    return msg.as_bytes()
+    return _with_html(sender, "Votre colis", "Votre colis vous attend.", html)
 
 
 def test_hidden_filler_text_with_a_link_nobody_vouches_for() -> None:
     filler = " ".join(["météo jardin recette vacances"] * 12)
     html = ('<p>Votre colis vous attend. <a href="https://colis-suivi-48.pages.dev/options">Choisir la '
             f'livraison</a></p><div style="display:none">{filler}</div>')
-    found = {f.code: f for f in Engine(CONFIG).scan(_parcel_mail(html)).findings}
+    found = _findings(_parcel_mail(html))
     assert "message.defect.hidden_html_text" in found
     assert "correlate.hidden_text_unknown_links" in found
 
@@ -295,10 +301,10 @@ def test_hidden_preheader_with_links_to_the_senders_own_site_is_not_correlated()
 
 def test_brand_name_from_an_unrelated_domain_with_one_link_to_an_unknown_site() -> None:
     # One link to the brand's real site keeps scam.unrelated_links quiet; the other goes nowhere anyone vouches for.
-    msg = _message("Ledger <support@pepksa-mail.example>", "Security notice", "Please read the notice.")
-    msg.add_alternative('<p><a href="https://www.ledger.com/">Ledger</a>: please read '
-                        '<a href="https://ledger-notice-center.example/read">the notice</a>.</p>', subtype="html")
-    found = {f.code: f for f in Engine(CONFIG).scan(msg.as_bytes()).findings}
+    found = _findings(_with_html(
+        "Ledger <support@pepksa-mail.example>", "Security notice", "Please read the notice.",
+        '<p><a href="https://www.ledger.com/">Ledger</a>: please read '
+        '<a href="https://ledger-notice-center.example/read">the notice</a>.</p>'))
     assert "sender.display_name_impersonation.brand" in found
     assert "scam.unrelated_links" not in found
     assert found["correlate.false_sender_unknown_links"].evidence["hosts"] == ["ledger-notice-center.example"]
