@@ -18,9 +18,12 @@ import shutil
 import signal
 import ssl
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -213,3 +216,26 @@ service anvil {{
             return int(data[0] or 0) if status == "OK" else -1
         finally:
             conn.logout()
+
+
+@contextlib.contextmanager
+def running_dovecot(users: dict[str, str], *, sieve_before: str | None = None) -> Iterator[Dovecot]:
+    """A started Dovecot in its own temp dir, stopped and removed after; skipped (failed under CI) where it
+    cannot run here. ``sieve_before`` needs its LMTP agent and Sieve plugin too."""
+    why = dovecot_available()
+    if not why and sieve_before is not None and not lmtp_sieve_installed():
+        why = "Dovecot's LMTP or Sieve plugin is missing (run scripts/ensure-dovecot.sh as root)"
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    # not under pytest's tmp dir: that one is private to its owner, and Dovecot's users must read ours
+    root = Path(tempfile.mkdtemp(prefix="rempart-dovecot-"))
+    root.chmod(0o755)
+    server = Dovecot(root, users, sieve_before=sieve_before)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)

@@ -8,12 +8,8 @@ same message accepted again for another recipient batch, is a different transact
 
 from __future__ import annotations
 
-import os
-import shutil
 import smtplib
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +18,7 @@ from rempart.gateway import disposition
 from rempart.gateway.scanning import ScanResult
 from rempart.gateway.spool import message_key
 from tests.gateway.conftest import message
-from tests.gateway.dovecot import Dovecot, dovecot_available, lmtp_sieve_installed
+from tests.gateway.dovecot import Dovecot, running_dovecot
 from tests.gateway.servers import REPO
 
 SIEVE = REPO / "examples" / "dovecot" / "rempart-duplicates.sieve"
@@ -32,21 +28,8 @@ RESULT = ScanResult(level="clean", score=0.05, reasons=(("sender.known_vendor", 
 
 @pytest.fixture(scope="module")
 def dovecot() -> Iterator[Dovecot]:
-    why = dovecot_available() or ("" if lmtp_sieve_installed() else "Dovecot's LMTP or Sieve plugin is missing "
-                                  "(run scripts/ensure-dovecot.sh as root)")
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-    root = Path(tempfile.mkdtemp(prefix="rempart-dovecot-"))  # Dovecot's users must read it
-    root.chmod(0o755)
-    server = Dovecot(root, {USER: "secret"}, sieve_before=SIEVE.read_text(encoding="utf-8"))
-    try:
-        server.start()
+    with running_dovecot({USER: "secret"}, sieve_before=SIEVE.read_text(encoding="utf-8")) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def stamped(raw: bytes, rcpt: tuple[str, ...]) -> bytes:

@@ -6,10 +6,8 @@ from __future__ import annotations
 import email
 import itertools
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -31,7 +29,7 @@ from rempart.store.cases import StoreOptions
 from rempart.store.database import Database
 from rempart.store.models import Case, Report
 from tests.gateway.conftest import BASE, make_config, message
-from tests.gateway.dovecot import Dovecot, dovecot_available
+from tests.gateway.dovecot import Dovecot, running_dovecot
 from tests.gateway.servers import REPO, Sink
 
 PASSWORD = "s3cret-report"
@@ -40,21 +38,8 @@ _users = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def dovecot() -> Iterator[Dovecot]:
-    why = dovecot_available()
-    if why:
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-    # not under pytest's tmp dir: that one is private to its owner, and Dovecot's users must read ours
-    root = Path(tempfile.mkdtemp(prefix="rempart-dovecot-"))
-    root.chmod(0o755)
-    server = Dovecot(root, {f"signalement{i}": PASSWORD for i in range(1, 40)})
-    try:
-        server.start()
+    with running_dovecot({f"signalement{i}": PASSWORD for i in range(1, 40)}) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
