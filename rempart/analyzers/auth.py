@@ -397,6 +397,11 @@ def has_aligned_pass(summary: AuthSummary, from_domain: str) -> bool:
     return summary.spf == "pass" and aligned(summary.spf_domain, from_domain)
 
 
+def authenticated_as(summary: AuthSummary, from_domain: str) -> bool:
+    """A trusted server saw ``from_domain`` authenticate: an aligned pass and no DMARC failure."""
+    return summary.trusted and summary.dmarc != "fail" and has_aligned_pass(summary, from_domain)
+
+
 def _failures(summary: AuthSummary, from_domain: str) -> Iterator[Finding]:
     if summary.dmarc == "fail":
         yield Finding("auth.dmarc_fail", WEIGHTS["dmarc_fail"],

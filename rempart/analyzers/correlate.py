@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources as importlib_resources
 
 from rempart.analyzers._links.tables import suffix_match, tables
-from rempart.analyzers.auth import has_aligned_pass, summary_from_findings
+from rempart.analyzers.auth import authenticated_as, summary_from_findings
 from rempart.analyzers.base import Context, claimed_domain
 from rempart.analyzers.links import BULK_LINKS
 from rempart.analyzers.lookalike import owner_of
@@ -268,8 +268,7 @@ def _verified_sender(message: Message, context: Context) -> bool:
     if sender is None or not sender.domain or not in_domains(sender.domain, context.config.org.domains):
         return False
     summary = summary_from_findings(context.findings)
-    return (summary is not None and summary.trusted and summary.dmarc != "fail"
-            and has_aligned_pass(summary, sender.domain))
+    return summary is not None and authenticated_as(summary, sender.domain)
 
 
 # Headers a list manager adds (RFC 2369/2919) and the precedence it sets: a sign-in request on a

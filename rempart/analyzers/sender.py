@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from rempart.analyzers.auth import has_aligned_pass, summary_from_findings
+from rempart.analyzers.auth import authenticated_as, summary_from_findings
 from rempart.analyzers.base import Context, Resources
 from rempart.analyzers.lookalike import (
     BrandInfo,
@@ -439,7 +439,7 @@ def _internal(message: Message, context: Context) -> Iterator[Finding]:
     if summary is None or not summary.trusted:
         yield Finding("sender.internal_unverifiable", 0.0,
                       {"address": sender.address, "domain": sender.domain})
-    elif summary.dmarc == "fail" or not has_aligned_pass(summary, sender.domain):
+    elif not authenticated_as(summary, sender.domain):
         yield Finding("sender.internal_unauthenticated", WEIGHTS["internal_unauthenticated"],
                       {"address": sender.address, "domain": sender.domain, "dmarc": summary.dmarc,
                        "spf": summary.spf, "dkim": summary.dkim})
