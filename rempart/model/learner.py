@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 from scipy.special import expit
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GroupKFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from rempart.model.calibration import apply_platt, fit_platt
@@ -40,6 +40,7 @@ class TrainSettings:
     source_balance: float = 0.0  # 1 = messages weigh the same; 0 = each source weighs the same (per class)
     min_families: int = 3  # a text column is learnt only when training mail of this many source families uses it
     signal_penalty: float = 3.0  # the signal block's L2 penalty, relative to ``alpha``
+    grouped_calibration: bool = True  # Platt-scale on held-out source families' margins (see calibration_splits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,27 @@ def _penalty(featurizer: Featurizer, settings: TrainSettings) -> NDArray[np.floa
     return out
 
 
+def calibration_splits(records: Sequence[Record], y: NDArray[np.int_],
+                       settings: TrainSettings) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+    """Where the held-out margins the Platt scaling is fitted on come from. Grouped (when the mail has at least
+    3 source families and ``grouped_calibration`` is on): each family's messages are scored by a model that never
+    saw that family, so a probability means what it says for mail from a source the model has not met, which
+    is what a deployment receives. Random stratified folds calibrate for mail like the training mail and leave
+    the model over-confident elsewhere: on leave-one-source-out folds the grouped calibration took the model
+    alone from 68.8 to 79.8 % detection at 1 % false positives (MODEL_CARD.md). Splits whose training part
+    holds a single class are dropped; when what is left cannot calibrate (one class scored), random folds are used."""
+    families = [source_family(r.source) for r in records]
+    n_families = len(set(families))
+    if settings.grouped_calibration and n_families >= 3:
+        folds = GroupKFold(n_splits=min(settings.calibration_folds, n_families))
+        grouped = [(tr, held) for tr, held in folds.split(np.zeros(len(y)), y, families)
+                   if len(np.unique(y[tr])) == 2]
+        if grouped and len(np.unique(y[np.concatenate([held for _, held in grouped])])) == 2:
+            return grouped
+    stratified = StratifiedKFold(n_splits=settings.calibration_folds, shuffle=True, random_state=settings.seed)
+    return list(stratified.split(np.zeros(len(y)), y))
+
+
 def fit(records: Sequence[Record], featurizer: Featurizer, settings: TrainSettings,
         x: sp.csr_matrix | None = None) -> Fitted:
     """Fit on ``records`` (already deduplicated); ``x`` may pass their precomputed feature rows."""
@@ -177,15 +199,16 @@ def fit(records: Sequence[Record], featurizer: Featurizer, settings: TrainSettin
     w = sample_weights(records, settings)
     limits, penalty = bounds(records, featurizer), _penalty(featurizer, settings)
     margins = np.zeros(len(records))
-    folds = StratifiedKFold(n_splits=settings.calibration_folds, shuffle=True, random_state=settings.seed)
-    for train_idx, held_idx in folds.split(np.zeros(len(y)), y):
+    scored = np.zeros(len(records), dtype=bool)
+    for train_idx, held_idx in calibration_splits(records, y, settings):
         allowed = _allowed(matrix[train_idx], [records[i] for i in train_idx], featurizer, settings)
         coef, intercept = _fit_linear(matrix[train_idx], y[train_idx], w[train_idx], settings, limits, penalty,
                                       allowed)
         margins[held_idx] = matrix[held_idx] @ coef + intercept
-    a, b = fit_platt(margins, y)
-    held_scores = apply_platt(margins, a, b)
+        scored[held_idx] = True
+    a, b = fit_platt(margins[scored], y[scored])
+    held_scores, held_y = apply_platt(margins[scored], a, b), y[scored]
     allowed = _allowed(matrix, records, featurizer, settings)
     coef, intercept = _fit_linear(matrix, y, w, settings, limits, penalty, allowed)
     return Fitted(coef.astype(np.float32), intercept, a, b,
-                  held_scores[y == 1].astype(np.float32), held_scores[y == 0].astype(np.float32))
+                  held_scores[held_y == 1].astype(np.float32), held_scores[held_y == 0].astype(np.float32))

@@ -4,7 +4,7 @@ import numpy as np
 
 from rempart.model.dataset import Record, source_family
 from rempart.model.features import Extracted, Featurizer, direction, hashed_columns
-from rempart.model.learner import TrainSettings, family_counts, fit
+from rempart.model.learner import TrainSettings, calibration_splits, family_counts, fit
 
 
 def _record(i: int, label: str, signals: dict[str, float], text: str) -> Record:
@@ -87,3 +87,30 @@ def test_one_collection_alone_still_learns_its_text() -> None:
     column = fz.spec.signal_dims + int(hashed_columns(["password"], fz.spec.word_dims)[0])
     fitted = fit(records, fz, TrainSettings(calibration_folds=3, max_iter=100, min_families=3))
     assert fitted.coef[column] > 0.0
+
+
+def _sourced(i: int, source: str, positive: bool) -> Record:
+    return Record(f"{source}-{i:03d}", "phish" if positive else "ham", source,
+                  Extracted({}, "verify your password" if positive else "minutes attached", "en"), (), (), 0.0)
+
+
+def test_calibration_margins_come_from_source_families_the_fold_never_saw() -> None:
+    # Four collections, one of them (a study) with both classes: every calibration fold holds out whole families.
+    records = [_sourced(i, source, positive) for i in range(10)
+               for source, positive in (("pot", True), ("study", True), ("study_legit", False), ("list", False),
+                                        ("corpus-fr/x", False))]
+    y = np.array([int(r.positive) for r in records])
+    splits = calibration_splits(records, y, TrainSettings(calibration_folds=3))
+    held = np.concatenate([h for _, h in splits])
+    assert sorted(held.tolist()) == list(range(len(records)))  # every message is scored once
+    for train_idx, held_idx in splits:
+        seen = {source_family(records[i].source) for i in train_idx}
+        assert not seen & {source_family(records[i].source) for i in held_idx}
+        assert set(y[train_idx].tolist()) == {0, 1}
+    # Off, or with fewer than three families: random stratified folds, which mix the families.
+    for settings, subset in ((TrainSettings(calibration_folds=3, grouped_calibration=False), records),
+                             (TrainSettings(calibration_folds=3), [r for r in records if r.source in ("pot", "list")])):
+        sub_y = np.array([int(r.positive) for r in subset])
+        mixed = calibration_splits(subset, sub_y, settings)
+        assert any({source_family(subset[i].source) for i in tr} & {source_family(subset[i].source) for i in h}
+                   for tr, h in mixed)
