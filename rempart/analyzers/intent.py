@@ -11,11 +11,13 @@ reports:
 - *pressure*: urgency, deadline, secrecy, authority, threat, reward — weak alone, combined with an
   ask into ``intent.payment_with_pressure`` / ``intent.credentials_with_pressure``;
 - *bank details*: IBANs checked against the vendor's or the employee's accounts on file;
-- *callback phishing*: a "call us" request with a phone number, a purchase/renewal theme and no link.
+- *callback phishing*: a "call us" request with a phone number, a purchase/renewal theme and no link
+  (links back to an open platform that carried the message, such as a PayPal invoice, do not count).
 
 Evidence keys: ``ask``, ``phrases`` (as written, short), ``lang`` (of the lexicon that matched),
-``iban``, ``vendor``, ``person``, ``phone``, ``pressure``, ``in_thread``. Identity (who is asking,
-and how they authenticated) is not judged here: the correlation analyzer weighs intent against it.
+``iban``, ``vendor``, ``person``, ``phone``, ``platform`` (the open platform a callback scam came through),
+``pressure``, ``in_thread``. Identity (who is asking, and how they authenticated) is not judged here: the
+correlation analyzer weighs intent against it; only which open platform owns a link is looked up (brands.toml).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from rempart.analyzers.intent_.banking import find_ibans
 from rempart.analyzers.intent_.phones import find_phones
 from rempart.analyzers.intent_.reading import read_message
 from rempart.analyzers.intent_.resources import intent_data, org_banking
+from rempart.analyzers.lookalike import owner_of
 from rempart.findings import Finding
 from rempart.message.model import Message
 
@@ -44,6 +47,12 @@ def _as_warning(findings: list[Finding]) -> list[Finding]:
             if f.weight > 0 else f for f in findings]
 
 
+def _open_platform(host: str, context: Context) -> str | None:
+    """The brand owning ``host`` when it is an open platform (``user_content`` in brands.toml)."""
+    owner = owner_of(host, context.resources) if host else None
+    return owner.name if owner is not None and owner.brand is not None and owner.brand.user_content else None
+
+
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
     r = read_message(message, intent_data(context.resources), (*requests.ASKS, "link_offer"))
     scan = r.scan
@@ -56,7 +65,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     phones = [] if not r.has("callback") else [
         number for number, start, end in find_phones(scan.original, [(i.start, i.end) for i in ibans])
         if scan.norm[start:end].strip()]
-    findings += requests.callback_findings(message, r, phones)
+    findings += requests.callback_findings(message, r, phones, lambda host: _open_platform(host, context))
     findings += bank_checks.bank_findings(message, r, org_banking(context.resources), ibans, asked)
     if r.warning:
         findings = _as_warning(findings)

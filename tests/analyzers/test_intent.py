@@ -484,6 +484,33 @@ def test_callback_evidence_names_the_phone_number() -> None:
     assert finding.evidence["phone"] == "01 84 80 62 17"
 
 
+RENEWAL_SCAM = ("Your Norton 360 Business subscription (10 devices) was renewed automatically: EUR 489.99 "
+                "will be charged within 24 hours. If you did not authorise this renewal and want a refund, "
+                "call our billing desk on +33 1 86 95 42 17 before 18:00 today.")
+
+
+def _https(host: str, path: str = "/") -> Url:
+    return Url(f"https://{host}{path}", UrlOrigin.HREF, "https", host, "View invoice")
+
+
+def test_a_callback_scam_carried_by_an_open_platform_is_callback_phishing() -> None:
+    # A genuine PayPal invoice or DocuSign envelope whose seller note is the scam: every link goes back to the
+    # platform that sent it, so the phone number remains the only way to act.
+    carried = text_message(RENEWAL_SCAM, "Invoice from Norton Secure Billing", "service@paypal.com", "PayPal",
+                           urls=(_https("www.paypal.com", "/invoice/p/#INV2-8841"), _https("paypal.com", "/help")))
+    finding = get(run(carried), "intent.callback_phishing")
+    assert finding.evidence["platform"] == "PayPal" and finding.evidence["phone"]
+    # A link leading anywhere else is a way to act online: only the plain "call us" ask remains.
+    elsewhere = text_message(RENEWAL_SCAM, "Invoice", "service@paypal.com", "PayPal",
+                             urls=(_https("www.paypal.com"), _https("norton-billing-desk.com", "/cancel")))
+    assert "intent.callback_phishing" not in codes(run(elsewhere))
+    assert "intent.callback_request" in codes(run(elsewhere))
+    # A sender that is not an open platform linking to its own site is an ordinary renewal notice.
+    vendor = text_message(RENEWAL_SCAM, "Your renewal", "billing@transports-durand.fr", "Transports Durand",
+                          urls=(_https("www.transports-durand.fr", "/account"),))
+    assert "intent.callback_phishing" not in codes(run(vendor))
+
+
 def test_evidence_is_short_and_spans_point_into_the_body() -> None:
     message = parsed("atk-fr-ceo-virement-confidentiel.eml")
     for f in run(message):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rempart.analyzers.intent_.lexicon import Hit
@@ -159,13 +159,23 @@ def pressure_findings(r: Reading, asked: set[str], channel: str) -> list[Finding
     return findings + combined
 
 
-def callback_findings(message: Message, r: Reading, phones: Sequence[str]) -> list[Finding]:
-    """A "call us" request; with a phone number, a purchase/renewal theme and no link: callback phishing."""
+def callback_findings(message: Message, r: Reading, phones: Sequence[str],
+                      platform: Callable[[str], str | None] = lambda _host: None) -> list[Finding]:
+    """A "call us" request; with a phone number, a purchase/renewal theme and no link of the sender's own:
+    callback phishing. ``platform(host)`` names the open platform (PayPal invoices, DocuSign envelopes: a
+    service anyone can send through) that owns ``host``, if any. When the From is such a platform and every
+    link goes back to it, the links are the platform's own furniture ("view invoice", "report abuse") and the
+    phone number is still the scammer's channel: the scam is carried by a genuine, authenticated notice."""
     hits = r.hits.get("callback")
     if not hits:
         return []
-    has_link = any(u.origin in _WEB_ORIGINS and u.scheme in ("http", "https") for u in message.urls)
+    web = [u for u in message.urls if u.origin in _WEB_ORIGINS and u.scheme in ("http", "https")]
+    sender = message.from_address
+    carrier = platform(sender.address.rpartition("@")[2]) if sender and web else None
+    has_link = bool(web) and (carrier is None or any(platform(u.host) != carrier for u in web))
     extra: dict[str, Any] = {"phone": phones[0], "phones": list(phones)} if phones else {}
+    if carrier is not None and not has_link:
+        extra["platform"] = carrier
     if phones and r.has("callback_theme") and not has_link:
         theme = r.hits["callback_theme"][:2]
         code, weight = CALLBACK_PHISHING
