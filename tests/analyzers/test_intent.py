@@ -608,3 +608,9 @@ def test_asks_made_in_passing_or_in_other_words(text: str, code: str) -> None:
 ])
 def test_describing_payments_or_balances_is_not_an_ask(text: str) -> None:
     assert not codes(run(text_message(text))) & {"intent.payment_request", "intent.credentials_request"}
+
+
+def test_writing_from_a_personal_webmail_is_the_secrecy_pretext() -> None:
+    message = text_message("Hi Hugo, I'm writing from my personal Gmail because our corporate mail is down this "
+                           "week. Could you send me the signed quote today?", "Quote", "ethan.ward@gmail.com")
+    assert "intent.pressure_secrecy" in {f.code for f in run(message)}
