@@ -289,6 +289,17 @@ def test_oauth_consent_link_for_an_unknown_application() -> None:
     assert "links.open_redirect" not in codes(found)  # the same fact, reported once
 
 
+def test_oauth_consent_to_private_repositories_weighs_like_a_mailbox() -> None:
+    # A GitHub OAuth app asking for full control of private repositories and their CI workflows.
+    href = ("https://github.com/login/oauth/authorize?client_id=Iv1.0a1b2c3d4e5f6a7b"
+            "&scope=repo%2Cread%3Aorg%2Cworkflow&redirect_uri=https%3A%2F%2Fapp.flaky-report.example%2Fcallback")
+    hit = next(f for f in run(message(link(href, "Authorize on GitHub"))) if f.code == "links.oauth_consent")
+    assert hit.weight == pytest.approx(0.6) and hit.evidence["scopes"] == ["repo", "workflow"]
+    narrow = href.replace("scope=repo%2Cread%3Aorg%2Cworkflow", "scope=read%3Auser")
+    weak = next(f for f in run(message(link(narrow))) if f.code == "links.oauth_consent")
+    assert weak.weight == pytest.approx(0.45)
+
+
 def test_oauth_sign_in_to_the_providers_own_application_is_not_reported() -> None:
     href = ("https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=00000002"
             "&response_type=code&redirect_uri=https%3A%2F%2Foutlook.office.com%2Fowa%2F&scope=openid")

@@ -314,7 +314,8 @@ def oauth_consent(params: dict[str, str], info: HostInfo, t: LinkTables, resourc
     host = target_host(target) if target else ""
     if not host or _same_owner(owner_of(host, resources), info.owner):
         return None
-    scopes = [s for s in params.get("scope", "").lower().replace("+", " ").split() if s]
+    # Scopes are space-separated in the standard (RFC 6749 §3.3); GitHub also accepts commas.
+    scopes = [s for s in params.get("scope", "").lower().replace("+", " ").replace(",", " ").split() if s]
     risky = [s for s in scopes if {s, s.removeprefix("https://").strip("/"), s.rstrip("/").rsplit("/", 1)[-1]}
              & t.oauth_scopes]
     evidence = {"application_host": host, "client_id": params["client_id"][:80],
