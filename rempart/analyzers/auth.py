@@ -55,6 +55,9 @@ WEIGHTS = {
     "no_aligned_auth": 0.15,
     "arc_fail": 0.1,
     "trust_vendor": -0.3,
+    # The organisation's own mail, authenticated by its own MX: moderate, like a vendor's, because a taken-over
+    # mailbox sends with passing authentication too (its lures keep most of their weight: 0.9 becomes 0.68).
+    "trust_org": -0.25,
     "trust_brand": -0.3,
     # Anyone can make these domains send (shared documents, invoices, invitations): little trust.
     "trust_user_content": -0.15,
@@ -421,8 +424,8 @@ def _failures(summary: AuthSummary, from_domain: str) -> Iterator[Finding]:
 
 
 def _trust(summary: AuthSummary, from_domain: str, context: Context) -> Iterator[Finding]:
-    """A genuine notification from a known vendor's or brand's real domain (moderate: compromised
-    vendor mailboxes send with passing authentication too)."""
+    """Mail really from the organisation's own domain, a known vendor's or a brand's (moderate: compromised
+    mailboxes send with passing authentication too)."""
     if not from_domain:
         return
     dmarc_ok = summary.trusted and summary.dmarc == "pass" and (
@@ -434,9 +437,11 @@ def _trust(summary: AuthSummary, from_domain: str, context: Context) -> Iterator
     if registered_domain(from_domain) in context.resources.data_list("freemail"):
         return  # anyone can pass DMARC for gmail.com
     owner = owner_of(from_domain, context.resources)
-    if owner is None or owner.kind == "org":
+    if owner is None:
         return
-    if owner.brand is not None and owner.brand.user_content:
+    if owner.kind == "org":
+        weight = WEIGHTS["trust_org"]
+    elif owner.brand is not None and owner.brand.user_content:
         weight = WEIGHTS["trust_user_content"]
     else:
         weight = WEIGHTS["trust_vendor"] if owner.kind == "vendor" else WEIGHTS["trust_brand"]

@@ -173,6 +173,20 @@ def test_brand_that_carries_user_content_earns_less_trust() -> None:
     assert trust.weight <= -0.3
 
 
+def test_the_organisations_own_authenticated_mail_earns_moderate_trust() -> None:
+    # A colleague's mail checked by the organisation's own MX: less suspicious than a stranger's, but a taken-over
+    # mailbox passes too, so the trust is moderate (a strong lure keeps most of its weight).
+    raw = build([f"Authentication-Results: {MX}; spf=pass smtp.mailfrom=exemple-industrie.fr; dkim=pass "
+                 "header.d=exemple-industrie.fr; dmarc=pass header.from=exemple-industrie.fr"],
+                sender="Nicolas Blanc <nicolas.blanc@exemple-industrie.fr>")
+    trust = next(f for f in run(raw) if f.code == "auth.trusted_sender")
+    assert -0.3 <= trust.weight <= -0.2 and trust.evidence["target_kind"] == "org"
+    forged = build([f"Authentication-Results: {MX}; spf=fail smtp.mailfrom=exemple-industrie.fr; dkim=none; "
+                    "dmarc=fail header.from=exemple-industrie.fr"],
+                   sender="Nicolas Blanc <nicolas.blanc@exemple-industrie.fr>")
+    assert "auth.trusted_sender" not in codes(run(forged))
+
+
 def test_free_mail_passing_dmarc_earns_no_trust() -> None:
     findings = run((MESSAGES / "ceo-freemail.eml").read_bytes())
     assert results(findings)["dmarc"] == "pass"
