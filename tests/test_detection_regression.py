@@ -39,7 +39,7 @@ DEV_ANALYZER_FLOORS = {"auc": 0.965, "tpr_at_fpr_0.01": 0.78}
 
 
 def test_french_bench_guard_half() -> None:
-    assert len(BENCH) >= 9, "bench/corpus-fr should hold at least nine organisations"
+    assert len(BENCH) >= 12, "bench/corpus-fr should hold at least twelve organisations"
     scored, _ = scan_labelled(BENCH, config=None, split="guard", jobs=2)
     report = summarise(scored)
     assert report["errors"] == 0
