@@ -614,3 +614,10 @@ def test_writing_from_a_personal_webmail_is_the_secrecy_pretext() -> None:
     message = text_message("Hi Hugo, I'm writing from my personal Gmail because our corporate mail is down this "
                            "week. Could you send me the signed quote today?", "Quote", "ethan.ward@gmail.com")
     assert "intent.pressure_secrecy" in {f.code for f in run(message)}
+
+
+def test_a_platform_signed_into_with_the_mailbox_password_is_a_credentials_request() -> None:
+    message = text_message("Déposez les documents sur la plateforme sécurisée. L'authentification s'effectue avec "
+                           "l'adresse électronique du dirigeant déclarée à l'ORIAS et le mot de passe de votre "
+                           "messagerie professionnelle.", "Contrôle sur pièces", "controle@autorite-exemple.org")
+    assert "intent.credentials_request" in codes(run(message))
