@@ -621,3 +621,9 @@ def test_a_platform_signed_into_with_the_mailbox_password_is_a_credentials_reque
                            "l'adresse électronique du dirigeant déclarée à l'ORIAS et le mot de passe de votre "
                            "messagerie professionnelle.", "Contrôle sur pièces", "controle@autorite-exemple.org")
     assert "intent.credentials_request" in codes(run(message))
+
+
+def test_access_with_your_work_account_on_another_site_is_a_credentials_request() -> None:
+    message = text_message("You can access the quote with your existing Microsoft 365 work account. No separate "
+                           "licence is required.", "Review a risk", "no-reply@placing-portal.example")
+    assert "intent.credentials_request" in codes(run(message))
