@@ -21,15 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = sorted((ROOT / "bench" / "corpus-fr").glob("*/labels.csv"))
 DEV_LABELS = Path(os.environ.get("REMPART_DEV_CORPUS", ROOT.parent / "shared" / "corpus")) / "labels.csv"
 
-# Measured on the guard half of the nine organisations at commit time (fused, 2026-11-29, second afternoon):
-# AUC 0.9835, detection 82.0 % at 1 % FPR (with 334 legitimate messages that is the 4th-highest legitimate score:
-# a few messages move it by points), 93.4 % flagged at the shipped thresholds, 2.4 % of legitimate mail flagged,
-# one legitimate message (kestrel-robotics, written blind to the detector, not looked at) called malicious.
-# The six French organisations alone, before the three new ones: AUC 0.984, 94.1 % at 1 % FPR, none malicious.
-# Floors a little below.
-GUARD_FLOORS = {"auc": 0.97, "tpr_at_fpr_0.01": 0.76, "tpr": 0.90}
-GUARD_CEILINGS = {"fpr": 0.04, "malicious_negatives": 1}
-# Measured on the dev corpus with the shipped model (2026-11-29, second afternoon): AUC 0.9973, 94.2 % at 1 % FPR.
+# Measured on the guard half of the twelve organisations at commit time (fused, 2026-11-29, second afternoon):
+# AUC 0.9892, detection 93.8 % at 1 % FPR (425 legitimate messages: the 5th-highest legitimate score sets it, so a
+# few messages move it by points), 94.8 % flagged at the shipped thresholds, 1.9 % of legitimate mail flagged, none
+# called malicious. Floors a little below.
+GUARD_FLOORS = {"auc": 0.975, "tpr_at_fpr_0.01": 0.88, "tpr": 0.91}
+GUARD_CEILINGS = {"fpr": 0.035, "malicious_negatives": 0}
+# Measured on the dev corpus with the shipped model (2026-11-29, second afternoon): AUC 0.9970, 93.2 % at 1 % FPR.
 # The model was trained on dev, so these are not honest accuracy figures (grouped-by-source ones are in MODEL_CARD.md);
 # this only guards against regressions.
 DEV_FLOORS = {"auc": 0.99, "tpr_at_fpr_0.01": 0.90}
