@@ -95,6 +95,8 @@ WEIGHTS = {
     "hidden_text_unknown_links": 0.15,
 }
 _FALSE_SENDER_MIN = 0.3
+_DISPLAY_IMPERSONATION = ("sender.display_name_impersonation.brand", "sender.display_name_impersonation.vendor",
+                          "sender.display_name_impersonation.org")
 # Below this a link finding is a faint oddity (an address written out in full, the reader's address in
 # a newsletter's links), not a reason to distrust the document carrying it.
 _RISKY_LINK_MIN = 0.15
@@ -310,9 +312,32 @@ def _false_sender_unknown_links(message: Message, context: Context,
     links = sorted({f.code for f in context.findings if f.code in unknown and f.weight >= _RISKY_LINK_MIN})
     hosts = [] if links else _links_elsewhere(message, context, unknown_only=True)
     if not (links or hosts):
+        hosts = _links_off_impersonated(message, context)
+    if not (links or hosts):
         return []
     return [Finding("correlate.false_sender_unknown_links", WEIGHTS["false_sender_unknown_links"],
                     {"identity": identity, "link": links, "hosts": hosts})]
+
+
+def _links_off_impersonated(message: Message, context: Context) -> list[str]:
+    """Hosts of web links that the brand, vendor or organisation the display name claims does not own. A lure
+    sent from the attacker's own domain (``maersk-invoicing.com`` shown as "Maersk") links to that same domain,
+    which ``_links_elsewhere`` (links off the *sender's* domain) does not see; measured against the claimed
+    owner instead, they are links nobody vouches for. E-mail providers' click trackers are left out."""
+    claimed = {str(f.evidence.get("target", "")) for f in context.findings
+               if f.code.startswith(_DISPLAY_IMPERSONATION) and f.weight >= _FALSE_SENDER_MIN}
+    claimed.discard("")
+    if not claimed:
+        return []
+    esp = tables(context.resources).esp_tracking
+    hosts = set()
+    for url in message.urls:
+        if url.origin not in _WEB or url.scheme not in ("http", "https") or not url.host:
+            continue
+        owner = owner_of(url.host, context.resources)
+        if (owner is None or owner.name not in claimed) and not suffix_match(url.host, esp):
+            hosts.add(url.host)
+    return sorted(hosts)[:5]
 
 
 def _pressured_request(message: Message, context: Context, seen: _Seen) -> list[Finding]:

@@ -308,3 +308,17 @@ def test_brand_name_from_an_unrelated_domain_with_one_link_to_an_unknown_site() 
     assert "sender.display_name_impersonation.brand" in found
     assert "scam.unrelated_links" not in found
     assert found["correlate.false_sender_unknown_links"].evidence["hosts"] == ["ledger-notice-center.example"]
+
+
+def test_brand_name_from_the_attackers_own_domain_linking_back_to_it() -> None:
+    # The lure's page sits on the sending domain itself: no link leaves the sender's domain, but none is the
+    # claimed brand's either.
+    found = _findings(_with_html(
+        "DHL Express <noreply@parcel-clearance-desk.com>", "Customs duties", "Please settle the duties.",
+        '<p>Please review <a href="https://portal.parcel-clearance-desk.com/duties/8812">the duties</a>.</p>'))
+    assert found["correlate.false_sender_unknown_links"].evidence["hosts"] == ["portal.parcel-clearance-desk.com"]
+    # The same display name with links only to the brand's own site: nothing to correlate.
+    codes = _codes(_with_html(
+        "DHL Express <noreply@parcel-clearance-desk.com>", "Customs duties", "Please settle the duties.",
+        '<p>Please review <a href="https://www.dhl.com/fr-fr/home.html">the duties</a>.</p>'))
+    assert "correlate.false_sender_unknown_links" not in codes
