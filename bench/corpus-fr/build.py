@@ -68,6 +68,7 @@ PHISH_KINDS = {
     "homoglyph_domain",
     "free_hosting",
     "compromised_vendor",
+    "internal_account_takeover",
 }
 HAM_KINDS = {
     "internal_urgent_money",
