@@ -49,7 +49,8 @@ def explain_model(verdict: Verdict, config: Config) -> Verdict:
         code = MODEL_UNLIKELY
     elif verdict.level is not Level.CLEAN:
         settings = config.engine
-        without, _ = fuse(verdict.findings, verdict.rule_hits, None, weights=settings.weights)
+        without, _ = fuse(verdict.findings, verdict.rule_hits, None, weights=settings.weights,
+                          hard_evidence=settings.malicious_evidence_weight)
         if level_for(without, settings.suspicious_threshold, settings.malicious_threshold) is Level.CLEAN:
             code, extra = MODEL_ALONE, {"score_without_model": round(without, 3)}
     if code == "model.score":

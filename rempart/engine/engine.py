@@ -126,7 +126,8 @@ class Engine:
             facts["model_score"] = model_score
             timings["model"] = (time.perf_counter() - t0) * 1000
         settings = self.config.engine
-        score, reasons = fuse(findings, rule_hits, model_score, weights=settings.weights, model_weight=model_weight)
+        score, reasons = fuse(findings, rule_hits, model_score, weights=settings.weights, model_weight=model_weight,
+                              hard_evidence=settings.malicious_evidence_weight)
         decisive = has_decisive_signal(findings, rule_hits, minimum=settings.malicious_evidence_weight,
                                        weights=settings.weights)
         level = level_for(score, settings.suspicious_threshold, settings.malicious_threshold, decisive=decisive)

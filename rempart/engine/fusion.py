@@ -6,7 +6,9 @@ a single strong signal (0.9) is enough on its own, and several weak ones add up 
 of them having to be decisive — which is how an analyst reasons about "three small odd things".
 
 A finding with a *negative* weight is a trust signal (e.g. a message signed by the very domain
-it claims, from a known vendor): it scales the score down by (1 - |w|), and is listed last.
+it claims, from a known vendor): it scales the score down by (1 - |w|), and is listed last — unless a
+signal strong on its own (hard evidence, ≥ ``hard_evidence``) is present: authentication proves the
+account, not the content, and hard evidence from an authenticated sender is a taken-over mailbox.
 
 Rule hits (``rempart.rules``, docs/rules.md) enter the same noisy-OR, one signal per rule, weighted
 by severity; a rule hit with a negative weight (an organisation allowlist or trust rule) damps the
@@ -27,6 +29,10 @@ from collections.abc import Iterable, Mapping
 
 from rempart.engine.verdict import Level, Reason, RuleHit
 from rempart.findings import Finding
+
+# A signal at least this strong is hard evidence (``[engine] malicious_evidence_weight``'s default): trust does
+# not damp a message carrying one.
+HARD_EVIDENCE = 0.6
 
 
 def noisy_or(weights: Iterable[float]) -> float:
@@ -59,6 +65,7 @@ def fuse(
     *,
     weights: Mapping[str, float],
     model_weight: float = 0.0,
+    hard_evidence: float = HARD_EVIDENCE,
 ) -> tuple[float, list[Reason]]:
     signals: list[Reason] = []
     for code, f in strongest_per_code(findings, weights).items():
@@ -85,7 +92,13 @@ def fuse(
         keep *= factor
     raw = 1.0 - keep
     damp = 1.0
-    for t in trust:
+    # Authentication proves which account sent the message, not what it says: a signal strong on its own (an IBAN
+    # not on file, a lookalike link, a credential form) from an authenticated vendor or colleague is what a
+    # taken-over mailbox looks like, so trust no longer damps it (the trust reasons stay listed, at 0).
+    # The organisation's own trust rules (allowlists) are its explicit decision and always apply.
+    hard = any(s.weight >= hard_evidence for s in positive if s.source != "model")
+    applied = [t for t in trust if not hard or t.source == "rules"]
+    for t in applied:
         damp *= 1.0 + max(t.weight, -1.0)
     score = raw * damp
     # Contribution = score lost when the signal is dropped; with noisy-OR this is
@@ -100,8 +113,8 @@ def fuse(
         contributions.append(Reason(s.code, max(raw - others, 0.0) * damp, s.source, s.evidence, s.texts))
     contributions.sort(key=lambda r: (-r.weight, r.code))
     for t in sorted(trust, key=lambda r: r.weight):
-        contributions.append(Reason(t.code, -raw * (1.0 - (1.0 + max(t.weight, -1.0))), t.source, t.evidence,
-                                    t.texts))
+        share = -raw * (1.0 - (1.0 + max(t.weight, -1.0))) if t in applied else 0.0
+        contributions.append(Reason(t.code, share, t.source, t.evidence, t.texts))
     return score, contributions
 
 

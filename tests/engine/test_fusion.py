@@ -27,9 +27,25 @@ def test_contributions_sum_is_consistent_and_ordered() -> None:
 
 
 def test_trust_signal_scales_down_and_is_listed_last() -> None:
-    score, reasons = fuse([Finding("a", 0.8), Finding("auth.trusted", -0.5)], [], None, weights={})
-    assert score == pytest.approx(0.4)
+    score, reasons = fuse([Finding("a", 0.5), Finding("auth.trusted", -0.5)], [], None, weights={})
+    assert score == pytest.approx(0.25)
     assert reasons[-1].code == "auth.trusted" and reasons[-1].weight < 0
+
+
+def test_hard_evidence_is_not_damped_by_authentication() -> None:
+    # An IBAN not on file from an authenticated vendor or colleague is what a taken-over mailbox sends: the trust
+    # finding stays listed, at 0, and the score keeps its weight.
+    findings = [Finding("intent.vendor_iban_mismatch", 0.8), Finding("auth.trusted_sender", -0.3)]
+    score, reasons = fuse(findings, [], None, weights={})
+    assert score == pytest.approx(0.8)
+    assert reasons[-1].code == "auth.trusted_sender" and reasons[-1].weight == 0.0
+    # Below the hard-evidence weight, or with a higher one configured, trust damps as before.
+    assert fuse(findings, [], None, weights={}, hard_evidence=0.9)[0] == pytest.approx(0.56)
+    # An organisation's own trust rule (an allowlist) is its explicit decision: it always applies.
+    allow = RuleHit("allow-partner", "Allow partner", "info", -0.5, {"en": "allowlisted"})
+    assert fuse(findings[:1], [allow], None, weights={})[0] == pytest.approx(0.4)
+    # The model's probability is never hard evidence.
+    assert fuse([Finding("a", 0.3), findings[1]], [], 0.9, weights={}, model_weight=1.0)[0] < 1 - 0.7 * 0.1
 
 
 def test_config_weight_override_and_silence() -> None:
