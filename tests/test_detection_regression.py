@@ -22,12 +22,12 @@ BENCH = sorted((ROOT / "bench" / "corpus-fr").glob("*/labels.csv"))
 DEV_LABELS = Path(os.environ.get("REMPART_DEV_CORPUS", ROOT.parent / "shared" / "corpus")) / "labels.csv"
 
 # Measured on the guard half of the twelve organisations at commit time (fused, 2026-11-29, second afternoon):
-# AUC 0.9892, detection 93.8 % at 1 % FPR (425 legitimate messages: the 5th-highest legitimate score sets it, so a
-# few messages move it by points), 94.8 % flagged at the shipped thresholds, 2.1 % of legitimate mail flagged, none
-# called malicious. Floors a little below.
+# 300 attacks, 425 legitimate: AUC 0.9893, detection 93.3 % at 1 % FPR (the 5th-highest legitimate score sets it, so
+# a few messages move it by points), 95.0 % flagged at the shipped thresholds, 2.1 % of legitimate mail flagged,
+# none called malicious. Floors a little below.
 GUARD_FLOORS = {"auc": 0.975, "tpr_at_fpr_0.01": 0.88, "tpr": 0.91}
 GUARD_CEILINGS = {"fpr": 0.035, "malicious_negatives": 0}
-# Measured on the dev corpus with the shipped model (2026-11-29, second afternoon): AUC 0.9970, 93.0 % at 1 % FPR.
+# Measured on the dev corpus with the shipped model (2026-11-29, second afternoon): AUC 0.9969, 93.0 % at 1 % FPR.
 # The model was trained on dev, so these are not honest accuracy figures (grouped-by-source ones are in MODEL_CARD.md);
 # this only guards against regressions.
 DEV_FLOORS = {"auc": 0.99, "tpr_at_fpr_0.01": 0.90}
