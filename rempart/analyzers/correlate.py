@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources as importlib_resources
 
 from rempart.analyzers._links.tables import suffix_match, tables
@@ -122,6 +122,18 @@ class _Seen:
         return [c for name in families for c in self.by_family.get(name, [])]
 
 
+def _web_hosts(message: Message) -> Iterator[str]:
+    """The host of each web link (text, href, form or attachment), in message order."""
+    for url in message.urls:
+        if url.origin in _WEB and url.scheme in ("http", "https") and url.host:
+            yield url.host
+
+
+def _trust_fired(context: Context) -> bool:
+    """A trust finding (an authenticated vendor, brand or the organisation, an IBAN on file…) fired."""
+    return any(f.weight < 0 for f in context.findings)
+
+
 def _links_elsewhere(message: Message, context: Context, unknown_only: bool = False) -> list[str]:
     """Hosts of web links that belong neither to the sender's domain nor to the organisation; with
     ``unknown_only``, nor to a known brand or an e-mail provider's click tracker (where newsletters link)."""
@@ -132,16 +144,14 @@ def _links_elsewhere(message: Message, context: Context, unknown_only: bool = Fa
     org = context.config.org.domains
     esp = tables(context.resources).esp_tracking
     hosts = []
-    for url in message.urls:
-        if url.origin not in _WEB or url.scheme not in ("http", "https") or not url.host:
+    for host in _web_hosts(message):
+        if (own and icann_registered_domain(host) == own) or in_domains(host, org):
             continue
-        if (own and icann_registered_domain(url.host) == own) or in_domains(url.host, org):
+        if owner is not None and owner_of(host, context.resources) == owner:
             continue
-        if owner is not None and owner_of(url.host, context.resources) == owner:
+        if unknown_only and (suffix_match(host, esp) or owner_of(host, context.resources) is not None):
             continue
-        if unknown_only and (suffix_match(url.host, esp) or owner_of(url.host, context.resources) is not None):
-            continue
-        hosts.append(url.host)
+        hosts.append(host)
     return sorted(set(hosts))[:5]
 
 
@@ -185,7 +195,7 @@ def _hidden_text_unknown_links(context: Context, families: Mapping[str, frozense
     unknown = families.get("unknown_links", frozenset())
     companions = sorted({f.code for f in context.findings
                          if (f.code in unknown and f.weight >= _RISKY_LINK_MIN) or f.code in _HIDDEN_TEXT_COMPANIONS})
-    if not companions or any(f.weight < 0 for f in context.findings):
+    if not companions or _trust_fired(context):
         return []
     return [Finding("correlate.hidden_text_unknown_links", WEIGHTS["hidden_text_unknown_links"],
                     {"with": companions})]
@@ -264,7 +274,7 @@ def _verified_sender(message: Message, context: Context) -> bool:
     """The sender proved who they are: a trust signal fired (a known vendor's or brand's aligned
     authentication, a vendor's IBAN on file…), or the From address is the organisation's own and a
     trusted server saw an aligned pass for it."""
-    if any(f.weight < 0 for f in context.findings):
+    if _trust_fired(context):
         return True
     sender = message.from_address
     if sender is None or not sender.domain or not in_domains(sender.domain, context.config.org.domains):
@@ -307,7 +317,7 @@ def _false_sender_unknown_links(message: Message, context: Context,
     """The sender is not who they claim (strongly), and the links go where nobody vouches for."""
     false_sender, unknown = families.get("false_sender", frozenset()), families.get("unknown_links", frozenset())
     identity = sorted({f.code for f in context.findings if f.code in false_sender and f.weight >= _FALSE_SENDER_MIN})
-    if not identity or any(f.weight < 0 for f in context.findings):
+    if not identity or _trust_fired(context):
         return []
     links = sorted({f.code for f in context.findings if f.code in unknown and f.weight >= _RISKY_LINK_MIN})
     hosts = [] if links else _links_elsewhere(message, context, unknown_only=True)
@@ -331,12 +341,10 @@ def _links_off_impersonated(message: Message, context: Context) -> list[str]:
         return []
     esp = tables(context.resources).esp_tracking
     hosts = set()
-    for url in message.urls:
-        if url.origin not in _WEB or url.scheme not in ("http", "https") or not url.host:
-            continue
-        owner = owner_of(url.host, context.resources)
-        if (owner is None or owner.name not in claimed) and not suffix_match(url.host, esp):
-            hosts.add(url.host)
+    for host in _web_hosts(message):
+        owner = owner_of(host, context.resources)
+        if (owner is None or owner.name not in claimed) and not suffix_match(host, esp):
+            hosts.add(host)
     return sorted(hosts)[:5]
 
 

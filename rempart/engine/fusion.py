@@ -97,9 +97,10 @@ def fuse(
     # taken-over mailbox looks like, so trust no longer damps it (the trust reasons stay listed, at 0).
     # The organisation's own trust rules (allowlists) are its explicit decision and always apply.
     hard = any(s.weight >= hard_evidence for s in positive if s.source != "model")
-    applied = [t for t in trust if not hard or t.source == "rules"]
-    for t in applied:
-        damp *= 1.0 + max(t.weight, -1.0)
+    applies = [not hard or t.source == "rules" for t in trust]
+    for t, applied in zip(trust, applies, strict=True):
+        if applied:
+            damp *= 1.0 + max(t.weight, -1.0)
     score = raw * damp
     # Contribution = score lost when the signal is dropped; with noisy-OR this is
     # raw - noisy_or(others) = w_i * Π_{j≠i}(1 - w_j), scaled by the trust damping. noisy_or(others) is
@@ -112,8 +113,8 @@ def fuse(
         others = 1.0 - rest
         contributions.append(Reason(s.code, max(raw - others, 0.0) * damp, s.source, s.evidence, s.texts))
     contributions.sort(key=lambda r: (-r.weight, r.code))
-    for t in sorted(trust, key=lambda r: r.weight):
-        share = -raw * (1.0 - (1.0 + max(t.weight, -1.0))) if t in applied else 0.0
+    for t, applied in sorted(zip(trust, applies, strict=True), key=lambda pair: pair[0].weight):
+        share = -raw * (1.0 - (1.0 + max(t.weight, -1.0))) if applied else 0.0
         contributions.append(Reason(t.code, share, t.source, t.evidence, t.texts))
     return score, contributions
 

@@ -8,7 +8,7 @@ from typing import Any
 from rempart.analyzers.intent_.lexicon import Hit
 from rempart.analyzers.intent_.reading import Reading
 from rempart.findings import Finding
-from rempart.message.model import Message, UrlOrigin
+from rempart.message.model import Message, Url, UrlOrigin
 
 # ask category in the lexicon -> (finding code, weight). Several categories may share a code.
 ASKS: Mapping[str, tuple[str, float]] = {
@@ -80,10 +80,15 @@ def _ask_hits(r: Reading, ask: str) -> list[Hit]:
     return r.hits.get("giftcard_action" if ask == "gift_cards" else ask, [])
 
 
+def _web_links(message: Message) -> list[Url]:
+    """The message's http(s) links the reader can follow (text, href, form, link text)."""
+    return [u for u in message.urls if u.origin in _WEB_ORIGINS and u.scheme in ("http", "https")]
+
+
 def sign_in_channel(message: Message, asked: set[str], r: Reading | None = None) -> str:
     """How the message lets the reader sign in: a web link, an attachment, a QR code, a link it says
     it gives ("use the link below") though none is readable (plain-text copies, defanged links), or none."""
-    if any(u.origin in _WEB_ORIGINS and u.scheme in ("http", "https") for u in message.urls):
+    if _web_links(message):
         return "link"
     if any(not a.inline for a in message.attachments):
         return "attachment"
@@ -169,7 +174,7 @@ def callback_findings(message: Message, r: Reading, phones: Sequence[str],
     hits = r.hits.get("callback")
     if not hits:
         return []
-    web = [u for u in message.urls if u.origin in _WEB_ORIGINS and u.scheme in ("http", "https")]
+    web = _web_links(message)
     sender = message.from_address
     carrier = platform(sender.address.rpartition("@")[2]) if sender and web else None
     has_link = bool(web) and (carrier is None or any(platform(u.host) != carrier for u in web))
