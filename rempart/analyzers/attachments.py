@@ -10,7 +10,9 @@ runs in a bounded worker process (``payload.sandbox``): a hostile file costs at 
 
 URLs found inside attachments (PDF URI actions, HTML files, QR codes, OOXML external relationships,
 macro source) are emitted as ``attachment.embedded_urls`` (weight 0; evidence ``urls``, ``location``,
-``origin``) for the links analyzer, which runs after this one. Every finding carries the attachment's
+``origin``) for the links analyzer, which runs after this one. The text of documents (the first pages of a
+PDF) is emitted as ``attachment.document_text`` (weight 0; evidence ``text``, ``location``) for the intent
+analyzer: what a lure sent as a document asks is read like the body. Every finding carries the attachment's
 ``filename`` and ``sha256`` (the facts document attaches it to that attachment) and, for what was
 found inside, the ``location`` (member path) where it was.
 """
@@ -67,6 +69,7 @@ CODES = frozenset(
         "attachment.svg_script",
         "attachment.qr_code_url",
         "attachment.embedded_urls",
+        "attachment.document_text",
         "attachment.yara_match",
         "attachment.analysis_timeout",
         "attachment.analysis_limit",
@@ -160,6 +163,11 @@ def _from_outcome(outcome: Outcome, base: dict[str, Any]) -> list[Finding]:
             if hit["code"] == "attachment.qr_code_url":
                 evidence["host"] = urlsplit(str(evidence.get("url", ""))).hostname or ""
             found.append(Finding(str(hit["code"]), float(hit.get("weight", 0.0)), {**base, **evidence}))
+    for doc in outcome.result.get("texts", []):
+        text = str(doc.get("text", ""))
+        if text.strip():
+            found.append(Finding("attachment.document_text", 0.0,
+                                 {**base, "location": str(doc.get("location", "")), "text": text}))
     for group in outcome.result.get("urls", []):
         urls = [str(u) for u in group.get("urls", [])]
         origin = str(group.get("origin", ""))

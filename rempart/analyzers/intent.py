@@ -14,6 +14,11 @@ reports:
 - *callback phishing*: a "call us" request with a phone number, a purchase/renewal theme and no link
   (links back to an open platform that carried the message, such as a PayPal invoice, do not count).
 
+The text of attached documents (``attachment.document_text``: a PDF's first pages, from the attachments
+analyzer) is read the same way, except the asks a document makes by nature (pay this invoice, open or
+sign this contract): a lure sent as a PDF with a one-line body is judged on what the PDF says. Its
+findings carry ``document`` (the file name) and no span in the body.
+
 Evidence keys: ``ask``, ``phrases`` (as written, short), ``lang`` (of the lexicon that matched),
 ``iban``, ``vendor``, ``person``, ``phone``, ``platform`` (the open platform a callback scam came through),
 ``pressure``, ``in_thread``. Identity (who is asking, and how they authenticated) is not judged here: the
@@ -28,7 +33,7 @@ from rempart.analyzers.base import Context
 from rempart.analyzers.intent_ import bank_checks, requests
 from rempart.analyzers.intent_.banking import find_ibans
 from rempart.analyzers.intent_.phones import find_phones
-from rempart.analyzers.intent_.reading import read_message
+from rempart.analyzers.intent_.reading import Reading, read_message, read_text
 from rempart.analyzers.intent_.resources import intent_data, org_banking
 from rempart.analyzers.lookalike import owner_of
 from rempart.findings import Finding
@@ -37,6 +42,12 @@ from rempart.message.model import Message
 NAME = "intent"
 CODES = requests.CODES | bank_checks.CODES | {
     "intent.thread_context", "intent.language", "intent.security_warning"}
+MAX_DOCUMENTS = 3
+# An invoice asks to be paid, a contract to be opened or signed, a form for a copy of an identity document:
+# in a document these are what the document is, not a request to the reader. The other asks (call this
+# number, sign in, scan a code, new bank details, card data) count.
+DOCUMENT_SKIPPED_ASKS = frozenset({"payment", "attachment", "availability", "identity_data"})
+
 # A message warning about a fraud (IT alert, supplier notice, newsletter) describes and quotes the
 # lure: what it "asks" is reported speech. Quoted passages are left out and the rest weighs less.
 WARNING_FACTOR = 0.4
@@ -53,25 +64,51 @@ def _open_platform(host: str, context: Context) -> str | None:
     return owner.name if owner is not None and owner.brand is not None and owner.brand.user_content else None
 
 
-def analyze(message: Message, context: Context) -> Iterable[Finding]:
-    r = read_message(message, intent_data(context.resources), (*requests.ASKS, "link_offer"))
-    scan = r.scan
-    findings = [Finding("intent.language", 0.0, {"lang": r.lang})]
+def _read_findings(message: Message, context: Context, r: Reading, *, skipped_asks: frozenset[str] = frozenset(),
+                   context_asks: frozenset[str] = frozenset()) -> tuple[list[Finding], set[str]]:
+    """Asks, pressure, callback and bank findings of one reading. ``skipped_asks`` are not reported (an
+    invoice in a PDF asks to be paid: that is what invoices do); ``context_asks`` (the body's, when reading
+    a document) still tell the bank checks whether money is asked for."""
     asks, asked = requests.ask_findings(r, message)
-    findings += asks
-    findings += requests.pressure_findings(r, asked, requests.sign_in_channel(message, asked, r))
+    findings = [f for f in asks if f.evidence.get("ask") not in skipped_asks]
+    kept = asked - skipped_asks
+    findings += requests.pressure_findings(r, kept, requests.sign_in_channel(message, kept, r))
+    scan = r.scan
     # Bank details and phone numbers in the sender's own words only (not in quoted history).
     ibans = [i for i in find_ibans(scan.original) if scan.norm[i.start: i.end].strip()]
     phones = [] if not r.has("callback") else [
         number for number, start, end in find_phones(scan.original, [(i.start, i.end) for i in ibans])
         if scan.norm[start:end].strip()]
     findings += requests.callback_findings(message, r, phones, lambda host: _open_platform(host, context))
-    findings += bank_checks.bank_findings(message, r, org_banking(context.resources), ibans, asked)
+    findings += bank_checks.bank_findings(message, r, org_banking(context.resources), ibans, asked | context_asks)
     if r.warning:
         findings = _as_warning(findings)
         findings.append(Finding("intent.security_warning", 0.0, {
             "phrases": r.phrases(r.hits.get("warning", [])), "lang": r.lang}))
-    if scan.in_thread:
+    return findings, asked
+
+
+def _document_findings(message: Message, context: Context, body_asks: set[str]) -> list[Finding]:
+    """What the documents attached to the message ask (``attachment.document_text``: a PDF's first pages)."""
+    data = intent_data(context.resources)
+    findings: list[Finding] = []
+    documents = [f for f in context.findings if f.code == "attachment.document_text"]
+    for doc in documents[:MAX_DOCUMENTS]:
+        r = read_text("", str(doc.evidence.get("text", "")), data, (*requests.ASKS, "link_offer"))
+        found, _ = _read_findings(message, context, r, skipped_asks=DOCUMENT_SKIPPED_ASKS,
+                                  context_asks=frozenset(body_asks))
+        where = {"document": doc.evidence.get("filename", ""), "location": doc.evidence.get("location", "")}
+        findings += [Finding(f.code, f.weight, {**f.evidence, **where}, None) for f in found]
+    return findings
+
+
+def analyze(message: Message, context: Context) -> Iterable[Finding]:
+    r = read_message(message, intent_data(context.resources), (*requests.ASKS, "link_offer"))
+    findings = [Finding("intent.language", 0.0, {"lang": r.lang})]
+    found, asked = _read_findings(message, context, r)
+    findings += found
+    findings += _document_findings(message, context, asked)
+    if r.scan.in_thread:
         findings.append(Finding("intent.thread_context", 0.0, {
-            "quoted_chars": scan.quoted_chars, "forwarded": scan.forwarded, "warning": r.has("warning")}))
+            "quoted_chars": r.scan.quoted_chars, "forwarded": r.scan.forwarded, "warning": r.has("warning")}))
     return findings

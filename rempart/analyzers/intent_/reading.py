@@ -125,7 +125,12 @@ def _blank_quotes(scan: ScanText) -> ScanText:
 
 
 def read_message(message: Message, data: IntentData, ask_categories: Sequence[str]) -> Reading:
-    scan = build_scan_text(message.subject, message.body_text)
+    return read_text(message.subject, message.body_text, data, ask_categories)
+
+
+def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequence[str]) -> Reading:
+    """A subject and body read as the sender's words (the message itself, or the text of a document)."""
+    scan = build_scan_text(subject, body)
     hits = data.lexicon.find(scan.norm)
     # A message that warns about a lure quotes it: the lure's words are reported speech, not requests
     # to the reader. Forwarded or quoted lures are left out; what remains is flagged as a warning.

@@ -1,4 +1,5 @@
-"""PDF: JavaScript, automatic actions, Launch, embedded files, URI actions, form submission, QR images.
+"""PDF: JavaScript, automatic actions, Launch, embedded files, URI actions, form submission, QR images,
+and the text of the first pages.
 
 ``pypdf`` (non-strict) resolves every object a reader can reach from the catalogue — pages,
 annotations, form fields, outlines, name trees, including objects hidden in object streams where a
@@ -11,7 +12,9 @@ cannot read the file, a byte-level keyword scan stands in. QR codes: images of t
 decoded (bounded count and pixels), and a QR code drawn as filled squares in the page content (what
 PDF generators emit) is redrawn from those rectangles alone into a small bitmap and decoded; other
 vector drawings would need real rendering, which Rempart never does. External decoders (jbig2dec)
-are never called: JBIG2 images are skipped.
+are never called: JBIG2 images are skipped. The text of the first ``MAX_TEXT_PAGES`` pages is kept
+(bounded) for the intent analyzer: a lure sent as a PDF ("call this number about your order", an RIB
+with new bank details) has almost nothing in the body.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ MAX_QR_PAGES = 3
 MAX_QR_IMAGES = 6
 MAX_PASSWORD_TRIES = 8
 MAX_CONTENT_BYTES = 2 * 1024 * 1024  # of one page's content stream, read for vector QR codes
+MAX_TEXT_PAGES = 2
+MAX_TEXT_CONTENT_BYTES = 512 * 1024  # a page whose content stream is larger is not read for text
 MAX_RECTANGLES = 20_000
 MIN_QR_RECTANGLES = 60  # a version-1 QR code has well over 100 dark modules
 MAX_VECTOR_SIDE = 2000
@@ -253,6 +258,19 @@ class _PdfScan:
                 continue
         self.deep.report.add_urls(self.item.path, "pdf", self.urls)
         self.qr_codes()
+        self.page_text()
+
+    def page_text(self) -> None:
+        parts: list[str] = []
+        for page in self.reader.pages[:MAX_TEXT_PAGES]:
+            try:
+                contents = page.get_contents()
+                if contents is None or len(contents.get_data()) > MAX_TEXT_CONTENT_BYTES:
+                    continue
+                parts.append(page.extract_text())
+            except Exception:  # damaged page or font: the other pages still count
+                continue
+        self.deep.report.add_text(self.item.path, "\n".join(parts))
 
     def qr_codes(self) -> None:
         budget = [MAX_QR_IMAGES]

@@ -1,4 +1,5 @@
-"""What the deep analysis of one attachment collects: hits (code, weight, evidence) and embedded URLs.
+"""What the deep analysis of one attachment collects: hits (code, weight, evidence), embedded URLs and
+the readable text of documents (for the intent analyzer: a lure written inside a PDF).
 
 A ``Report`` is filled inside the bounded child process (see ``sandbox``) and sent back as JSON, so
 everything in it is plain data. It also carries the attachment's budgets (members read, bytes
@@ -13,6 +14,8 @@ from typing import Any
 MAX_HITS = 60  # per attachment: a hostile archive of a thousand scripts is one story, not a thousand
 MAX_URLS_PER_LOCATION = 50
 MAX_URL_LOCATIONS = 20
+MAX_TEXT_LOCATIONS = 3  # documents whose text is kept, per attachment
+MAX_TEXT_CHARS = 4000  # per document: the first page or two, where a lure, a phone number or an IBAN sits
 
 
 @dataclass(slots=True)
@@ -31,6 +34,7 @@ class Item:
 class Report:
     hits: list[dict[str, Any]] = field(default_factory=list)
     urls: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # location -> text
     members_left: int = 0
     bytes_left: int = 0
     _seen: set[tuple[str, str]] = field(default_factory=set)
@@ -54,9 +58,16 @@ class Report:
             if url not in bucket and len(bucket) < MAX_URLS_PER_LOCATION:
                 bucket.append(url)
 
+    def add_text(self, location: str, text: str) -> None:
+        lines = (" ".join(line.split()) for line in text[: MAX_TEXT_CHARS * 4].splitlines())
+        text = "\n".join(line for line in lines if line)[:MAX_TEXT_CHARS]
+        if text and location not in self.texts and len(self.texts) < MAX_TEXT_LOCATIONS:
+            self.texts[location] = text
+
     def to_json(self) -> dict[str, Any]:
         return {
             "hits": self.hits,
+            "texts": [{"location": loc, "text": text} for loc, text in self.texts.items()],
             "urls": [
                 {"location": loc, "origin": origin, "urls": urls} for (loc, origin), urls in self.urls.items()
             ],

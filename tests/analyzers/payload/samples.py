@@ -189,6 +189,30 @@ def pdf_with_attachment(name: str, data: bytes) -> bytes:
     return _pdf(writer)
 
 
+def pdf_with_text(lines: list[str]) -> bytes:
+    """A one-page PDF showing ``lines`` in Helvetica, as an invoice or a "receipt" lure is made."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"),
+        NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+    })
+    page[NameObject("/Resources")] = DictionaryObject({
+        NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)}),
+    })
+
+    def escaped(line: str) -> str:
+        return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    ops = [f"BT /F1 11 Tf 60 {780 - 16 * n} Td ({escaped(line)}) Tj ET" for n, line in enumerate(lines)]
+    content = StreamObject()
+    content.set_data("\n".join(ops).encode("cp1252"))
+    page[NameObject("/Contents")] = writer._add_object(content)
+    return _pdf(writer)
+
+
 def pdf_with_qr_image(url: str) -> bytes:
     """A page whose only content is a QR code image (how "quishing" PDFs look)."""
     image = qr_image(url)
