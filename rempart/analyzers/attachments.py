@@ -10,11 +10,11 @@ runs in a bounded worker process (``payload.sandbox``): a hostile file costs at 
 
 URLs found inside attachments (PDF URI actions, HTML files, QR codes, OOXML external relationships,
 macro source) are emitted as ``attachment.embedded_urls`` (weight 0; evidence ``urls``, ``location``,
-``origin``) for the links analyzer, which runs after this one. The text of documents (the first pages of a
-PDF) is emitted as ``attachment.document_text`` (weight 0; evidence ``text``, ``location``) for the intent
-analyzer: what a lure sent as a document asks is read like the body. Every finding carries the attachment's
-``filename`` and ``sha256`` (the facts document attaches it to that attachment) and, for what was
-found inside, the ``location`` (member path) where it was.
+``origin``) for the links analyzer, which runs after this one. The text of documents (the first pages of
+a PDF, the body of a Word document) is emitted as ``attachment.document_text`` (weight 0; evidence
+``text``, ``location``) for the intent analyzer: what a lure sent as a document asks is read like the
+body. Every finding carries the attachment's ``filename`` and ``sha256`` (the facts document attaches it
+to that attachment) and, for what was found inside, the ``location`` (member path) where it was.
 """
 
 from __future__ import annotations

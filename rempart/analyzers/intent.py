@@ -14,10 +14,10 @@ reports:
 - *callback phishing*: a "call us" request with a phone number, a purchase/renewal theme and no link
   (links back to an open platform that carried the message, such as a PayPal invoice, do not count).
 
-The text of attached documents (``attachment.document_text``: a PDF's first pages, from the attachments
-analyzer) is read the same way, except the asks a document makes by nature (pay this invoice, open or
-sign this contract): a lure sent as a PDF with a one-line body is judged on what the PDF says. Its
-findings carry ``document`` (the file name) and no span in the body.
+The text of attached documents (``attachment.document_text``: a PDF's first pages, a Word document's
+body, from the attachments analyzer) is read the same way, except the asks a document makes by nature
+(pay this invoice, open or sign this contract): a lure sent as a PDF with a one-line body is judged on
+what the PDF says. Its findings carry ``document`` (the file name) and no span in the body.
 
 Evidence keys: ``ask``, ``phrases`` (as written, short), ``lang`` (of the lexicon that matched),
 ``iban``, ``vendor``, ``person``, ``phone``, ``platform`` (the open platform a callback scam came through),
@@ -89,7 +89,7 @@ def _read_findings(message: Message, context: Context, r: Reading, *, skipped_as
 
 
 def _document_findings(message: Message, context: Context, body_asks: set[str]) -> list[Finding]:
-    """What the documents attached to the message ask (``attachment.document_text``: a PDF's first pages)."""
+    """What the documents attached to the message ask (``attachment.document_text``)."""
     data = intent_data(context.resources)
     findings: list[Finding] = []
     documents = [f for f in context.findings if f.code == "attachment.document_text"]

@@ -25,13 +25,17 @@ def engine() -> Engine:
 
 
 def scan(engine: Engine, body: str, pdf_lines: list[str], *, sender: str = "Support <help.desk.4471@gmail.com>",
-         subject: str = "Your order", name: str = "document.pdf") -> Verdict:
+         subject: str = "Your order", name: str = "document.pdf", word: bool = False) -> Verdict:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = "achats@fonderie-martel.fr"
     msg["Subject"] = subject
     msg.set_content(body)
-    msg.add_attachment(samples.pdf_with_text(pdf_lines), maintype="application", subtype="pdf", filename=name)
+    if word:
+        msg.add_attachment(samples.docx_with_text(pdf_lines), maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=name)
+    else:
+        msg.add_attachment(samples.pdf_with_text(pdf_lines), maintype="application", subtype="pdf", filename=name)
     return engine.scan_message(parse_message(msg.as_bytes(), Limits()))
 
 
@@ -60,6 +64,14 @@ def test_a_callback_lure_sent_as_a_pdf_is_callback_phishing(engine: Engine) -> N
     assert callback.evidence["document"] == "Receipt_88213.pdf"
     assert callback.span is None  # not in the body: nothing to highlight there
     assert "+1" in callback.evidence["phone"]
+
+
+def test_a_callback_lure_sent_as_a_word_document_is_read_too(engine: Engine) -> None:
+    verdict = scan(engine, "Voir pièce jointe.", CALLBACK_RECEIPT, name="Receipt & Order.docx", word=True)
+    document = next(f for f in verdict.findings if f.code == "attachment.document_text")
+    assert "Thanks for trusting NortonLifeLock\nYour subscription" in document.evidence["text"]  # runs joined
+    callback = next(f for f in verdict.findings if f.code == "intent.callback_phishing")
+    assert callback.evidence["document"] == "Receipt & Order.docx"
 
 
 def test_the_same_receipt_in_the_body_scores_as_the_pdf_does(engine: Engine) -> None:

@@ -10,6 +10,7 @@
 - DDE fields (Word), DDE links (Excel) and formula injection in CSV/SLK.
 - Embedded objects: OLE "Package" objects carry a whole file (recursed into), the Equation Editor
   object is the classic exploit carrier.
+- The text of a Word document's body (``word/document.xml``) is kept, bounded, for the intent analyzer.
 - Encrypted documents (``msoffcrypto-tool``): flagged; opened with a body password (or Excel's
   built-in default) and analysed.
 Nothing runs: all of this reads structure and text.
@@ -17,6 +18,7 @@ Nothing runs: all of this reads structure and text.
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 import re
@@ -74,6 +76,8 @@ _RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(rb"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _INSTR_TEXT = re.compile(rb"<w:instrText[^>]*>([^<]*)</w:instrText>")
 _FLD_SIMPLE = re.compile(rb"""w:instr\s*=\s*["']([^"']*)["']""")
+_WORD_TEXT = re.compile(rb"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
+_WORD_PARAGRAPH_END = re.compile(rb"</w:p>|<w:br\s*/>|<w:tab\s*/>")
 _DDE_FIELD = re.compile(r"\bDDE(?:AUTO)?\b", re.IGNORECASE)
 _DDE_LINK = re.compile(
     rb"""<ddeLink\b[^>]*ddeService\s*=\s*["']([^"']*)["'][^>]*ddeTopic\s*=\s*["']([^"']*)["']"""
@@ -216,6 +220,13 @@ def _dde_word(item: Item, deep: Deep, xml: bytes) -> None:
         )
 
 
+def _word_text(item: Item, deep: Deep, xml: bytes) -> None:
+    """The document's words, one line per paragraph (runs of a paragraph joined as written)."""
+    lines = (b"".join(_WORD_TEXT.findall(part)) for part in _WORD_PARAGRAPH_END.split(xml))
+    text = "\n".join(html.unescape(line.decode("utf-8", "replace")) for line in lines if line.strip())
+    deep.report.add_text(item.path, text)
+
+
 def open_ooxml(item: Item, deep: Deep, sniffed: str) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(item.data))
@@ -249,7 +260,10 @@ def open_ooxml(item: Item, deep: Deep, sniffed: str) -> None:
                 and lower.endswith(".xml")
                 and any(part in lower for part in ("document", "header", "footer"))
             ):
-                _dde_word(item, deep, _read(archive, info))
+                xml = _read(archive, info)
+                _dde_word(item, deep, xml)
+                if lower == "word/document.xml":
+                    _word_text(item, deep, xml)
             elif lower.startswith("xl/externallinks/") and lower.endswith(".xml"):
                 for service, topic in _DDE_LINK.findall(_read(archive, info)):
                     command = f"{service.decode('utf-8', 'replace')}|{topic.decode('utf-8', 'replace')}"

@@ -11,6 +11,7 @@ import io
 import tarfile
 import zipfile
 from email.message import EmailMessage
+from html import escape
 from pathlib import Path
 
 import numpy
@@ -306,6 +307,21 @@ def docx(extra: dict[str, bytes] | None = None) -> bytes:
     }
     members.update(extra or {})
     return zip_of(members)
+
+
+def docx_with_text(paragraphs: list[str]) -> bytes:
+    """A Word document whose body is ``paragraphs``; each split into two runs, as Word writes them."""
+    def paragraph(text: str) -> str:
+        half = len(text) // 2
+        runs = (text[:half], text[half:])
+        return "<w:p>" + "".join(f'<w:r><w:t xml:space="preserve">{escape(r)}</w:t></w:r>' for r in runs) + "</w:p>"
+
+    body = "".join(paragraph(p) for p in paragraphs)
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+        f'wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>'
+    )
+    return docx({"word/document.xml": document.encode("utf-8")})
 
 
 def docx_remote_template(target: str) -> bytes:
