@@ -511,6 +511,21 @@ def test_a_callback_scam_carried_by_an_open_platform_is_callback_phishing() -> N
     assert "intent.callback_phishing" not in codes(run(vendor))
 
 
+@pytest.mark.parametrize("ask", [
+    "Questions about your order? Give us a call at +1 (844) 555-0142.",
+    "You can reach us on our support number +1 818 555 0199 for any assistance.",
+    "If you have questions regarding this charge, please call our billing team: +1 808 555 0142.",
+])
+def test_receipt_scams_word_the_call_in_many_ways(ask: str) -> None:
+    receipt = f"Order processed successfully. Item: Geek Squad Total Protection, amount $499.99. {ask}"
+    scam = text_message(receipt, "Your order", "paid.customer.4471@gmail.com", "Paid Customer")
+    assert get(run(scam), "intent.callback_phishing").evidence["phone"]
+    # the same words in a genuine order confirmation with its links: a way to act online, no scam shape
+    shop = text_message(receipt, "Your order", "orders@transports-durand.fr", "Transports Durand",
+                        urls=(_https("www.transports-durand.fr", "/orders/88213"),))
+    assert "intent.callback_phishing" not in codes(run(shop))
+
+
 def test_evidence_is_short_and_spans_point_into_the_body() -> None:
     message = parsed("atk-fr-ceo-virement-confidentiel.eml")
     for f in run(message):
