@@ -91,6 +91,7 @@ WEIGHTS = {
     "internal_unauthenticated": 0.7,
 }
 MAX_EXTRA_NAME_TOKENS = 4
+SPEAKS_FOR_CONNECTORS = frozenset({"from", "at", "de", "d", "du", "chez", "von", "vom", "van", "bei"})
 MAX_NAME_CHARS = 512  # display names are short; a huge one is cut, never scanned quadratically
 
 _EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
@@ -145,10 +146,18 @@ def organisation_matches(target: tuple[str, ...], shown: tuple[str, ...], lures:
     distinctive = len(target) > 1 or len(target[0]) >= 4  # not "CAF" or "UPS" alone
     if set(target) <= present:
         if strict or not distinctive:
-            return all(is_lure(t, lures) or t.isdigit() for t in extra)
+            return all(is_lure(t, lures) or t.isdigit() for t in extra) or speaks_for(target, shown)
         return len(extra) <= MAX_EXTRA_NAME_TOKENS - 1
     missing = [t for t in target if t not in present]
     return not strict and len(shown) >= 2 and not extra and len(missing) == 1
+
+
+def speaks_for(target: tuple[str, ...], shown: tuple[str, ...]) -> bool:
+    """"Hilan from Ledger", "Julie de Free", "Tom at Zoom": one or two words (a first name, a team) then a
+    connector then the whole name, last. Even a brand whose name is an everyday word is claimed this way."""
+    n = len(target)
+    return (n + 2 <= len(shown) <= n + 3 and shown[-n:] == target
+            and shown[-n - 1] in SPEAKS_FOR_CONNECTORS)
 
 
 def is_lure(token: str, lures: frozenset[str]) -> bool:

@@ -114,6 +114,8 @@ def test_employee_vendor_brand_and_org_names() -> None:
         ("DGFiP — Espace professionnel", "impots.gouv.fr"),
         ("Orange Service Client", "Orange"),  # an everyday-word brand: only with service words
         ("Amazon.fr", "Amazon"),
+        ("Hilan from Ledger", "Ledger"),  # someone speaking for an everyday-word brand
+        ("Julie de Free", "Free"),
     ],
 )
 def test_brand_names(display: str, target: str) -> None:
@@ -143,6 +145,8 @@ def test_organisation_known_by_its_domain_name() -> None:
         '"Microsoft 365" <o365mc@microsoft.com>',
         '"Free Webinar" <events@webinar.example>',  # an everyday word is not the brand "Free"
         '"Orange juice club" <club@juice.example>',
+        '"Ledger from Accounts" <ledger@compta.example>',  # the word first, then who: not speaking for Ledger
+        '"Tom at Zoom" <tom@zoom.us>',  # speaking for the brand from its own domain
         '"Service public" <info@service-public.fr>',
         '"Linus Torvalds" <torvalds@linux-foundation.org>',
     ],
