@@ -75,6 +75,14 @@ class Resources:
 
         return self.cached(f"list:{name}", build)
 
+    def derive(self, config: Config, shared: frozenset[str]) -> Resources:
+        """Resources for ``config`` that reuse this one's structures named in ``shared`` (and every shipped
+        list): what does not depend on the part of the config that changed is not built twice (nor the
+        payload sandbox started twice)."""
+        derived = Resources(config)
+        derived._cache = {k: v for k, v in self._cache.items() if k in shared or k.startswith("list:")}
+        return derived
+
     def cached(self, key: str, factory: Callable[[], T]) -> T:
         if key not in self._cache:
             self._cache[key] = factory()

@@ -144,7 +144,7 @@ def explain(
     engine = _analyzers_only(cfg)
     msg = parse_message(raw, cfg.limits)
     findings, _ = engine.run_analyzers(msg)
-    facts = build_facts(msg, findings, cfg.org)
+    facts = build_facts(msg, findings, engine.org_for(findings))
     tree = explain_condition(target.condition, facts)
     if json_out:
         sys.stdout.write(json.dumps({"rule": target.id, "message": message, "matched": tree.value is True,

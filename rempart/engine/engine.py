@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from importlib import resources as importlib_resources
 from typing import Any, Protocol
@@ -15,16 +16,24 @@ from typing import Any, Protocol
 from rempart.analyzers.base import AnalyzeFn, Context, Envelope, Resources
 from rempart.analyzers.registry import ANALYZERS
 from rempart.catalogue import Catalogue
-from rempart.config import Config
+from rempart.config import Config, OrgProfile
 from rempart.engine import warmup
 from rempart.engine.facts import build_facts
 from rempart.engine.fusion import fuse, has_decisive_signal, level_for
+from rempart.engine.implicit_org import ImplicitOrg, infer_org
 from rempart.engine.verdict import Verdict
 from rempart.findings import Finding
 from rempart.message.model import Message
 from rempart.message.parse import parse_message
 
 _RULE_COUNTERS = ("eval_errors", "seconds")  # a rule engine's running totals a warm-up must not move
+# Per-engine structures that do not depend on the organisation profile: shared with the resources of an
+# implicit organisation (``implicit_org``) instead of being built again.
+_ORG_INDEPENDENT = frozenset({
+    "correlate:families", "intent:data", "links:generic_lure_domain_words", "payload:sandbox", "payload:tables",
+    "payload:yara", "scam:data",
+})
+MAX_IMPLICIT_ORGS = 8  # receiving companies whose resources are kept (least recently seen dropped first)
 
 
 class RuleEngine(Protocol):
@@ -57,6 +66,7 @@ class Engine:
         self.model = model
         self.catalogue = Catalogue.load_shipped()
         self.analyzer_errors = 0  # counted for metrics; each error is also a finding on its message
+        self._implicit: OrderedDict[ImplicitOrg, tuple[Config, Resources]] = OrderedDict()
         self._prepare_analyzers()
 
     def _prepare_analyzers(self) -> None:
@@ -91,10 +101,44 @@ class Engine:
         return Verdict(verdict.level, verdict.score, verdict.reasons, verdict.findings, verdict.rule_hits,
                        verdict.model_score, timings, verdict.facts)
 
+    def _profile_for(self, message: Message, envelope: Envelope | None) -> tuple[Config, Resources, ImplicitOrg | None]:
+        """The config and resources to scan ``message`` with: the engine's own, or — when the config names
+        no organisation and no trusted authserv-id — those of the company the message proves it was
+        delivered to (``implicit_org``)."""
+        if self.config.org.domains or self.config.auth.trusted_authserv_ids:
+            return self.config, self.resources, None
+        org = infer_org(message, envelope, self.resources.data_list("freemail"))
+        if org is None:
+            return self.config, self.resources, None
+        found = self._implicit.get(org)
+        if found is None:
+            config = self.config.model_copy(update={
+                "org": self.config.org.model_copy(update={"domains": [org.domain]}),
+                "auth": self.config.auth.model_copy(update={"trusted_authserv_ids": [org.authserv_id]}),
+            })
+            found = (config, self.resources.derive(config, _ORG_INDEPENDENT))
+            self._implicit[org] = found
+            if len(self._implicit) > MAX_IMPLICIT_ORGS:
+                self._implicit.popitem(last=False)
+        else:
+            self._implicit.move_to_end(org)
+        return found[0], found[1], org
+
+    def org_for(self, findings: Sequence[Finding]) -> OrgProfile:
+        """The organisation profile ``findings`` were produced under: the config's, or the implicit one."""
+        for f in findings:
+            if f.code == "engine.implicit_org":
+                return self.config.org.model_copy(update={"domains": [str(f.evidence["domain"])]})
+        return self.config.org
+
     def run_analyzers(
         self, message: Message, envelope: Envelope | None = None
     ) -> tuple[list[Finding], dict[str, float]]:
-        context = Context(self.config, self.resources, envelope)
+        config, resources, org = self._profile_for(message, envelope)
+        context = Context(config, resources, envelope)
+        if org is not None:
+            context.findings.append(Finding("engine.implicit_org", 0.0, {
+                "domain": org.domain, "authserv_id": org.authserv_id}, source="engine"))
         timings: dict[str, float] = {}
         for name, analyze in self.analyzers:
             t0 = time.perf_counter()
@@ -111,7 +155,7 @@ class Engine:
 
     def scan_message(self, message: Message, envelope: Envelope | None = None) -> Verdict:
         findings, timings = self.run_analyzers(message, envelope)
-        facts = build_facts(message, findings, self.config.org)
+        facts = build_facts(message, findings, self.org_for(findings))
         rule_hits: list[Any] = []
         if self.rules is not None:
             t0 = time.perf_counter()

@@ -110,7 +110,7 @@ def _hunt(engine: Engine, label: str, raw: bytes) -> dict[str, Any]:
     """Which rules match one message; the facts are built the way a scan builds them, no fusion."""
     message = parse_message(raw, engine.config.limits)
     findings, _ = engine.run_analyzers(message)
-    facts = build_facts(message, findings, engine.config.org)
+    facts = build_facts(message, findings, engine.org_for(findings))
     assert isinstance(engine.rules, RuleSet)
     matches = [{"id": c.rule.id, "name": c.rule.name, "severity": c.rule.severity.value}
                for c in engine.rules.matching(facts)]

@@ -57,7 +57,7 @@ def finding_codes_in(condition: str) -> set[str]:
 
 def known_codes(engine: Engine) -> set[str]:
     """Every finding code the engine's analyzers can emit (their modules' ``CODES``)."""
-    codes: set[str] = {"engine.analyzer_error"}
+    codes: set[str] = {"engine.analyzer_error", "engine.implicit_org"}
     for _, analyze in engine.analyzers:
         module = sys.modules.get(getattr(analyze, "__module__", ""))
         codes |= set(getattr(module, "CODES", ()))
@@ -75,7 +75,7 @@ class FactsCache:
         if path not in self._facts:
             message = parse_message(path.read_bytes(), self.engine.config.limits)
             findings, _ = self.engine.run_analyzers(message)
-            self._facts[path] = build_facts(message, findings, self.engine.config.org)
+            self._facts[path] = build_facts(message, findings, self.engine.org_for(findings))
         return self._facts[path]
 
 

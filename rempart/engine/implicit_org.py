@@ -1,0 +1,79 @@
+"""The organisation a message was delivered to, when the configuration names none.
+
+An install without an ``[org]`` profile still protects someone: the company whose mail server took the
+message. When ``[org] domains`` and ``[auth] trusted_authserv_ids`` are both empty, the engine looks for
+that company in the message itself:
+
+- a recipient domain (envelope RCPT TO, else ``Delivered-To``, ``X-Original-To``, ``To``, ``Cc``) that is
+  not a free-mail provider;
+- an ``Authentication-Results`` header whose authserv-id is a host of that domain, written *above* the
+  topmost ``Received`` header added by a host of that domain: it was written by the company's own
+  servers after they took the message, where a sender cannot put a header (RFC 8601 §5 asks the
+  receiving MTA to delete any older header claiming its authserv-id).
+
+With both, the message is scanned as if the profile said ``domains = [that domain]`` and
+``trusted_authserv_ids = [that id]``: spoofs and lookalikes of the company's own domain, its internal
+mail and its MX's SPF/DKIM/DMARC verdicts then count as for a configured install, and the verdict says
+so (``engine.implicit_org``). Mail carrying no such header (an archive, a honeypot's export, a mailing
+list) is scanned with the configuration as it is: nothing is guessed from the recipient alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rempart.analyzers.auth import parse_authentication_results
+from rempart.analyzers.base import Envelope
+from rempart.domains import icann_registered_domain
+from rempart.message.model import Message
+
+MAX_RECIPIENTS = 20  # addresses looked at; a message to hundreds of domains names no single company
+
+
+@dataclass(frozen=True, slots=True)
+class ImplicitOrg:
+    domain: str  # registered domain of the receiving company
+    authserv_id: str  # of its MX's Authentication-Results header
+
+
+def _recipient_domains(message: Message, envelope: Envelope | None) -> Iterator[str]:
+    if envelope is not None and envelope.rcpt_to:
+        addresses = list(envelope.rcpt_to)
+    else:
+        addresses = [h.value.strip().strip("<>") for h in message.headers
+                     if h.name.lower() in ("delivered-to", "x-original-to")]
+        addresses += [a.address for a in (*message.to, *message.cc)]
+    for address in addresses[:MAX_RECIPIENTS]:
+        domain = address.rpartition("@")[2].strip().lower().rstrip(".")
+        if "." in domain:
+            yield icann_registered_domain(domain)
+
+
+def _within(host: str, domain: str) -> bool:
+    host = host.lower().rstrip(".")
+    return host == domain or host.endswith("." + domain)
+
+
+def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[str]) -> ImplicitOrg | None:
+    """The receiving company, when the message proves which one it is (see the module docstring)."""
+    candidates = list(dict.fromkeys(d for d in _recipient_domains(message, envelope) if d and d not in freemail))
+    if not candidates:
+        return None
+    for domain in candidates:
+        results: list[str] = []  # authserv-ids of this domain, in header order, until its MX's Received
+        hops = iter(message.received)  # the parsed Received headers, in header order (newest first)
+        for header in message.headers:
+            name = header.name.lower()
+            if name == "received":
+                hop = next(hops, None)
+                by = hop.by_host if hop is not None else ""
+                if by and _within(by, domain):
+                    if results:
+                        return ImplicitOrg(domain, results[0])
+                    break  # the company's MX wrote no verdict above its own Received line
+            elif name == "authentication-results":
+                authserv_id = parse_authentication_results(header.value).authserv_id
+                if authserv_id and _within(authserv_id, domain):
+                    results.append(authserv_id)
+    return None

@@ -1,0 +1,90 @@
+"""An install with no organisation profile judges mail as its receiving company's when the message proves
+which company that is (its MX's Authentication-Results above the MX's own Received line)."""
+
+from __future__ import annotations
+
+from rempart.analyzers.base import Envelope
+from rempart.config import Config, Limits, config_from_mapping
+from rempart.engine.engine import MAX_IMPLICIT_ORGS, Engine
+from rempart.engine.implicit_org import ImplicitOrg, infer_org
+from rempart.message.model import Message
+from rempart.message.parse import parse_message
+
+MX_VERDICT = (
+    "Authentication-Results: mx.fonderie-martel.fr;\r\n"
+    "\tspf=fail smtp.mailfrom=mailer-relay.example; dkim=none;\r\n"
+    "\tdmarc=fail (p=quarantine) header.from=fonderie-martel.fr\r\n"
+)
+MX_RECEIVED = (
+    "Received: from mailer-relay.example (mailer-relay.example [203.0.113.9])\r\n"
+    "\tby mx.fonderie-martel.fr (Postfix) with ESMTPS id 4F1A2; Thu, 17 Sep 2026 09:33:04 +0200\r\n"
+)
+SPOOF = (
+    "From: Claire Martel <claire.martel@fonderie-martel.fr>\r\n"
+    "Reply-To: claire.martel.direction@gmail.com\r\n"
+    "To: Julien Roche <julien.roche@fonderie-martel.fr>\r\n"
+    "Subject: Virement urgent et confidentiel\r\n"
+    "Date: Thu, 17 Sep 2026 09:32:58 +0200\r\n"
+    "Message-ID: <a1b2c3@mailer-relay.example>\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    "Julien, j'ai besoin que tu procèdes aujourd'hui à un virement de 48 500 euros pour une acquisition "
+    "confidentielle. Merci de ne pas en parler.\r\nClaire\r\n"
+)
+FREEMAIL = frozenset({"gmail.com"})
+
+
+def parsed(headers: str, rest: str = SPOOF) -> Message:
+    return parse_message((headers + rest).encode("utf-8"), Limits())
+
+
+def test_the_receiving_company_is_found_from_its_mx_verdict() -> None:
+    found = infer_org(parsed(MX_VERDICT + MX_RECEIVED), None, FREEMAIL)
+    assert found == ImplicitOrg("fonderie-martel.fr", "mx.fonderie-martel.fr")
+
+
+def test_a_verdict_below_the_mx_line_was_written_by_the_sender_and_proves_nothing() -> None:
+    assert infer_org(parsed(MX_RECEIVED + MX_VERDICT), None, FREEMAIL) is None
+
+
+def test_no_verdict_no_mx_line_or_a_free_mail_recipient_proves_nothing() -> None:
+    assert infer_org(parsed(MX_RECEIVED), None, FREEMAIL) is None
+    assert infer_org(parsed(MX_VERDICT), None, FREEMAIL) is None
+    to_gmail = SPOOF.replace("julien.roche@fonderie-martel.fr", "julien.roche@gmail.com")
+    gmail_mx = MX_VERDICT.replace("mx.fonderie-martel.fr", "mx.google.com") + MX_RECEIVED.replace(
+        "mx.fonderie-martel.fr", "mx.google.com")
+    assert infer_org(parsed(gmail_mx, to_gmail), None, FREEMAIL) is None
+
+
+def test_the_envelope_recipient_wins_over_the_headers() -> None:
+    elsewhere = Envelope(rcpt_to=("compta@autre-societe.fr",))
+    assert infer_org(parsed(MX_VERDICT + MX_RECEIVED), elsewhere, FREEMAIL) is None
+
+
+def test_an_unconfigured_engine_judges_an_own_domain_spoof_like_a_configured_one() -> None:
+    raw = (MX_VERDICT + MX_RECEIVED + SPOOF).encode("utf-8")
+    bare = Engine(Config()).scan(raw)
+    codes = {f.code: f for f in bare.findings}
+    assert codes["engine.implicit_org"].evidence == {"domain": "fonderie-martel.fr",
+                                                     "authserv_id": "mx.fonderie-martel.fr"}
+    assert codes["auth.dmarc_fail"].weight > 0  # the MX's verdict is believed
+    assert codes["sender.internal_unauthenticated"].weight > 0  # the company's own domain, spoofed
+    assert bare.facts["org"]["domains"] == ["fonderie-martel.fr"]
+    configured = Engine(config_from_mapping({
+        "org": {"name": "Fonderie Martel", "domains": ["fonderie-martel.fr"]},
+        "auth": {"trusted_authserv_ids": ["mx.fonderie-martel.fr"]},
+    })).scan(raw)
+    assert "engine.implicit_org" not in {f.code for f in configured.findings}
+    assert {f.code for f in configured.findings if f.weight} == {f.code for f in bare.findings if f.weight}
+    assert abs(configured.score - bare.score) < 1e-9
+    # Without the MX's verdict the same message is scanned with the configuration as it is.
+    unproven = Engine(Config()).scan((MX_RECEIVED + SPOOF).encode("utf-8"))
+    assert not {"engine.implicit_org", "auth.dmarc_fail"} & {f.code for f in unproven.findings}
+
+
+def test_implicit_organisations_are_kept_in_a_bounded_cache() -> None:
+    engine = Engine(Config())
+    for n in range(12):
+        domain = f"societe-{n}.fr"
+        headers = (MX_VERDICT + MX_RECEIVED).replace("fonderie-martel.fr", domain)
+        engine.scan((headers + SPOOF.replace("fonderie-martel.fr", domain)).encode("utf-8"))
+    assert len(engine._implicit) == MAX_IMPLICIT_ORGS
