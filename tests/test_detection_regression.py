@@ -21,12 +21,18 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = sorted((ROOT / "bench" / "corpus-fr").glob("*/labels.csv"))
 DEV_LABELS = Path(os.environ.get("REMPART_DEV_CORPUS", ROOT.parent / "shared" / "corpus")) / "labels.csv"
 
-# Measured on the guard half of the twelve organisations at commit time (fused, 2026-11-29, second afternoon):
-# 300 attacks, 425 legitimate: AUC 0.9893, detection 93.3 % at 1 % FPR (the 5th-highest legitimate score sets it, so
-# a few messages move it by points), 95.0 % flagged at the shipped thresholds, 2.1 % of legitimate mail flagged,
+# Measured on the guard half of the twelve organisations at commit time (fused, 2026-11-29, evening):
+# 300 attacks, 425 legitimate: AUC 0.9889, detection 94.0 % at 1 % FPR (the 5th-highest legitimate score sets it, so
+# a few messages move it by points), 95.0 % flagged at the shipped thresholds, 1.9 % of legitimate mail flagged,
 # none called malicious. Floors a little below.
 GUARD_FLOORS = {"auc": 0.975, "tpr_at_fpr_0.01": 0.88, "tpr": 0.91}
 GUARD_CEILINGS = {"fpr": 0.035, "malicious_negatives": 0}
+# The same guard half scanned with no profile at all (embedded defaults: an install before its rempart.toml is
+# written), 2026-11-29 evening: AUC 0.9572, 84.3 % flagged, 12 of 425 legitimate flagged (2.8 %). Without the
+# implicit organisation (the receiving company inferred from its MX's Authentication-Results) it was 0.9393,
+# 82.3 % and 37 (8.7 %): the ceiling on false positives is what guards it.
+NO_PROFILE_FLOORS = {"auc": 0.945, "tpr": 0.80}
+NO_PROFILE_CEILINGS = {"fpr": 0.045}
 # Measured on the dev corpus with the shipped model (2026-11-29, second afternoon): AUC 0.9969, 93.0 % at 1 % FPR.
 # The model was trained on dev, so these are not honest accuracy figures (grouped-by-source ones are in MODEL_CARD.md);
 # this only guards against regressions.
@@ -46,6 +52,18 @@ def test_french_bench_guard_half() -> None:
         assert report[key] >= floor, f"guard {key} = {report[key]:.4f} < {floor}"
     for key, ceiling in GUARD_CEILINGS.items():
         assert report[key] <= ceiling, f"guard {key} = {report[key]:.4f} > {ceiling}"
+
+
+def test_french_bench_guard_half_without_a_profile(tmp_path: Path) -> None:
+    defaults = tmp_path / "rempart.toml"
+    defaults.write_text("# no [org], no [auth]: the embedded defaults\n", encoding="utf-8")
+    scored, _ = scan_labelled(BENCH, config=str(defaults), split="guard", jobs=2)
+    report = summarise(scored)
+    assert report["errors"] == 0
+    for key, floor in NO_PROFILE_FLOORS.items():
+        assert report[key] >= floor, f"guard without a profile {key} = {report[key]:.4f} < {floor}"
+    for key, ceiling in NO_PROFILE_CEILINGS.items():
+        assert report[key] <= ceiling, f"guard without a profile {key} = {report[key]:.4f} > {ceiling}"
 
 
 @pytest.mark.skipif(not DEV_LABELS.is_file(), reason=f"development corpus not found at {DEV_LABELS}")
