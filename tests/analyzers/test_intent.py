@@ -316,6 +316,7 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.bank_detail_change", "Please send the funds to our temporary collection account."),
     ("intent.payment_request", "Comme convenu au téléphone, voici les coordonnées pour le virement de l'acompte."),
     ("intent.payment_request", "As discussed on the phone, here are the wiring instructions for the deposit."),
+    ("intent.payment_request", "Je vous saurais gré de procéder au virement dans la journée."),
     ("intent.credentials_request", "Reconnecte-toi pour voir le fichier partagé."),
     ("intent.credentials_request", "Saisissez votre adresse e-mail et votre mot de passe pour accéder au document."),
     ("intent.remote_access_install", "Je vais prendre la main sur votre poste pour corriger le problème."),
