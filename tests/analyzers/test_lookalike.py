@@ -77,6 +77,8 @@ def resources() -> Resources:
         ("dgccrf-gouv.fr", "gouv.fr", "brand", "combosquatting"),  # "gouv" outside gouv.fr
         ("portail.service-gouv.com", "gouv.fr", "brand", "combosquatting"),
         ("partners-shopify.agency-access.com", "shopify.com", "brand", "subdomain_abuse"),
+        ("mazars-audit.fr", "mazars.com", "brand", "combosquatting"),  # a fake auditor's domain
+        ("kpmg-conseil.com", "kpmg.com", "brand", "combosquatting"),
     ],
 )
 def test_lookalikes(resources: Resources, host: str, target: str, kind: str, technique: str) -> None:
@@ -126,6 +128,9 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "email.com",
         "imail.ru",
         "carnell.com",  # typos are judged on the label as written, not on its skeleton ("camell")
+        "deloitte.fr",
+        "money.fr",  # "EY" (two letters) is matched exactly only
+        "bdo.global",
         "scsettings.onmicrosoft.com",  # shared platforms: each subdomain is a customer's
         "exemple-industrie.sharepoint.com",
         "mabanqueentreprise.bnpparibas",  # a brand top-level domain
