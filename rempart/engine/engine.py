@@ -7,6 +7,7 @@ only reads them, so one engine serves any number of messages, in any process.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -67,6 +68,7 @@ class Engine:
         self.catalogue = Catalogue.load_shipped()
         self.analyzer_errors = 0  # counted for metrics; each error is also a finding on its message
         self._implicit: OrderedDict[ImplicitOrg, tuple[Config, Resources]] = OrderedDict()
+        self._implicit_lock = threading.Lock()  # the service may scan from several threads with one engine
         self._prepare_analyzers()
 
     def _prepare_analyzers(self) -> None:
@@ -110,18 +112,19 @@ class Engine:
         org = infer_org(message, envelope, self.resources.data_list("freemail"))
         if org is None:
             return self.config, self.resources, None
-        found = self._implicit.get(org)
-        if found is None:
-            config = self.config.model_copy(update={
-                "org": self.config.org.model_copy(update={"domains": [org.domain]}),
-                "auth": self.config.auth.model_copy(update={"trusted_authserv_ids": [org.authserv_id]}),
-            })
-            found = (config, self.resources.derive(config, _ORG_INDEPENDENT))
-            self._implicit[org] = found
-            if len(self._implicit) > MAX_IMPLICIT_ORGS:
-                self._implicit.popitem(last=False)
-        else:
-            self._implicit.move_to_end(org)
+        with self._implicit_lock:
+            found = self._implicit.get(org)
+            if found is None:
+                config = self.config.model_copy(update={
+                    "org": self.config.org.model_copy(update={"domains": [org.domain]}),
+                    "auth": self.config.auth.model_copy(update={"trusted_authserv_ids": [org.authserv_id]}),
+                })
+                found = (config, self.resources.derive(config, _ORG_INDEPENDENT))
+                self._implicit[org] = found
+                if len(self._implicit) > MAX_IMPLICIT_ORGS:
+                    self._implicit.popitem(last=False)
+            else:
+                self._implicit.move_to_end(org)
         return found[0], found[1], org
 
     def org_for(self, findings: Sequence[Finding]) -> OrgProfile:

@@ -29,6 +29,7 @@ from rempart.domains import icann_registered_domain
 from rempart.message.model import Message
 
 MAX_RECIPIENTS = 20  # addresses looked at; a message to hundreds of domains names no single company
+MAX_TOP_HEADERS = 100  # the receiving servers' headers are at the top of the block
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,20 +61,24 @@ def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[s
     candidates = list(dict.fromkeys(d for d in _recipient_domains(message, envelope) if d and d not in freemail))
     if not candidates:
         return None
+    # The top of the header block, in order: ("received", by-host) or ("results", authserv-id). The receiving
+    # company's servers write at the top; how far down a sender's own headers go is not our business.
+    top: list[tuple[str, str]] = []
+    hops = iter(message.received)  # the parsed Received headers, in header order (newest first)
+    for header in message.headers[:MAX_TOP_HEADERS]:
+        name = header.name.lower()
+        if name == "received":
+            hop = next(hops, None)
+            top.append(("received", hop.by_host.lower().rstrip(".") if hop is not None else ""))
+        elif name == "authentication-results":
+            top.append(("results", parse_authentication_results(header.value).authserv_id))
     for domain in candidates:
-        results: list[str] = []  # authserv-ids of this domain, in header order, until its MX's Received
-        hops = iter(message.received)  # the parsed Received headers, in header order (newest first)
-        for header in message.headers:
-            name = header.name.lower()
-            if name == "received":
-                hop = next(hops, None)
-                by = hop.by_host if hop is not None else ""
-                if by and _within(by, domain):
-                    if results:
-                        return ImplicitOrg(domain, results[0])
-                    break  # the company's MX wrote no verdict above its own Received line
-            elif name == "authentication-results":
-                authserv_id = parse_authentication_results(header.value).authserv_id
-                if authserv_id and _within(authserv_id, domain):
-                    results.append(authserv_id)
+        results: list[str] = []  # authserv-ids of this domain above its MX's Received line
+        for kind, host in top:
+            if kind == "results" and host and _within(host, domain):
+                results.append(host)
+            elif kind == "received" and host and _within(host, domain):
+                if results:
+                    return ImplicitOrg(domain, results[0])
+                break  # the company's MX wrote no verdict above its own Received line
     return None

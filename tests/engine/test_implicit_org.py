@@ -6,7 +6,7 @@ from __future__ import annotations
 from rempart.analyzers.base import Envelope
 from rempart.config import Config, Limits, config_from_mapping
 from rempart.engine.engine import MAX_IMPLICIT_ORGS, Engine
-from rempart.engine.implicit_org import ImplicitOrg, infer_org
+from rempart.engine.implicit_org import MAX_TOP_HEADERS, ImplicitOrg, infer_org
 from rempart.message.model import Message
 from rempart.message.parse import parse_message
 
@@ -88,3 +88,10 @@ def test_implicit_organisations_are_kept_in_a_bounded_cache() -> None:
         headers = (MX_VERDICT + MX_RECEIVED).replace("fonderie-martel.fr", domain)
         engine.scan((headers + SPOOF.replace("fonderie-martel.fr", domain)).encode("utf-8"))
     assert len(engine._implicit) == MAX_IMPLICIT_ORGS
+
+
+def test_only_the_top_of_the_header_block_is_read() -> None:
+    # a message can carry thousands of headers; the receiving servers' are at the top
+    padding = "".join(f"X-Filler-{n}: {n}\r\n" for n in range(MAX_TOP_HEADERS))
+    assert infer_org(parsed(padding + MX_VERDICT + MX_RECEIVED), None, FREEMAIL) is None
+    assert infer_org(parsed(MX_VERDICT + MX_RECEIVED + padding), None, FREEMAIL) is not None
