@@ -262,7 +262,11 @@ class _PdfScan:
 
     def page_text(self) -> None:
         parts: list[str] = []
-        for page in self.reader.pages[:MAX_TEXT_PAGES]:
+        try:
+            pages = list(self.reader.pages[:MAX_TEXT_PAGES])
+        except Exception:  # a broken page tree: no text, and the actions found above stand
+            return
+        for page in pages:
             try:
                 contents = page.get_contents()
                 if contents is None or len(contents.get_data()) > MAX_TEXT_CONTENT_BYTES:
