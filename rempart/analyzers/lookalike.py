@@ -12,7 +12,8 @@ Techniques, tried from the most certain to the least:
 - ``keyboard_typo`` / ``edit_distance``: a Damerau-Levenshtein distance of 1 (labels of 5–9
   characters) or 2 (10 and more) between the labels (length buckets and a bigram filter first);
 - ``combosquatting``: the protected label as a ``-``-separated token next to a lure word
-  (``secure-paypal-verify.net``), or glued to one (``paypallogin.com``);
+  (``secure-paypal-verify.net``), glued to one (``paypallogin.com``), or one edit away beside one
+  (``mircosoft-login.com``; names of 6 letters or more);
 - ``subdomain_abuse``: a protected domain, or a protected label beside a lure word, in the
   subdomain of an unrelated domain (``paypal.com.secure-login.xyz``).
 Short labels (< 5 characters) and brands whose name is an everyday word only match by skeleton;
@@ -40,6 +41,7 @@ from rempart.domains import in_domains, public_suffix, registered_domain
 
 KINDS = ("org", "vendor", "brand")  # priority order when one label belongs to several owners
 MIN_FUZZY_LENGTH = 5
+MIN_COMBINED_TYPO_LENGTH = 6  # a name misspelt inside a combination ("audit-mazrs" for mazars): longer names only
 _HOST_CACHE_SIZE = 16384
 _LOOSE_GTLDS = frozenset({"com", "net", "org", "eu"})  # held by brands that hold every ccTLD
 
@@ -552,7 +554,15 @@ class ProtectedIndex:
     def _typo(self, parts: _Split) -> LookalikeMatch | None:
         # On the labels as written, not their skeletons: "carnell" is a name, not "ameli" with
         # "rn" for "m" and one more letter. Homoglyphs are _same_skeleton's business.
-        label = parts.label
+        near = self._nearest(parts.label)
+        if near is None:
+            return None
+        distance, entry = near
+        technique = "keyboard_typo" if is_keyboard_typo(parts.label, entry.label) else "edit_distance"
+        return self._result(parts, entry, technique, distance, differing_positions(parts.label, entry.label))
+
+    def _nearest(self, label: str) -> tuple[int, ProtectedLabel] | None:
+        """The protected name ``label`` is a typo of (distance 1, or 2 for long names), if any."""
         n = len(label)
         grams: frozenset[str] | None = None
         best: tuple[int, int, ProtectedLabel] | None = None
@@ -570,11 +580,7 @@ class ProtectedIndex:
                 if entry is not None and (
                         best is None or (distance, KINDS.index(entry.owner.kind)) < best[:2]):
                     best = (distance, KINDS.index(entry.owner.kind), entry)
-        if best is None:
-            return None
-        distance, _, entry = best
-        technique = "keyboard_typo" if is_keyboard_typo(parts.label, entry.label) else "edit_distance"
-        return self._result(parts, entry, technique, distance, differing_positions(parts.label, entry.label))
+        return None if best is None else (best[0], best[2])
 
     def _names_in(self, tokens: list[str]) -> Iterator[tuple[ProtectedLabel, list[str]]]:
         """Each protected name found as whole ``-``-separated tokens, with the tokens around it (non-empty)."""
@@ -589,7 +595,26 @@ class ProtectedIndex:
             if self._combined_with_lure(entry, rest):
                 added = _outside(parts.label, entry.label)
                 return self._result(parts, entry, "combosquatting", 0, added)
-        return self._glued(parts)
+        return self._glued(parts) or self._misspelt_in_combination(parts)
+
+    def _misspelt_in_combination(self, parts: _Split) -> LookalikeMatch | None:
+        """A misspelt name beside a lure word: "audit-mazrs", "mircosoft-login". Only names of at least
+        ``MIN_COMBINED_TYPO_LENGTH`` letters, one edit away, and only beside a lure word: short or bare
+        near misses are other people's names more often than attacks."""
+        tokens = parts.label.split("-")
+        if len(tokens) < 2:
+            return None
+        start = 0
+        for i, token in enumerate(tokens):
+            rest = tokens[:i] + tokens[i + 1:]
+            if len(token) >= MIN_FUZZY_LENGTH and any(self.is_lure(skeleton(t)) for t in rest):
+                near = self._nearest(token)
+                if (near is not None and near[0] == 1 and "-" not in near[1].label
+                        and len(near[1].label) >= MIN_COMBINED_TYPO_LENGTH):
+                    positions = [start + p for p in differing_positions(token, near[1].label)]
+                    return self._result(parts, near[1], "combosquatting", 1, positions)
+            start += len(token) + 1
+        return None
 
     def _combined_with_lure(self, entry: ProtectedLabel, rest: list[str]) -> bool:
         # Someone else's domain built on the organisation's or a vendor's full name is suspicious

@@ -79,6 +79,8 @@ def resources() -> Resources:
         ("partners-shopify.agency-access.com", "shopify.com", "brand", "subdomain_abuse"),
         ("mazars-audit.fr", "mazars.com", "brand", "combosquatting"),  # a fake auditor's domain
         ("kpmg-conseil.com", "kpmg.com", "brand", "combosquatting"),
+        ("mircosoft-login.com", "microsoft.com", "brand", "combosquatting"),  # misspelt beside a lure word
+        ("audit-mazrs.fr", "mazars.com", "brand", "combosquatting"),
     ],
 )
 def test_lookalikes(resources: Resources, host: str, target: str, kind: str, technique: str) -> None:
@@ -131,6 +133,9 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "deloitte.fr",
         "money.fr",  # "EY" (two letters) is matched exactly only
         "bdo.global",
+        "amazing-offers.com",  # two edits from "amazon"
+        "cabinet-audit.fr",
+        "gmaill-login.com",  # free-mail providers: exact copies and combinations only
         "scsettings.onmicrosoft.com",  # shared platforms: each subdomain is a customer's
         "exemple-industrie.sharepoint.com",
         "mabanqueentreprise.bnpparibas",  # a brand top-level domain
