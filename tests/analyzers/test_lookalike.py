@@ -81,6 +81,7 @@ def resources() -> Resources:
         ("kpmg-conseil.com", "kpmg.com", "brand", "combosquatting"),
         ("mircosoft-login.com", "microsoft.com", "brand", "combosquatting"),  # misspelt beside a lure word
         ("audit-mazrs.fr", "mazars.com", "brand", "combosquatting"),
+        ("bnpparibas-netbanking.com", "bnpparibas.com", "brand", "combosquatting"),  # e-banking wording
     ],
 )
 def test_lookalikes(resources: Resources, host: str, target: str, kind: str, technique: str) -> None:
