@@ -43,6 +43,7 @@ FAMILIES: Mapping[str, tuple[str, float]] = {
     "dating": ("scam.dating_lure", 0.3),
     "extortion": ("scam.sextortion", 0.35),
     "fake_alert": ("scam.fake_security_alert", 0.25),
+    "registration": ("scam.registration_renewal_lure", 0.3),
 }
 PER_EXTRA_PHRASE = 0.1  # each further distinct phrase of the family adds this much…
 MAX_EXTRA_PHRASES = 2  # …up to this many

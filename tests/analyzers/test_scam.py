@@ -69,6 +69,10 @@ def families(findings: list[Finding]) -> dict[str, float]:
      " bitcoin to my wallet address.", "scam.sextortion"),
     ("Alerta", "Seu dispositivo está infectado: 5 vírus detectados. Renove seu antivírus agora.",
      "scam.fake_security_alert"),
+    ("Échéance", "La protection de votre marque arrive à échéance. Frais de publication au registre : 1 490 €.",
+     "scam.registration_renewal_lure"),
+    ("Notice", "We received an application to register your company name as a China domain and internet keyword.",
+     "scam.registration_renewal_lure"),
 ])
 def test_each_family_is_found_in_its_language(subject: str, body: str, code: str) -> None:
     found = families(run(message(body, subject)))
@@ -96,6 +100,8 @@ def test_html_only_lure_is_read() -> None:
 # --- legitimate look-alikes ---------------------------------------------------------------------
 
 @pytest.mark.parametrize(("subject", "body"), [
+    ("Propriété intellectuelle",
+     "Notre cabinet publie son guide : comment surveiller vos marques et préparer leur renouvellement."),
     ("Lettre d'information de mars",
      "Notre jeu concours de printemps est ouvert : tentez votre chance en magasin. Les gagnants seront prévenus"
      " par courrier. Bonne lecture !"),
