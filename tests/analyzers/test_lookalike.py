@@ -82,6 +82,7 @@ def resources() -> Resources:
         ("mircosoft-login.com", "microsoft.com", "brand", "combosquatting"),  # misspelt beside a lure word
         ("audit-mazrs.fr", "mazars.com", "brand", "combosquatting"),
         ("bnpparibas-netbanking.com", "bnpparibas.com", "brand", "combosquatting"),  # e-banking wording
+        ("banque-france-securite.fr", "banque-france.fr", "brand", "combosquatting"),  # a regulator
     ],
 )
 def test_lookalikes(resources: Resources, host: str, target: str, kind: str, technique: str) -> None:
@@ -134,6 +135,8 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "deloitte.fr",
         "money.fr",  # "EY" (two letters) is matched exactly only
         "bdo.global",
+        "acpr.banque-france.fr",
+        "amf-france.org",
         "amazing-offers.com",  # two edits from "amazon"
         "cabinet-audit.fr",
         "gmaill-login.com",  # free-mail providers: exact copies and combinations only
