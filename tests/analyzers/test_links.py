@@ -184,7 +184,7 @@ def test_brand_domain_in_front_of_another_domain() -> None:
     assert "links.suspicious_tld" in codes(found)
     hit = next(f for f in run(message(link("https://microsoft.login.evil-host.xyz/")))
                if f.code == "links.brand_in_subdomain")
-    assert hit.weight == pytest.approx(0.5) and hit.evidence["target_name"] == "Microsoft"
+    assert hit.weight == pytest.approx(0.6) and hit.evidence["target_name"] == "Microsoft"
 
 
 def test_brand_label_in_an_ordinary_subdomain_is_not_flagged() -> None:
@@ -562,3 +562,13 @@ def test_a_relayed_newsletter_tracking_its_own_links_is_faint() -> None:
         "shown_address": "letters@devnews-weekly.com", "address": "x1@other.example", "relay": False})
     assert codes(run(message(tracker, sender="x1@other.example"), findings=[unrelayed]))[
         "links.shown_url_mismatch"] >= 0.5
+
+
+def test_a_brand_page_in_front_of_another_domain_is_hard_evidence_even_from_a_trusted_sender() -> None:
+    # A known partner's authenticated mailbox linking to "wetransfer-download.<someone else>": what a taken-over
+    # vendor account sends. At the hard-evidence weight, the sender's trust no longer damps it (fusion).
+    from rempart.engine.fusion import HARD_EVIDENCE
+
+    hit = next(f for f in run(message(link("https://wetransfer-download.fichiers-x.com/d/8841")))
+               if f.code == "links.brand_in_subdomain")
+    assert hit.weight >= HARD_EVIDENCE

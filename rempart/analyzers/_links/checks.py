@@ -55,7 +55,7 @@ RECIPIENT_IN_URL_WEAK = 0.1
 RECIPIENT_IN_PATH = 0.2
 USERINFO_DOMAIN = 0.6
 USERINFO_OTHER = 0.4
-BRAND_IN_SUBDOMAIN = 0.5
+BRAND_IN_SUBDOMAIN = 0.6  # as strong as a lookalike of the brand (LOOKALIKE_BRAND): the same imitation, placed in front
 DEEP_SUBDOMAIN = 0.15
 NONSTANDARD_PORT = 0.2
 # Plain-http sign-in links were ordinary in older mail and today's kits use https: measured on the dev corpus it
