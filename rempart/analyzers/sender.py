@@ -35,6 +35,7 @@ from rempart.analyzers.lookalike import (
     is_mixed_script,
     owner_of,
 )
+from rempart.analyzers.thread_senders import lookalike_of_thread
 from rempart.config import Config
 from rempart.domains import domain_label, in_domains, public_suffix, registered_domain
 from rempart.findings import Finding
@@ -60,6 +61,7 @@ CODES = frozenset({
     "sender.internal_unauthenticated",
     "sender.internal_unverifiable",
     "sender.freemail",
+    "sender.thread_lookalike",
 })
 
 IMPERSONATION_WEIGHTS = {"vip": 0.65, "employee": 0.45, "vendor": 0.4, "brand": 0.4, "org": 0.35}
@@ -91,6 +93,10 @@ WEIGHTS = {
     "internal_unauthenticated": 0.7,
 }
 MAX_EXTRA_NAME_TOKENS = 4
+# A reply from an imitation of the domain the quoted thread was held with. The same name under another suffix
+# weighs less: some companies do write from both acme.fr and acme.com.
+THREAD_LOOKALIKE = 0.6
+THREAD_TLD_SWAP = 0.45
 SPEAKS_FOR_CONNECTORS = frozenset({"from", "at", "de", "d", "du", "chez", "von", "vom", "van", "bei"})
 MAX_NAME_CHARS = 512  # display names are short; a huge one is cut, never scanned quadratically
 
@@ -472,4 +478,16 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     findings.extend(_reply_to(message, context, claimed))
     findings.extend(_envelope_and_sender(message, context))
     findings.extend(_internal(message, context))
+    if sender is not None:
+        findings.extend(_thread_lookalike(sender, message))
     return findings
+
+
+def _thread_lookalike(sender: Address, message: Message) -> Iterator[Finding]:
+    """A reply from a domain imitating the one the quoted conversation was held with (reply-chain hijack)."""
+    found = lookalike_of_thread(sender.domain, message.body_text)
+    if found is not None:
+        weight = THREAD_TLD_SWAP if found.technique == "tld_swap" else THREAD_LOOKALIKE
+        yield Finding("sender.thread_lookalike", weight, {
+            "address": sender.address, "domain": found.domain, "quoted_address": found.quoted_address,
+            "quoted_domain": found.quoted_domain, "technique": found.technique})

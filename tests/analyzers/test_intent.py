@@ -321,6 +321,8 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.bank_detail_change", "All refunds are now centralised on the group's EUR collection account."),
     ("intent.credentials_request", "Le dossier est accessible avec votre compte Microsoft professionnel."),
     ("intent.mfa_code_request", "Retournez-moi le formulaire signé, accompagné du code que vous recevrez par SMS."),
+    ("intent.bank_detail_change", "On s'est trompé de RIB sur la facture, c'est l'ancien compte qui est en cours de"
+                                  " fermeture."),
     ("intent.credentials_request", "Reconnecte-toi pour voir le fichier partagé."),
     ("intent.credentials_request", "Saisissez votre adresse e-mail et votre mot de passe pour accéder au document."),
     ("intent.remote_access_install", "Je vais prendre la main sur votre poste pour corriger le problème."),
