@@ -323,6 +323,10 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.mfa_code_request", "Retournez-moi le formulaire signé, accompagné du code que vous recevrez par SMS."),
     ("intent.bank_detail_change", "On s'est trompé de RIB sur la facture, c'est l'ancien compte qui est en cours de"
                                   " fermeture."),
+    ("intent.bank_detail_change", "La direction financière a décidé de regrouper les encaissements sur un compte"
+                                  " dédié ; merci de tenir compte de ce nouveau compte."),
+    ("intent.bank_detail_change", "The fee note was issued with the account we are closing; please use the details"
+                                  " below instead."),
     ("intent.credentials_request", "Reconnecte-toi pour voir le fichier partagé."),
     ("intent.credentials_request", "Saisissez votre adresse e-mail et votre mot de passe pour accéder au document."),
     ("intent.remote_access_install", "Je vais prendre la main sur votre poste pour corriger le problème."),

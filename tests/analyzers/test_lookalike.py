@@ -83,6 +83,7 @@ def resources() -> Resources:
         ("audit-mazrs.fr", "mazars.com", "brand", "combosquatting"),
         ("bnpparibas-netbanking.com", "bnpparibas.com", "brand", "combosquatting"),  # e-banking wording
         ("banque-france-securite.fr", "banque-france.fr", "brand", "combosquatting"),  # a regulator
+        ("crnb.fr", "cmb.fr", "brand", "homoglyph"),  # "rn" for "m": short names match by skeleton
     ],
 )
 def test_lookalikes(resources: Resources, host: str, target: str, kind: str, technique: str) -> None:
