@@ -327,9 +327,10 @@ PARAPHRASES: list[tuple[str, str]] = [
                                   " dédié ; merci de tenir compte de ce nouveau compte."),
     ("intent.bank_detail_change", "The fee note was issued with the account we are closing; please use the details"
                                   " below instead."),
-    ("intent.bank_detail_change", "Vos règlements devront désormais être effectués exclusivement sur le compte suivant."),
-    ("intent.bank_detail_change", "Pourriez-vous enregistrer les nouvelles coordonnées ci-dessous ? L'ancien RIB ne doit"
-                                  " plus être utilisé."),
+    ("intent.bank_detail_change", "Vos règlements devront désormais être effectués exclusivement sur le compte"
+                                  " suivant."),
+    ("intent.bank_detail_change", "Pourriez-vous enregistrer les nouvelles coordonnées ci-dessous ? L'ancien RIB ne"
+                                  " doit plus être utilisé."),
     ("intent.credentials_request", "Reconnecte-toi pour voir le fichier partagé."),
     ("intent.credentials_request", "Saisissez votre adresse e-mail et votre mot de passe pour accéder au document."),
     ("intent.remote_access_install", "Je vais prendre la main sur votre poste pour corriger le problème."),
