@@ -331,6 +331,8 @@ PARAPHRASES: list[tuple[str, str]] = [
                                   " suivant."),
     ("intent.bank_detail_change", "Pourriez-vous enregistrer les nouvelles coordonnées ci-dessous ? L'ancien RIB ne"
                                   " doit plus être utilisé."),
+    ("intent.bank_detail_change", "La domiciliation bancaire de notre société change à compter de ce jour."),
+    ("intent.bank_detail_change", "Le paiement libératoire doit être effectué au profit du factor."),
     ("intent.credentials_request", "Reconnecte-toi pour voir le fichier partagé."),
     ("intent.credentials_request", "Saisissez votre adresse e-mail et votre mot de passe pour accéder au document."),
     ("intent.remote_access_install", "Je vais prendre la main sur votre poste pour corriger le problème."),
@@ -346,7 +348,8 @@ def test_asks_and_pressure_in_other_words(code: str, text: str) -> None:
 
 def test_routine_bank_mentions_are_not_asks() -> None:
     for text in ("Un compte temporaire a été créé pour l'intérimaire : il expire vendredi.",
-                 "Le règlement de votre facture a bien été reçu sur notre compte habituel, merci."):
+                 "Le règlement de votre facture a bien été reçu sur notre compte habituel, merci.",
+                 "Votre RIB change ? Mettez à jour vos coordonnées dans votre espace client."):
         found = {f.code for f in run(text_message(text)) if f.weight > 0}
         assert not found & {"intent.bank_detail_change", "intent.payment_request"}, text
 
