@@ -116,6 +116,7 @@ def test_employee_vendor_brand_and_org_names() -> None:
         ("Amazon.fr", "Amazon"),
         ("Hilan from Ledger", "Ledger"),  # someone speaking for an everyday-word brand
         ("Julie de Free", "Free"),
+        ("Maersk Line - Invoice Dispute", "Maersk"),  # shipping lines, for logistics companies
     ],
 )
 def test_brand_names(display: str, target: str) -> None:
@@ -147,6 +148,7 @@ def test_organisation_known_by_its_domain_name() -> None:
         '"Orange juice club" <club@juice.example>',
         '"Ledger from Accounts" <ledger@compta.example>',  # the word first, then who: not speaking for Ledger
         '"Tom at Zoom" <tom@zoom.us>',  # speaking for the brand from its own domain
+        '"Hapag-Lloyd Customer Service" <noreply@hlag.com>',  # a brand's mail domain that is not its name
         '"Service public" <info@service-public.fr>',
         '"Linus Torvalds" <torvalds@linux-foundation.org>',
     ],
