@@ -333,6 +333,7 @@ PARAPHRASES: list[tuple[str, str]] = [
                                   " doit plus être utilisé."),
     ("intent.bank_detail_change", "La domiciliation bancaire de notre société change à compter de ce jour."),
     ("intent.bank_detail_change", "Le paiement libératoire doit être effectué au profit du factor."),
+    ("intent.mfa_code_request", "Start the session from the link below and read me the 6-digit code when I call back."),
     ("intent.credentials_request", "Reconnecte-toi pour voir le fichier partagé."),
     ("intent.credentials_request", "Saisissez votre adresse e-mail et votre mot de passe pour accéder au document."),
     ("intent.remote_access_install", "Je vais prendre la main sur votre poste pour corriger le problème."),
