@@ -3,6 +3,9 @@ which company that is (its MX's Authentication-Results above the MX's own Receiv
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rempart.analyzers.base import Envelope
 from rempart.config import Config, Limits, config_from_mapping
 from rempart.engine.engine import MAX_IMPLICIT_ORGS, Engine
@@ -95,3 +98,17 @@ def test_only_the_top_of_the_header_block_is_read() -> None:
     padding = "".join(f"X-Filler-{n}: {n}\r\n" for n in range(MAX_TOP_HEADERS))
     assert infer_org(parsed(padding + MX_VERDICT + MX_RECEIVED), None, FREEMAIL) is None
     assert infer_org(parsed(MX_VERDICT + MX_RECEIVED + padding), None, FREEMAIL) is not None
+
+
+_HEADER = st.tuples(
+    st.sampled_from(["Authentication-Results", "Received", "To", "Cc", "Delivered-To", "X-Original-To", "Subject"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=120),
+)
+
+
+@given(st.lists(_HEADER, max_size=30))
+@settings(max_examples=150, deadline=None)
+def test_any_header_block_gives_an_answer_and_never_raises(headers: list[tuple[str, str]]) -> None:
+    block = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    found = infer_org(parse_message((block + "\r\nbody\r\n").encode("utf-8", "replace"), Limits()), None, FREEMAIL)
+    assert found is None or (found.domain and found.authserv_id)
