@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rempart.analyzers import sender
 from rempart.analyzers.base import Context, Resources
@@ -56,3 +58,10 @@ def test_a_reply_from_an_imitation_of_the_quoted_domain_is_a_finding_with_no_pro
     assert 0 < found[0].weight < sender.THREAD_LOOKALIKE  # another suffix weighs less than a misspelling
     genuine = raw.replace(b"contact@electricite-morin.net", b"contact@electricite-morin.fr")
     assert lookalike_of_thread("electricite-morin.fr", genuine.decode()) is None
+
+
+@given(st.text(max_size=2000), st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-.", max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_any_body_and_domain_give_an_answer(body: str, domain: str) -> None:
+    found = lookalike_of_thread(domain, body)
+    assert found is None or found.technique in {"tld_swap", "homoglyph", "hyphenation", "edit_distance"}
