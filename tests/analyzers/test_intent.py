@@ -350,7 +350,10 @@ def test_asks_and_pressure_in_other_words(code: str, text: str) -> None:
 def test_routine_bank_mentions_are_not_asks() -> None:
     for text in ("Un compte temporaire a été créé pour l'intérimaire : il expire vendredi.",
                  "Le règlement de votre facture a bien été reçu sur notre compte habituel, merci.",
-                 "Votre RIB change ? Mettez à jour vos coordonnées dans votre espace client."):
+                 "Votre RIB change ? Mettez à jour vos coordonnées dans votre espace client.",
+                 "Nous déménageons : merci de noter nos nouvelles coordonnées, 12 rue des Lilas à Nantes.",
+                 "Nos nouvelles coordonnées sont les suivantes : 12 rue des Lilas, 44000 Nantes.",
+                 "Le compte a été modifié par votre administrateur."):
         found = {f.code for f in run(text_message(text)) if f.weight > 0}
         assert not found & {"intent.bank_detail_change", "intent.payment_request"}, text
 
