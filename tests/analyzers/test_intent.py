@@ -358,6 +358,7 @@ def test_routine_bank_mentions_are_not_asks() -> None:
         assert not found & {"intent.bank_detail_change", "intent.payment_request"}, text
     # An invoice saying where to pay asks to be paid; it does not change the bank details.
     for text in ("Le règlement doit être effectué sur le compte indiqué ci-dessous, à 30 jours.",
+                 "All your payments are consolidated in your account dashboard.",
                  "Le virement devra porter les références suivantes : facture F-2026-311."):
         assert "intent.bank_detail_change" not in {f.code for f in run(text_message(text)) if f.weight > 0}, text
 
