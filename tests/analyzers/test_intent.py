@@ -669,3 +669,8 @@ def test_access_with_your_work_account_on_another_site_is_a_credentials_request(
     message = text_message("You can access the quote with your existing Microsoft 365 work account. No separate "
                            "licence is required.", "Review a risk", "no-reply@placing-portal.example")
     assert "intent.credentials_request" in codes(run(message))
+
+
+def test_a_code_that_is_not_a_sign_in_code_is_not_asked_for() -> None:
+    for text in ("Can you give me the discount code for the conference?", "Please tell me the door code for Monday."):
+        assert "intent.mfa_code_request" not in {f.code for f in run(text_message(text)) if f.weight > 0}, text
