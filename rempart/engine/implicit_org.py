@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from rempart.analyzers.auth import parse_authentication_results
 from rempart.analyzers.base import Envelope
-from rempart.domains import icann_registered_domain
+from rempart.domains import icann_registered_domain, is_subdomain_of
 from rempart.message.model import Message
 
 MAX_RECIPIENTS = 20  # addresses looked at; a message to hundreds of domains names no single company
@@ -51,11 +51,6 @@ def _recipient_domains(message: Message, envelope: Envelope | None) -> Iterator[
             yield icann_registered_domain(domain)
 
 
-def _within(host: str, domain: str) -> bool:
-    host = host.lower().rstrip(".")
-    return host == domain or host.endswith("." + domain)
-
-
 def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[str]) -> ImplicitOrg | None:
     """The receiving company, when the message proves which one it is (see the module docstring)."""
     candidates = list(dict.fromkeys(d for d in _recipient_domains(message, envelope) if d and d not in freemail))
@@ -69,15 +64,15 @@ def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[s
         name = header.name.lower()
         if name == "received":
             hop = next(hops, None)
-            top.append(("received", hop.by_host.lower().rstrip(".") if hop is not None else ""))
+            top.append(("received", hop.by_host if hop is not None else ""))
         elif name == "authentication-results":
             top.append(("results", parse_authentication_results(header.value).authserv_id))
     for domain in candidates:
         results: list[str] = []  # authserv-ids of this domain above its MX's Received line
         for kind, host in top:
-            if kind == "results" and host and _within(host, domain):
+            if kind == "results" and host and is_subdomain_of(host, domain):
                 results.append(host)
-            elif kind == "received" and host and _within(host, domain):
+            elif kind == "received" and host and is_subdomain_of(host, domain):
                 if results:
                     return ImplicitOrg(domain, results[0])
                 break  # the company's MX wrote no verdict above its own Received line
