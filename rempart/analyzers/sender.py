@@ -35,7 +35,7 @@ from rempart.analyzers.lookalike import (
     is_mixed_script,
     owner_of,
 )
-from rempart.analyzers.thread_senders import lookalike_of_thread
+from rempart.analyzers.thread_senders import EMAIL_IN_TEXT, lookalike_of_thread
 from rempart.config import Config
 from rempart.domains import domain_label, in_domains, public_suffix, registered_domain
 from rempart.findings import Finding
@@ -100,7 +100,6 @@ THREAD_TLD_SWAP = 0.45
 SPEAKS_FOR_CONNECTORS = frozenset({"from", "at", "de", "d", "du", "chez", "von", "vom", "van", "bei"})
 MAX_NAME_CHARS = 512  # display names are short; a huge one is cut, never scanned quadratically
 
-_EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 # Bidirectional controls and invisible characters (zero-width joiner excluded: emoji use it), the
 # combining grapheme joiner and the Hangul fillers, which render as blank space.
@@ -303,7 +302,7 @@ def _address_in_name(address: Address, context: Context) -> Iterator[Finding]:
     name = address.name[:MAX_NAME_CHARS]
     if not name.isascii():  # "billing@paypal\u073f.com": marks and invisible characters break the address up
         name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
-    for shown in _EMAIL_IN_TEXT.findall(name):
+    for shown in EMAIL_IN_TEXT.findall(name):
         shown = shown.lower().strip(".'")
         if shown == address.address:
             continue

@@ -26,7 +26,8 @@ _QUOTED_FROM = re.compile(
     r"^[>\s*]*(?:from|de|von|van|da|fra)\s*\*?\s*:\s*\*?\s*(?P<rest>[^\n]{0,300})",
     re.IGNORECASE | re.MULTILINE,
 )
-_ADDRESS = re.compile(r"[\w.+'-]+@(?P<domain>[\w-]+(?:\.[\w-]+)+)", re.UNICODE)
+# An e-mail address written in text (a display name, a quoted header line).
+EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ def quoted_senders(body: str) -> Iterator[tuple[str, str]]:
     """(address, registered domain) of each quoted sender, in order, without repeats."""
     seen: set[str] = set()
     for m in _QUOTED_FROM.finditer(body[:MAX_SCAN_CHARS]):
-        found = _ADDRESS.search(m.group("rest"))
+        found = EMAIL_IN_TEXT.search(m.group("rest"))
         if found is None:
             continue
         address = found.group(0).lower()
@@ -50,7 +51,7 @@ def quoted_senders(body: str) -> Iterator[tuple[str, str]]:
         seen.add(address)
         if len(seen) > MAX_QUOTED_SENDERS:
             return
-        yield address, icann_registered_domain(found.group("domain").lower())
+        yield address, icann_registered_domain(address.rpartition("@")[2])
 
 
 def imitation(domain: str, quoted: str) -> str:
