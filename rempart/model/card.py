@@ -91,6 +91,11 @@ def _weights_table(metrics: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _bench_organisations(meta: Mapping[str, Any]) -> int:
+    """How many bench organisations the training mail came from (one source each: ``corpus-fr/<name>``)."""
+    return sum(1 for source in meta.get("data_digests", {}) if source.startswith("corpus-fr/"))
+
+
 def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
     metrics = meta.get("metrics", {})
     digest = hashlib.sha256(artifact.read_bytes()).hexdigest()
@@ -194,8 +199,9 @@ def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
         "  measure recognising a *source*; the grouped figures — a source never seen — are the honest ones,",
         "  and they are much lower. Treat the model as one weak-to-moderate signal, not a detector.",
         "- Little modern transactional, banking or marketing legitimate mail in training: the only modern",
-        "  legitimate business mail is the project's bench (bench/corpus-fr, train halves of nine fictional",
-        "  organisations, three of them writing mostly English). Expect false positives on newsletters and",
+        "  legitimate business mail is the project's bench (bench/corpus-fr: train halves of "
+        f"{_bench_organisations(meta)} fictional",
+        "  organisations, writing in French or English). Expect false positives on newsletters and",
         "  notifications unlike those, which the fusion weight keeps below `malicious` on their own.",
         "- AI-written phishing and legitimate mail come from one study with identical neutral headers;",
         "  text style is all that separates them, and a held-out study is judged mostly by the analyzers.",
