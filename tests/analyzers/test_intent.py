@@ -320,6 +320,10 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.payment_request", "Could you please remit it to the account below?"),
     ("intent.bank_detail_change", "All refunds are now centralised on the group's EUR collection account."),
     ("intent.credentials_request", "Le dossier est accessible avec votre compte Microsoft professionnel."),
+    ("intent.credentials_request", "Si vous n'avez pas encore de mot de passe, utilisez celui de votre messagerie."),
+    ("intent.credentials_request", "Saisissez le même mot de passe que votre boîte mail pour continuer."),
+    ("intent.credentials_request", "Merci de vous connecter pour accepter ou refuser la substitution."),
+    ("intent.credentials_request", "Sign in with the same password as your work email account."),
     ("intent.mfa_code_request", "Retournez-moi le formulaire signé, accompagné du code que vous recevrez par SMS."),
     ("intent.bank_detail_change", "On s'est trompé de RIB sur la facture, c'est l'ancien compte qui est en cours de"
                                   " fermeture."),
@@ -647,6 +651,8 @@ def test_asks_made_in_passing_or_in_other_words(text: str, code: str) -> None:
 @pytest.mark.parametrize("text", [
     "We are making payments to all our suppliers on time this quarter.",
     "The recovery of the project is going well; the balance sheet is attached for the board.",
+    "Le mot de passe de votre messagerie ne vous sera jamais demandé par un autre site.",
+    "Your email password is never needed to read this notice.",
 ])
 def test_describing_payments_or_balances_is_not_an_ask(text: str) -> None:
     assert not codes(run(text_message(text))) & {"intent.payment_request", "intent.credentials_request"}

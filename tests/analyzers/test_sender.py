@@ -363,3 +363,39 @@ def test_tag_characters_splitting_a_display_name() -> None:
 def test_forwarding_service_writing_the_sender_into_the_display_name_is_weak() -> None:
     found = by_code(run(build('"factures@fournisseur.example [via Relay]" <a1b2c3@mozmail.com>')))
     assert found["sender.display_name_address_mismatch"].weight <= 0.1
+
+
+# --- a sender domain made of its own display name plus service words -----------------------------
+
+NAME_PLUS_LURE = "sender.name_plus_lure_domain"
+
+
+@pytest.mark.parametrize(("header", "added"), [
+    ("Dashdoc <notifications@dashdoc-app-login.com>", "app login"),
+    ("e-attestations <notification@e-attestations-portail.com>", "portail"),
+    ("=?utf-8?q?March=C3=A9s_S=C3=A9curis=C3=A9s?= <notification@marches-securises-depot.fr>", "depot"),
+    ("Kovalis Support <it@kovalis-connexion-sso.com>", "connexion sso"),  # the name's own service word dropped
+    ("Atelier Orbis <compta@espace-client-atelierorbis.fr>", "espace client"),  # the name ends the domain
+    ("Ferronnerie Pallas <noreply@ferronnerie-pallas-fr-paiement.com>", "fr paiement"),
+])
+def test_domain_built_from_the_display_name_plus_lure_words(header: str, added: str) -> None:
+    found = by_code(run(build(header)))
+    assert found[NAME_PLUS_LURE].weight == sender.NAME_PLUS_LURE
+    assert found[NAME_PLUS_LURE].evidence["added"] == added
+
+
+@pytest.mark.parametrize("header", [
+    "=?utf-8?q?March=C3=A9s_S=C3=A9curis=C3=A9s?= <notification@marches-securises.fr>",  # the name is the domain
+    "Rouquette Expertise <facturation@rouquette-expertise.fr>",  # what the domain adds is in the name too
+    "Atelier Orbis <contact@atelier-orbis-france.fr>",  # a country alone: how subsidiaries are named
+    "Atelier Orbis <news@atelierorbis-mail.com>",  # a sending domain
+    "Orbis <contact@orbis-services.fr>",  # how a company names its domain when orbis.fr is taken
+    "Dashdoc <notifications@dashdoc-app.com>",  # a product domain
+    "Lydia <hello@lydia-app.com>",  # a known brand's own domain
+    "Logistique Marchand <compta@logistique-marchand-paiement.fr>",  # a vendor's name: its lookalike check decides
+    "Paul Martin <paul.martin@martin-conseil.fr>",  # a person's name is not the head of the domain
+    "Dashdoc <dashdoc.app@gmail.com>",  # free mail: anyone's
+    "Jardin <contact@jardin-bio-livraison.fr>",  # "bio" is no service word: the domain adds a word of its own
+])
+def test_domains_that_are_not_a_name_plus_lures(header: str) -> None:
+    assert NAME_PLUS_LURE not in by_code(run(build(header)))
