@@ -233,3 +233,7 @@ def test_links_that_all_lead_away_from_the_sender() -> None:
     assert "scam.unrelated_links" not in families(run(html_message(known)))
     # Bare addresses in a plain-text message are shown to the reader, not hidden behind link text.
     assert "scam.unrelated_links" not in families(run(message("Voir https://suivi-colis-express.com/x")))
+    # A free host is anyone's site even when a known brand runs it as a platform (GitHub Pages, Firebase).
+    for host in ("remittance-docs.github.io", "voicemail-pbx.web.app"):
+        hosted = f'<p>Le document est partagé</p><a href="https://{host}/devis">Ouvrir</a>'
+        assert "scam.unrelated_links" in families(run(html_message(hosted))), host

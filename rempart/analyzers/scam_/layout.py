@@ -78,11 +78,14 @@ def _vouched_for(host: str, sender_domain: str, context: Context, shared_service
     t = tables(context.resources)
     registered = icann_registered_domain(host)
     shared = bool(suffix_match(host, t.shorteners)) or bool(suffix_match(host, t.free_hosts))
-    return (registered == sender_domain or in_domains(host, context.config.org.domains)
-            or bool(suffix_match(host, t.esp_tracking)) or (shared_services and shared)
-            or (not shared and owner_of(host, context.resources) is not None)
-            or registered_domain(host) in protected_index(context.resources).tenants
-            or registered in protected_index(context.resources).tenants)
+    if registered == sender_domain or in_domains(host, context.config.org.domains) \
+            or suffix_match(host, t.esp_tracking):
+        return True
+    if shared:  # a free host stays anyone's site even when a brand runs it as a platform (x.github.io)
+        return shared_services
+    tenants = protected_index(context.resources).tenants
+    return (owner_of(host, context.resources) is not None or registered_domain(host) in tenants
+            or registered in tenants)
 
 
 def random_link_path(message: Message, context: Context) -> Iterator[Finding]:
