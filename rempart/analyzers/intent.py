@@ -10,7 +10,8 @@ reports:
   remote-access software, a confidential deal, "are you available?", a parcel fee, refund or fine;
 - *pressure*: urgency, deadline, secrecy, authority, threat, reward — weak alone, combined with an
   ask into ``intent.payment_with_pressure`` / ``intent.credentials_with_pressure``;
-- *bank details*: IBANs checked against the vendor's or the employee's accounts on file;
+- *bank details*: IBANs checked against the vendor's or the employee's accounts on file; wiring instructions
+  written as a block ("Beneficiary: … / IBAN: <a full, valid IBAN>") count as a payment ask;
 - *callback phishing*: a "call us" request with a phone number, a purchase/renewal theme and no link
   (links back to an open platform that carried the message, such as a PayPal invoice, do not count).
 
@@ -31,7 +32,7 @@ from collections.abc import Iterable
 
 from rempart.analyzers.base import Context
 from rempart.analyzers.intent_ import bank_checks, requests
-from rempart.analyzers.intent_.banking import find_ibans
+from rempart.analyzers.intent_.banking import FoundIban, find_ibans
 from rempart.analyzers.intent_.phones import find_phones
 from rempart.analyzers.intent_.reading import Reading, read_message, read_text
 from rempart.analyzers.intent_.resources import intent_data, org_banking
@@ -47,6 +48,9 @@ MAX_DOCUMENTS = 3
 # in a document these are what the document is, not a request to the reader. The other asks (call this
 # number, sign in, scan a code, new bank details, card data) count.
 DOCUMENT_SKIPPED_ASKS = frozenset({"payment", "attachment", "availability", "identity_data"})
+
+# How far after the start of a "Beneficiary: …" label the IBAN of a wiring block may begin (characters).
+WIRING_BLOCK_SPAN = 200
 
 # A message warning about a fraud (IT alert, supplier notice, newsletter) describes and quotes the
 # lure: what it "asks" is reported speech. Quoted passages are left out and the rest weighs less.
@@ -64,18 +68,31 @@ def _open_platform(host: str, context: Context) -> str | None:
     return owner.name if owner is not None and owner.brand is not None and owner.brand.user_content else None
 
 
+def _wiring_block_as_payment(r: Reading, ibans: list[FoundIban]) -> None:
+    """"Beneficiary: … / IBAN: <a full, valid IBAN>" is a transfer asked for by its form, even when no sentence
+    says "please pay": the block counts as a payment ask. A receipt's masked account (DE44 •••• 05) is no IBAN."""
+    blocks = r.hits.get("wiring_block")
+    if not blocks:
+        return
+    starts = [i.start for i in ibans if i.valid]
+    near = [h for h in blocks if any(0 <= start - h.start <= WIRING_BLOCK_SPAN for start in starts)]
+    if near:
+        r.hits["payment"] = sorted([*r.hits.get("payment", []), *near], key=lambda h: h.start)
+
+
 def _read_findings(message: Message, context: Context, r: Reading, *, skipped_asks: frozenset[str] = frozenset(),
                    context_asks: frozenset[str] = frozenset()) -> tuple[list[Finding], set[str]]:
     """Asks, pressure, callback and bank findings of one reading. ``skipped_asks`` are not reported (an
     invoice in a PDF asks to be paid: that is what invoices do); ``context_asks`` (the body's, when reading
     a document) still tell the bank checks whether money is asked for."""
+    scan = r.scan
+    # Bank details and phone numbers in the sender's own words only (not in quoted history).
+    ibans = [i for i in find_ibans(scan.original) if scan.norm[i.start: i.end].strip()]
+    _wiring_block_as_payment(r, ibans)
     asks, asked = requests.ask_findings(r, message)
     findings = [f for f in asks if f.evidence.get("ask") not in skipped_asks]
     kept = asked - skipped_asks
     findings += requests.pressure_findings(r, kept, requests.sign_in_channel(message, kept, r))
-    scan = r.scan
-    # Bank details and phone numbers in the sender's own words only (not in quoted history).
-    ibans = [i for i in find_ibans(scan.original) if scan.norm[i.start: i.end].strip()]
     phones = [] if not r.has("callback") else [
         number for number, start, end in find_phones(scan.original, [(i.start, i.end) for i in ibans])
         if scan.norm[start:end].strip()]

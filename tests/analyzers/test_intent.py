@@ -680,3 +680,23 @@ def test_access_with_your_work_account_on_another_site_is_a_credentials_request(
 def test_a_code_that_is_not_a_sign_in_code_is_not_asked_for() -> None:
     for text in ("Can you give me the discount code for the conference?", "Please tell me the door code for Monday."):
         assert "intent.mfa_code_request" not in {f.code for f in run(text_message(text)) if f.weight > 0}, text
+
+
+def test_wiring_instructions_written_as_a_block_ask_for_a_transfer() -> None:
+    """"Bénéficiaire : … / IBAN : …" with a full IBAN asks for a transfer by its form (CEO fraud rarely says "pay")."""
+    block = ("Annelies here, only my personal email on the train. The clearing agent needs EUR 18,750 before 16:00.\n\n"
+             "Beneficiary: Anvers Customs Guarantees BV\nIBAN: FR76 3000 6000 0112 3456 7890 189\nReference: HF-1014\n")
+    found = {f.code: f for f in run(text_message(block, "Deposit", "annelies.koster@outlook.com"))}
+    assert found["intent.payment_request"].evidence["phrases"][0].startswith("Beneficiary: Anvers")
+    assert "intent.payment_with_pressure" in found
+    fr = "Bénéficiaire : SARL Dupont\nIBAN : FR76 3000 6000 0112 3456 7890 189\nMontant : 12 400 €\n"
+    assert "intent.payment_request" in codes(run(text_message(fr)))
+
+
+def test_a_receipt_with_a_masked_account_is_no_wiring_instruction() -> None:
+    receipt = ("Le virement suivant a été exécuté depuis votre compte :\n\nBénéficiaire : Harzmann GmbH\n"
+               "IBAN : DE44 •••• •••• •••• •••• 05\nMontant : 38 760,00 €\n")
+    assert "intent.payment_request" not in codes(run(text_message(receipt)))
+    far = ("Bénéficiaire : SARL Dupont.\n" + "Le chantier avance bien. " * 12
+           + "\nIBAN : FR76 3000 6000 0112 3456 7890 189\n")
+    assert "intent.payment_request" not in codes(run(text_message(far)))
