@@ -653,6 +653,8 @@ def test_asks_made_in_passing_or_in_other_words(text: str, code: str) -> None:
     "The recovery of the project is going well; the balance sheet is attached for the board.",
     "Le mot de passe de votre messagerie ne vous sera jamais demandé par un autre site.",
     "Your email password is never needed to read this notice.",
+    "Si la connexion échoue, ouvrez un ticket auprès de la DSI plutôt que de me transmettre vos identifiants.",
+    "Please use the secure upload form rather than sending us your password by email.",
 ])
 def test_describing_payments_or_balances_is_not_an_ask(text: str) -> None:
     assert not codes(run(text_message(text))) & {"intent.payment_request", "intent.credentials_request"}
@@ -700,3 +702,9 @@ def test_a_receipt_with_a_masked_account_is_no_wiring_instruction() -> None:
     far = ("Bénéficiaire : SARL Dupont.\n" + "Le chantier avance bien. " * 12
            + "\nIBAN : FR76 3000 6000 0112 3456 7890 189\n")
     assert "intent.payment_request" not in codes(run(text_message(far)))
+
+
+def test_an_ask_after_instead_of_still_counts_when_it_is_not_the_alternative() -> None:
+    """"Instead of the usual portal, enter your password below": the alternative named is the portal, not the ask."""
+    text = "Instead of the usual portal, please enter your password on the page below."
+    assert "intent.credentials_request" in codes(run(text_message(text)))

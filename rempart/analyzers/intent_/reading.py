@@ -25,6 +25,11 @@ _NEGATION = re.compile(
     r"|only (?:enter|provide|share|give|type|submit) )\b"
 )
 _NEGATION_REACH = 50  # characters before the phrase
+# "ouvrez un ticket plutôt que de me transmettre vos identifiants", "rather than sending us your password": the
+# ask named as what not to do. Only right before the phrase: "instead of the portal, sign in here" still asks.
+_ALTERNATIVE_BEFORE = re.compile(
+    r"(?:plutot que|au lieu|rather than|instead of)(?: de| d'| du)?(?: (?:me|nous|leur|lui|us|them))? ?$")
+_ALTERNATIVE_REACH = 30
 # "fraude au changement de RIB", "en cas de doute sur un changement de RIB", "faux RIB": the phrase
 # names the topic of a warning, newsletter or policy, it does not ask for anything.
 _TOPIC_BEFORE = re.compile(
@@ -111,7 +116,8 @@ def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequenc
             continue
         kept = [h for h in found
                 if not _NEGATION.search(norm, max(0, h.start - _NEGATION_REACH), h.end + _NEGATION_AFTER)
-                and not _TOPIC_BEFORE.search(norm, max(0, h.start - _TOPIC_REACH), h.start)]
+                and not _TOPIC_BEFORE.search(norm, max(0, h.start - _TOPIC_REACH), h.start)
+                and not _ALTERNATIVE_BEFORE.search(norm, max(0, h.start - _ALTERNATIVE_REACH), h.start)]
         if kept:
             hits[category] = kept
         else:
