@@ -52,3 +52,16 @@ def is_subdomain_of(host: str, domain: str) -> bool:
 
 def in_domains(host: str, domains: list[str] | tuple[str, ...] | frozenset[str]) -> bool:
     return any(is_subdomain_of(host, d) for d in domains)
+
+
+# A name this short ("info", "mail") is shared by unrelated owners under different suffixes.
+SAME_NAME_MIN_CHARS = 5
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two registrable domains with the same name under different suffixes (``kovalis.fr``, ``kovalis.app``): how a
+    company splits its mail and its application. Only for names of ``SAME_NAME_MIN_CHARS`` or more."""
+    if not a or not b or a == b:
+        return False
+    label = domain_label(a)
+    return len(label) >= SAME_NAME_MIN_CHARS and label == domain_label(b)

@@ -27,7 +27,7 @@ from rempart.analyzers._links.recipients import RecipientPattern, find_recipient
 from rempart.analyzers._links.tables import LinkTables, tables
 from rempart.analyzers._links.urlparts import UrlParts, display_host, split_url, unwrap
 from rempart.analyzers.base import Context, claimed_domain, relayed_sender_domain
-from rempart.domains import icann_registered_domain
+from rempart.domains import icann_registered_domain, same_name
 from rempart.findings import Finding
 from rempart.message.model import Message, Url, UrlOrigin
 
@@ -157,7 +157,8 @@ class _Scan:
         return host_info(host, self.t, self.resources)
 
     def is_trusted(self, info: HostInfo) -> bool:
-        return info.org or info.icann_registered in self.trusted
+        # The authenticated sender's own name under another suffix (mail from kovalis.fr, the app at kovalis.app).
+        return info.org or info.icann_registered in self.trusted or same_name(info.icann_registered, self.sender)
 
     def link(self, url: Url) -> None:
         if url.origin in _SKIPPED_ORIGINS:

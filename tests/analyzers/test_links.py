@@ -325,6 +325,16 @@ def test_recipient_in_an_unsubscribe_link_or_archive_path_is_ordinary() -> None:
     assert codes(found).get("links.recipient_in_url", 0.0) <= 0.2
 
 
+def test_a_reset_link_on_the_authenticated_senders_own_name_is_ordinary() -> None:
+    """Mail from kovalis.fr (DMARC pass), the reset page at ferrand.kovalis.app with the reader's address in it."""
+    to = "emma.rousseau@ferrand-assurances.fr"
+    href = f"https://ferrand.kovalis.app/password/reset/e1f84c3a?email={to}"
+    own = run(message(link(href), to=to, sender="notifications@kovalis.fr"), findings=[auth_pass("kovalis.fr")])
+    assert codes(own).get("links.recipient_in_url", 0.0) <= 0.2
+    claimed = run(message(link(href), to=to, sender="notifications@kovalis.fr"))  # not authenticated: not vouched for
+    assert codes(claimed)["links.recipient_in_url"] == pytest.approx(0.4)
+
+
 def test_envelope_recipient_counts() -> None:
     found = run(message(link("https://evil.example/?u=compta@exemple-industrie.fr")),
                 envelope=Envelope(rcpt_to=("compta@exemple-industrie.fr",)))

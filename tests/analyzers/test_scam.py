@@ -233,6 +233,11 @@ def test_links_that_all_lead_away_from_the_sender() -> None:
     assert "scam.unrelated_links" not in families(run(html_message(known)))
     # Bare addresses in a plain-text message are shown to the reader, not hidden behind link text.
     assert "scam.unrelated_links" not in families(run(message("Voir https://suivi-colis-express.com/x")))
+    # The sender's own name under another suffix: mail from kovalis.fr, the application at kovalis.app.
+    app = '<p>Réinitialisez votre mot de passe</p><a href="https://ferrand.kovalis.app/password/reset/e1f8">Ouvrir</a>'
+    assert "scam.unrelated_links" not in families(run(html_message(app, sender="Kovalis <notifications@kovalis.fr>")))
+    short = '<p>Votre commande</p><a href="https://prix.shop/x">Voir</a>'  # "prix" is too short a name to tell
+    assert "scam.unrelated_links" in families(run(html_message(short, sender="Prix <news@prix.fr>")))
     # A free host is anyone's site even when a known brand runs it as a platform (GitHub Pages, Firebase).
     for host in ("remittance-docs.github.io", "voicemail-pbx.web.app"):
         hosted = f'<p>Le document est partagé</p><a href="https://{host}/devis">Ouvrir</a>'

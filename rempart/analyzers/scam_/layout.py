@@ -24,7 +24,7 @@ from itertools import pairwise
 from rempart.analyzers._links.tables import suffix_match, tables
 from rempart.analyzers.base import Context, claimed_domain
 from rempart.analyzers.lookalike import owner_of, protected_index
-from rempart.domains import icann_registered_domain, in_domains, registered_domain
+from rempart.domains import icann_registered_domain, in_domains, registered_domain, same_name
 from rempart.findings import Finding
 from rempart.message.model import Message, UrlOrigin
 
@@ -73,13 +73,14 @@ def picture_bait(message: Message, context: Context) -> Iterator[Finding]:
 
 
 def _vouched_for(host: str, sender_domain: str, context: Context, shared_services: bool = True) -> bool:
-    """The sender's own site, the organisation's, a known brand's or platform's, or a click tracker;
+    """The sender's own site (or its name under another suffix), the organisation's, a known brand's or platform's,
+    or a click tracker;
     with ``shared_services``, also shorteners and free hosting (the links analyzer reports those)."""
     t = tables(context.resources)
     registered = icann_registered_domain(host)
     shared = bool(suffix_match(host, t.shorteners)) or bool(suffix_match(host, t.free_hosts))
-    if registered == sender_domain or in_domains(host, context.config.org.domains) \
-            or suffix_match(host, t.esp_tracking):
+    if registered == sender_domain or same_name(registered, sender_domain) \
+            or in_domains(host, context.config.org.domains) or suffix_match(host, t.esp_tracking):
         return True
     if shared:  # a free host stays anyone's site even when a brand runs it as a platform (x.github.io)
         return shared_services
