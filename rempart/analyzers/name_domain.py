@@ -1,4 +1,4 @@
-"""A sender domain built from the sender's own display name plus service words.
+"""A sender domain built from the sender's own display name: plus service words, or imitating it.
 
 ``Dashdoc <notifications@dashdoc-app.com>``, ``e-attestations <notification@e-attestations-portail.com>``,
 ``Dashdoc Support <support@dashdoc-app.com>``: the name shown is the head (or tail) of the domain, and what
@@ -18,8 +18,10 @@ no profile: 9 phishing messages and no legitimate one (of 2,687) have this shape
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from rempart.analyzers.lookalike import skeleton, to_unicode_host
 from rempart.domains import domain_label
 
 # Words a real company adds to its own name (country, trade, customer-service, product or sending-domain words):
@@ -76,4 +78,44 @@ def name_plus_lure(shown: tuple[str, ...], domain: str, lures: frozenset[str]) -
             for head, rest in (("".join(parts[:k]), parts[k:]), ("".join(parts[-k:]), parts[:-k])):
                 if head == name and _added_only_lures(rest, lures) and not named.intersection(rest):
                     return NamePlusLure(name, tuple(rest))
+    return None
+
+
+# --- the display name imitated by the domain ----------------------------------------------------------
+# "Nadia Ducret <nadia@boulangerie-ducrett.ch>", "Transports Lemaire <compta@transports-lernaire.fr>",
+# "Yousign <x@yousіgn.com>" (a Cyrillic і): a word of the name the sender shows is written in its own domain with a
+# look-alike character or a doubled letter. Nobody misspells their own name in their domain; a domain bought to
+# pass for that company does. Measured before shipping (dev corpus and the French bench's train halves): 10
+# phishing messages and no legitimate one of 2,687. Personal domains built from an initial and a surname
+# ("labbott.name" for Laura Abbott) are another edit, not a look-alike, and do not count.
+MIN_IMITATED_CHARS = 5
+_SEPARATORS = re.compile(r"[-_]+")
+_REPEATS = re.compile(r"(.)\1+")
+
+
+@dataclass(frozen=True, slots=True)
+class ImitatedName:
+    word: str  # the display name's word
+    written: str  # how the domain writes it
+
+
+def _collapsed(text: str) -> str:
+    return _REPEATS.sub(r"\1", text)
+
+
+def imitated_name(shown: tuple[str, ...], domain: str) -> ImitatedName | None:
+    """``shown``: the display name's folded words (``sender.name_tokens``); ``domain``: the sender's registrable
+    domain. The word of the name the domain writes with look-alike characters or a doubled letter."""
+    host = to_unicode_host(domain)
+    label = domain_label(host) or host.partition(".")[0]
+    parts = [p for p in _SEPARATORS.split(label) if len(p) >= MIN_IMITATED_CHARS]
+    words = [w for w in shown if len(w) >= MIN_IMITATED_CHARS]
+    for part in parts:
+        look = skeleton(part)
+        for word in words:
+            if part == word:
+                continue
+            real = skeleton(word)
+            if look == real or _collapsed(look) == _collapsed(real):
+                return ImitatedName(word, part)
     return None

@@ -35,7 +35,7 @@ from rempart.analyzers.lookalike import (
     is_mixed_script,
     owner_of,
 )
-from rempart.analyzers.name_domain import name_plus_lure
+from rempart.analyzers.name_domain import imitated_name, name_plus_lure
 from rempart.analyzers.thread_senders import EMAIL_IN_TEXT, lookalike_of_thread
 from rempart.config import Config
 from rempart.domains import domain_label, in_domains, public_suffix, registered_domain
@@ -64,6 +64,7 @@ CODES = frozenset({
     "sender.freemail",
     "sender.thread_lookalike",
     "sender.name_plus_lure_domain",
+    "sender.name_lookalike_domain",
 })
 
 IMPERSONATION_WEIGHTS = {"vip": 0.65, "employee": 0.45, "vendor": 0.4, "brand": 0.4, "org": 0.35}
@@ -102,6 +103,9 @@ THREAD_TLD_SWAP = 0.45
 # "Dashdoc <x@dashdoc-app.com>": the domain is the display name plus service words (name_domain.py). Not
 # strong alone: a company may own "acme-app.com"; with an ask or an odd link it is what a campaign looks like.
 NAME_PLUS_LURE = 0.35
+# "Nadia Ducret <nadia@boulangerie-ducrett.ch>": the domain writes the display name's own word with a look-alike
+# character or a doubled letter (name_domain.py). Deception on its own, like a lookalike of a known brand.
+NAME_LOOKALIKE = 0.6
 SPEAKS_FOR_CONNECTORS = frozenset({"from", "at", "de", "d", "du", "chez", "von", "vom", "van", "bei"})
 MAX_NAME_CHARS = 512  # display names are short; a huge one is cut, never scanned quadratically
 
@@ -480,7 +484,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
                                     {"address": sender.address, "domain": sender.domain}))
     findings.extend(_lookalikes(message, context))
     if sender is not None and claimed is None and not any(f.code == "sender.lookalike_domain" for f in findings):
-        findings.extend(_name_plus_lure(sender, context))
+        findings.extend(_name_in_domain(sender, context))
     findings.extend(_reply_to(message, context, claimed))
     findings.extend(_envelope_and_sender(message, context))
     findings.extend(_internal(message, context))
@@ -489,18 +493,24 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     return findings
 
 
-def _name_plus_lure(sender: Address, context: Context) -> Iterator[Finding]:
-    """The sender's domain is its own display name glued to service words, on a domain nobody we know owns."""
+def _name_in_domain(sender: Address, context: Context) -> Iterator[Finding]:
+    """On a domain nobody we know owns: the sender's domain is its own display name glued to service words, or
+    imitates a word of that name."""
     domain = sender.domain
     if not domain or _is_freemail(domain, context) or owner_of(domain, context.resources) is not None \
             or in_domains(domain, context.config.org.domains):
         return
-    found = name_plus_lure(name_tokens(sender.name), registered_domain(domain),
-                           context.resources.data_list("lookalike_lures"))
+    shown = name_tokens(sender.name)
+    found = name_plus_lure(shown, registered_domain(domain), context.resources.data_list("lookalike_lures"))
     if found is not None:
         yield Finding("sender.name_plus_lure_domain", NAME_PLUS_LURE, {
             "display_name": _visible(sender.name), "address": sender.address, "domain": registered_domain(domain),
             "added": " ".join(found.added)})
+    imitated = imitated_name(shown, registered_domain(domain))
+    if imitated is not None:
+        yield Finding("sender.name_lookalike_domain", NAME_LOOKALIKE, {
+            "display_name": _visible(sender.name), "address": sender.address, "domain": registered_domain(domain),
+            "word": imitated.word, "written": imitated.written})
 
 
 def _thread_lookalike(sender: Address, message: Message) -> Iterator[Finding]:

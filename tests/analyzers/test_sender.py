@@ -399,3 +399,32 @@ def test_domain_built_from_the_display_name_plus_lure_words(header: str, added: 
 ])
 def test_domains_that_are_not_a_name_plus_lures(header: str) -> None:
     assert NAME_PLUS_LURE not in by_code(run(build(header)))
+
+
+# --- a sender domain imitating its own display name -----------------------------------------------
+
+NAME_LOOKALIKE = "sender.name_lookalike_domain"
+CYRILLIC_O = "\u043e"  # "о", drawn like the Latin "o"; mail carries the domain in its punycode form
+PUNYCODE_ORBIS = f"atelier-{CYRILLIC_O}rbis.fr".encode("idna").decode("ascii")
+
+
+@pytest.mark.parametrize(("header", "word", "written"), [
+    ("Nadia Ducret <nadia.ducret@boulangerie-ducrett.ch>", "ducret", "ducrett"),  # a doubled letter
+    ("Transports Lemaire - Comptabilité <compta@transports-lernaire.fr>", "lemaire", "lernaire"),  # rn for m
+    ("Aquitaine Bureautique <factures@aquitaine-bureautlque.fr>", "bureautique", "bureautlque"),  # l for i
+    (f"Atelier Orbis <compta@{PUNYCODE_ORBIS}>", "orbis", f"{CYRILLIC_O}rbis"),
+])
+def test_domain_imitating_the_display_name(header: str, word: str, written: str) -> None:
+    found = by_code(run(build(header)))
+    assert found[NAME_LOOKALIKE].weight == sender.NAME_LOOKALIKE
+    assert (found[NAME_LOOKALIKE].evidence["word"], found[NAME_LOOKALIKE].evidence["written"]) == (word, written)
+
+
+@pytest.mark.parametrize("header", [
+    "Laura Abbott <laura@labbott.name>",  # an initial and a surname: a personal domain
+    "Linus Torvalds <torvalds@linux-foundation.org>",  # another word, not a look-alike of it
+    "Nadia Ducret <nadia.ducret@boulangerie-ducret.ch>",  # the name itself
+    "Ronan Waide <waider@waider.ie>",
+])
+def test_domains_that_do_not_imitate_the_display_name(header: str) -> None:
+    assert NAME_LOOKALIKE not in by_code(run(build(header)))
