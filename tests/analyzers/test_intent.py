@@ -324,6 +324,7 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.credentials_request", "Saisissez le même mot de passe que votre boîte mail pour continuer."),
     ("intent.credentials_request", "Merci de vous connecter pour accepter ou refuser la substitution."),
     ("intent.credentials_request", "Sign in with the same password as your work email account."),
+    ("intent.personal_data_request", "Pour conserver vos alertes, mettez à jour votre moyen de paiement avant le 23."),
     ("intent.mfa_code_request", "Retournez-moi le formulaire signé, accompagné du code que vous recevrez par SMS."),
     ("intent.bank_detail_change", "On s'est trompé de RIB sur la facture, c'est l'ancien compte qui est en cours de"
                                   " fermeture."),
@@ -655,9 +656,11 @@ def test_asks_made_in_passing_or_in_other_words(text: str, code: str) -> None:
     "Your email password is never needed to read this notice.",
     "Si la connexion échoue, ouvrez un ticket auprès de la DSI plutôt que de me transmettre vos identifiants.",
     "Please use the secure upload form rather than sending us your password by email.",
+    "Moyen de paiement : carte Visa se terminant par 4417 (prélevée aujourd'hui).",
 ])
 def test_describing_payments_or_balances_is_not_an_ask(text: str) -> None:
-    assert not codes(run(text_message(text))) & {"intent.payment_request", "intent.credentials_request"}
+    assert not codes(run(text_message(text))) & {"intent.payment_request", "intent.credentials_request",
+                                                  "intent.personal_data_request"}
 
 
 def test_writing_from_a_personal_webmail_is_the_secrecy_pretext() -> None:
