@@ -425,6 +425,13 @@ def test_domain_imitating_the_display_name(header: str, word: str, written: str)
     "Linus Torvalds <torvalds@linux-foundation.org>",  # another word, not a look-alike of it
     "Nadia Ducret <nadia.ducret@boulangerie-ducret.ch>",  # the name itself
     "Ronan Waide <waider@waider.ie>",
+    "Lucca <noreply@ilucca.net>",  # Lucca's real domain: an "i" before the name is no doubled letter
 ])
 def test_domains_that_do_not_imitate_the_display_name(header: str) -> None:
     assert NAME_LOOKALIKE not in by_code(run(build(header)))
+
+
+def test_jira_notifications_come_from_the_customers_atlassian_site() -> None:
+    found = by_code(run(build('"Tomasz Wierzbicki (Jira)" <jira@exemple-industrie.atlassian.net>')))
+    assert f"{IMPERSONATION}.brand" not in found
+    assert f"{IMPERSONATION}.brand" in by_code(run(build('"Jira" <jira@atlassian-notify.example>')))
