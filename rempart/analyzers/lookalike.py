@@ -413,6 +413,7 @@ class ProtectedIndex:
     government_suffixes: frozenset[str] = frozenset()  # "gouv.fr", "gov.uk": where public bodies publish
     freemail: frozenset[str] = frozenset()
     tenants: set[str] = field(default_factory=set)  # onmicrosoft.com: each subdomain is someone's
+    free_hosts: frozenset[str] = frozenset()  # web.app, github.io: anyone gets a name there in a minute
     match: Callable[[str], LookalikeMatch | None] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -492,7 +493,8 @@ class ProtectedIndex:
 
     def _match(self, host: str) -> LookalikeMatch | None:
         parts = _split(host)
-        if parts is None or self.owner_of(parts.host) is not None or self._real_service(parts):
+        if parts is None or self.owner_of(parts.host) is not None or self._real_service(parts) \
+                or self._own_space_on_platform(parts):
             return None
         return (self._same_skeleton(parts) or self._typo(parts) or self._combination(parts)
                 or self._in_subdomain(parts) or self._government_word(parts))
@@ -541,6 +543,17 @@ class ProtectedIndex:
             technique = "homoglyph"
         diff = differing_positions(parts.label, confusable.label)
         return self._result(parts, confusable, technique, 0, diff)
+
+    def _own_space_on_platform(self, parts: _Split) -> bool:
+        """The organisation's own name as its space on a brand's platform ("exemple-industrie.awsapps.com", its AWS
+        sign-in portal; "exemple-industrie.myshopify.com", its shop): the public suffix list makes these names
+        registrable, but the name under the platform is how the organisation's account there is called. Only the
+        name itself: "exemple-industrie-login.myshopify.com" is still judged, and so is free hosting
+        ("exemple-industrie.web.app"), where anyone takes a name in a minute."""
+        if parts.suffix not in self.tenants or parts.suffix in self.free_hosts:
+            return False
+        same = self.by_skeleton.get(skeleton(parts.label), [])
+        return any(e.owner.kind == "org" and e.label == parts.label for e in same)
 
     @staticmethod
     def _foreign_tld(entry: ProtectedLabel, parts: _Split) -> bool:
@@ -698,7 +711,8 @@ def protected_index(resources: Resources) -> ProtectedIndex:
     def build() -> ProtectedIndex:
         index = ProtectedIndex(lures=resources.data_list("lookalike_lures"),
                                government_suffixes=resources.data_list("government_suffixes"),
-                               freemail=resources.data_list("freemail"))
+                               freemail=resources.data_list("freemail"),
+                               free_hosts=frozenset(h for h in resources.data_list("free_hosting") if "/" not in h))
         for owner, domains, labels in _owners(resources.config, resources):
             index.add_owner(owner, domains, labels)
         return index

@@ -148,6 +148,8 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "paypal-news.com",  # brands legitimately run "-news" marketing domains: not a lure
         "paypal-community.forum-example.com",  # a brand cited in a subdomain without a lure word
         "exemple-industrie.portal-example.com",  # a tenant named after the customer
+        "exemple-industrie.awsapps.com",  # the organisation's AWS sign-in portal (a registrable name per the PSL)
+        "exemple-industrie.myshopify.com",  # its shop
         "www.govtech-news.com",  # "gov" inside a word is not the word
         "agriculture.gouv.fr",
         "www.gouvernement.fr",  # the French government's own site, outside gouv.fr
@@ -214,3 +216,12 @@ def test_fast_enough(resources: Resources) -> None:
         find_lookalike(host, resources)
     per_host = (time.perf_counter() - started) / len(hosts)
     assert per_host < 0.0005, per_host  # fresh hosts; repeated ones hit the per-host cache
+
+
+def test_the_organisations_name_on_free_hosting_or_dressed_up_on_a_platform_is_still_a_lookalike(
+        resources: Resources) -> None:
+    for host, technique in (("exemple-industrie.web.app", "tld_swap"),
+                            ("exemple-industrie-login.myshopify.com", "combosquatting"),
+                            ("paypal.myshopify.com", "tld_swap")):
+        found = find_lookalike(host, resources)
+        assert found is not None and found.technique == technique, host
