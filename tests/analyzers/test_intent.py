@@ -325,6 +325,8 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.credentials_request", "Merci de vous connecter pour accepter ou refuser la substitution."),
     ("intent.credentials_request", "Sign in with the same password as your work email account."),
     ("intent.personal_data_request", "Pour conserver vos alertes, mettez à jour votre moyen de paiement avant le 23."),
+    ("intent.availability_check", "Can you help me out with this? Please let me know if you have a moment."),
+    ("intent.availability_check", "Dites-moi si vous avez un moment, pouvez-vous m'aider rapidement ?"),
     ("intent.mfa_code_request", "Retournez-moi le formulaire signé, accompagné du code que vous recevrez par SMS."),
     ("intent.bank_detail_change", "On s'est trompé de RIB sur la facture, c'est l'ancien compte qui est en cours de"
                                   " fermeture."),
@@ -711,3 +713,9 @@ def test_an_ask_after_instead_of_still_counts_when_it_is_not_the_alternative() -
     """"Instead of the usual portal, enter your password below": the alternative named is the portal, not the ask."""
     text = "Instead of the usual portal, please enter your password on the page below."
     assert "intent.credentials_request" in codes(run(text_message(text)))
+
+
+def test_ordinary_closers_are_not_an_availability_check() -> None:
+    for text in ("Let me know if you have any questions.", "Could you help me with the quarterly report when you get "
+                 "a chance?", "N'hésitez pas à me dire si vous avez des questions."):
+        assert "intent.availability_check" not in codes(run(text_message(text))), text
