@@ -327,6 +327,9 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.personal_data_request", "Pour conserver vos alertes, mettez à jour votre moyen de paiement avant le 23."),
     ("intent.availability_check", "Can you help me out with this? Please let me know if you have a moment."),
     ("intent.availability_check", "Dites-moi si vous avez un moment, pouvez-vous m'aider rapidement ?"),
+    ("intent.pressure_authority", "Votre président m'a demandé de prendre contact avec vous."),
+    ("intent.pressure_threat", "Merci de régler sous huitaine pour éviter une majoration."),
+    ("intent.availability_check", "Pouvez-vous me communiquer votre numéro de portable ?"),
     ("intent.mfa_code_request", "Retournez-moi le formulaire signé, accompagné du code que vous recevrez par SMS."),
     ("intent.bank_detail_change", "On s'est trompé de RIB sur la facture, c'est l'ancien compte qui est en cours de"
                                   " fermeture."),
