@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from rempart.config import load_config
+from rempart.engine.build import build_engine
 from rempart.evaluation.runner import scan_labelled, summarise
+from rempart.message.parse import parse_message
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = sorted((ROOT / "bench" / "corpus-fr").glob("*/labels.csv"))
@@ -76,3 +79,23 @@ def test_dev_corpus() -> None:
     alone = summarise(scored, score=lambda s: s.base_score if s.base_score is not None else s.score)
     for key, floor in DEV_ANALYZER_FLOORS.items():
         assert alone[key] >= floor, f"dev analyzers alone {key} = {alone[key]:.4f} < {floor}"
+
+
+PROBES = ROOT / "tests" / "messages" / "probes-fr"
+
+
+def test_french_probes_without_a_profile() -> None:
+    """Hand-written French attacks and legitimate mail (tests/messages/probes-fr/README.md), embedded defaults.
+    Measured 2026-11-29: all 16 attacks flagged (lowest 0.683), 1 of 10 legitimate flagged (a freelancer's invoice
+    from Gmail with an IBAN: free mail asking for money, 0.673), none called malicious."""
+    engine = build_engine(load_config(None))
+    verdicts = {p.name: engine.scan_message(parse_message(p.read_bytes(), engine.config.limits))
+                for p in sorted(PROBES.glob("*.eml"))}
+    attacks = {n: v for n, v in verdicts.items() if n.startswith("a-")}
+    legitimate = {n: v for n, v in verdicts.items() if n.startswith("l-")}
+    assert len(attacks) == 16 and len(legitimate) == 10
+    missed = sorted(n for n, v in attacks.items() if v.level.value == "clean")
+    flagged = sorted(n for n, v in legitimate.items() if v.level.value != "clean")
+    assert len(missed) <= 1, missed
+    assert len(flagged) <= 1, flagged
+    assert not [n for n, v in legitimate.items() if v.level.value == "malicious"]
