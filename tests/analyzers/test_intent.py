@@ -329,6 +329,8 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.availability_check", "Dites-moi si vous avez un moment, pouvez-vous m'aider rapidement ?"),
     ("intent.pressure_authority", "Votre président m'a demandé de prendre contact avec vous."),
     ("intent.payment_request", "Je vous remercie de bien vouloir virer le dépôt de garantie sur le compte séquestre."),
+    ("intent.pressure_threat", "Please pay the outstanding balance today to avoid service interruption."),
+    ("intent.personal_data_request", "Please upload your W-9 and banking information through our vendor portal."),
     ("intent.pressure_threat", "Merci de régler sous huitaine pour éviter une majoration."),
     ("intent.availability_check", "Pouvez-vous me communiquer votre numéro de portable ?"),
     ("intent.mfa_code_request", "Retournez-moi le formulaire signé, accompagné du code que vous recevrez par SMS."),
