@@ -274,7 +274,10 @@ class _Scan:
                                                           self._recipients) is None
         path_query = (parts.path + "?" + parts.query).lower()  # not the host: "remove-alert.example"
         unsubscribe = any(w in path_query for w in self.t.unsubscribe_words)
-        ordinary = trusted or bool(info.esp_tracking) or unsubscribe or self.bulk
+        # A known party's own site (not one where anyone publishes) is no phishing kit reading the address it was sent.
+        owned = info.owner is not None and not info.free_hosting and (
+            info.owner.brand is None or not info.owner.brand.user_content)
+        ordinary = trusted or owned or bool(info.esp_tracking) or unsubscribe or self.bulk
         if ordinary:
             weight = checks.RECIPIENT_IN_URL_WEAK
         else:

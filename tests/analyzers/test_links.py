@@ -335,6 +335,18 @@ def test_a_reset_link_on_the_authenticated_senders_own_name_is_ordinary() -> Non
     assert codes(claimed)["links.recipient_in_url"] == pytest.approx(0.4)
 
 
+def test_the_readers_address_on_a_known_brands_own_site_is_ordinary() -> None:
+    """A brand's newsletter link on its own domain carrying the reader's address (base64) reads no credentials; the
+    same on a site where anyone publishes (free hosting) or on an unknown domain still counts."""
+    to = "mark.davis@acme-corp.com"
+    b64 = base64.b64encode(to.encode()).decode()
+    own = run(message(link(f"https://r.emails.fnac.com/tr/un/li/abcDEF?e={b64}"), to=to, sender="newsletter@fnac.fr"))
+    assert codes(own)["links.recipient_in_url"] <= 0.2
+    for host in ("fnac-offres.example", "fnac-offres.web.app"):
+        other = run(message(link(f"https://{host}/li/abcDEF?e={b64}"), to=to, sender="newsletter@fnac.fr"))
+        assert codes(other)["links.recipient_in_url"] == pytest.approx(0.4), host
+
+
 def test_envelope_recipient_counts() -> None:
     found = run(message(link("https://evil.example/?u=compta@exemple-industrie.fr")),
                 envelope=Envelope(rcpt_to=("compta@exemple-industrie.fr",)))
