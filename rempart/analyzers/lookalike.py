@@ -60,6 +60,7 @@ class BrandInfo:
     common_word: bool = False
     user_content: bool = False
     tenant_domains: tuple[str, ...] = ()  # the brand's, but each subdomain is a customer's
+    declared: bool = False  # one of the organisation's own [[org.brands]] (its group, its trade names)
 
 
 def _shipped_brands() -> tuple[BrandInfo, ...]:
@@ -85,7 +86,7 @@ def brands(resources: Resources) -> tuple[BrandInfo, ...]:
 
     def build() -> tuple[BrandInfo, ...]:
         extra = tuple(
-            BrandInfo(name=b.name, domains=tuple(to_unicode_host(d) for d in b.domains))
+            BrandInfo(name=b.name, domains=tuple(to_unicode_host(d) for d in b.domains), declared=True)
             for b in resources.config.org.brands
         )
         return _shipped_brands() + extra
@@ -356,6 +357,7 @@ class LookalikeMatch:
     # combosquatting | tld_swap | subdomain_abuse
     distance: int
     diff: tuple[int, ...] = ()  # positions in ``host`` that differ from the target
+    public_brand: bool = False  # the target is a shipped (public) brand, not one the organisation declared
 
     def evidence(self) -> dict[str, Any]:
         return {"target": self.target_domain, "target_kind": self.target_kind,
@@ -519,8 +521,10 @@ class ProtectedIndex:
                 label_diff: Iterable[int]) -> LookalikeMatch:
         """``label_diff``: positions in the registrable label; reported as positions in the host."""
         offset = len(parts.host) - len(parts.registered)
+        brand = entry.owner.brand
         return LookalikeMatch(parts.host, entry.domain, entry.owner.kind, entry.owner.name, technique,
-                              distance, tuple(offset + i for i in label_diff))
+                              distance, tuple(offset + i for i in label_diff),
+                              public_brand=brand is not None and not brand.declared)
 
     def _same_skeleton(self, parts: _Split) -> LookalikeMatch | None:
         entries = self.by_skeleton.get(skeleton(parts.label), [])
@@ -718,6 +722,20 @@ def protected_index(resources: Resources) -> ProtectedIndex:
         return index
 
     return resources.cached("identity:protected_index", build)
+
+
+# A well-known brand's name under another suffix (douane.nl for douane.gouv.fr, caf.net for caf.fr, fnac.fr for
+# fnac.com) is most often the brand's own defensive registration or another company sharing a short name, and
+# attackers rarely buy one: on the dev corpus and the French bench's train halves scanned with no profile it fired
+# on 1 legitimate message and no attack. It stays a reason to look, not evidence on its own. (The organisation's or
+# a vendor's name under another suffix, exemple-industrie.com for exemple-industrie.fr, is the classic of BEC and
+# keeps its full weight.)
+BRAND_TLD_SWAP_WEIGHT = 0.3
+
+
+def is_brand_tld_swap(match: LookalikeMatch) -> bool:
+    """A shipped brand's name under another suffix (the organisation's declared brands keep their full weight)."""
+    return match.public_brand and match.technique == "tld_swap"
 
 
 def find_lookalike(host: str, resources: Resources) -> LookalikeMatch | None:

@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from rempart.analyzers.auth import authenticated_as, summary_from_findings
 from rempart.analyzers.base import Context, Resources
 from rempart.analyzers.lookalike import (
+    BRAND_TLD_SWAP_WEIGHT,
     BrandInfo,
     brands,
     find_lookalike,
     fold_confusables,
+    is_brand_tld_swap,
     is_mixed_script,
     owner_of,
 )
@@ -402,13 +404,15 @@ def _lookalikes(message: Message, context: Context) -> Iterator[Finding]:
     if sender is not None and sender.domain:
         match = find_lookalike(sender.domain, context.resources)
         if match is not None:
-            yield Finding("sender.lookalike_domain", LOOKALIKE_WEIGHTS[match.target_kind],
+            weight = BRAND_TLD_SWAP_WEIGHT if is_brand_tld_swap(match) else LOOKALIKE_WEIGHTS[match.target_kind]
+            yield Finding("sender.lookalike_domain", weight,
                           {"domain": sender.domain, "address": sender.address, **match.evidence()})
     for reply in message.reply_to:
         if reply.domain and (sender is None or reply.domain != sender.domain):
             match = find_lookalike(reply.domain, context.resources)
             if match is not None:
-                weight = LOOKALIKE_WEIGHTS[match.target_kind] * REPLY_TO_LOOKALIKE_FACTOR
+                base = BRAND_TLD_SWAP_WEIGHT if is_brand_tld_swap(match) else LOOKALIKE_WEIGHTS[match.target_kind]
+                weight = base * REPLY_TO_LOOKALIKE_FACTOR
                 yield Finding("sender.reply_to_lookalike", weight,
                               {"domain": reply.domain, "address": reply.address, **match.evidence()})
                 return

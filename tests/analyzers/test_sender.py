@@ -435,3 +435,14 @@ def test_jira_notifications_come_from_the_customers_atlassian_site() -> None:
     found = by_code(run(build('"Tomasz Wierzbicki (Jira)" <jira@exemple-industrie.atlassian.net>')))
     assert f"{IMPERSONATION}.brand" not in found
     assert f"{IMPERSONATION}.brand" in by_code(run(build('"Jira" <jira@atlassian-notify.example>')))
+
+
+def test_a_public_brands_name_under_another_suffix_is_a_reason_to_look_not_evidence() -> None:
+    """douane.nl (the Dutch customs), caf.net (a rail manufacturer): a shipped brand's name under another suffix is
+    most often someone legitimate. The organisation's own declared brands (its group) keep the full weight."""
+    public = by_code(run(build("Douane <info@douane.nl>")))["sender.lookalike_domain"]
+    assert public.evidence["technique"] == "tld_swap" and public.weight == pytest.approx(0.3)
+    profile = {**PROFILE, "org": {**PROFILE["org"], "brands": [{"name": "Groupe Roux", "domains": ["groupe-roux.fr"]}]}}
+    config = config_from_mapping(profile)
+    declared = by_code(run(build("Claire Martin <claire.martin@groupe-roux.com>"), config, Resources(config)))
+    assert declared["sender.lookalike_domain"].weight == pytest.approx(sender.LOOKALIKE_WEIGHTS["brand"])

@@ -16,7 +16,7 @@ from rempart.analyzers._links.hosts import HostInfo
 from rempart.analyzers._links.tables import LinkTables, suffix_match
 from rempart.analyzers._links.urlparts import UrlParts, as_url, query_params, shown_host, split_url
 from rempart.analyzers.base import Resources
-from rempart.analyzers.lookalike import Owner, owner_of
+from rempart.analyzers.lookalike import BRAND_TLD_SWAP_WEIGHT, Owner, is_brand_tld_swap, owner_of
 from rempart.domains import domain_label, registered_domain
 
 # --- weights -------------------------------------------------------------------------------------
@@ -212,6 +212,8 @@ def lookalike(info: HostInfo) -> Hit | None:
     if match.technique == "subdomain_abuse":
         return Hit("links.brand_in_subdomain", BRAND_IN_SUBDOMAIN, evidence)
     weight = LOOKALIKE_BRAND if match.target_kind == "brand" else LOOKALIKE_ORG
+    if is_brand_tld_swap(match):
+        weight = BRAND_TLD_SWAP_WEIGHT
     return Hit("links.lookalike_domain", weight, {**evidence, "distance": match.distance})
 
 
