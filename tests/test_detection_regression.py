@@ -24,25 +24,25 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = sorted((ROOT / "bench" / "corpus-fr").glob("*/labels.csv"))
 DEV_LABELS = Path(os.environ.get("REMPART_DEV_CORPUS", ROOT.parent / "shared" / "corpus")) / "labels.csv"
 
-# Measured on the guard half of the twelve organisations at commit time (fused, 2026-11-29, evening, model of 119eb25):
-# 300 attacks, 425 legitimate: AUC 0.9897, detection 94.7 % at 1 % FPR (the 5th-highest legitimate score sets it, so
-# a few messages move it by points), 95.3 % flagged at the shipped thresholds, 1.9 % of legitimate mail flagged,
+# Measured on the guard half of the twelve organisations at commit time (fused, 2026-11-29, late evening, model of
+# 78667d2): 300 attacks, 425 legitimate: AUC 0.9924, detection 95.0 % at 1 % FPR (the 5th-highest legitimate score sets
+# it, so a few messages move it by points), 95.7 % flagged at the shipped thresholds, 1.4 % of legitimate mail flagged,
 # none called malicious. Floors a little below.
-GUARD_FLOORS = {"auc": 0.975, "tpr_at_fpr_0.01": 0.88, "tpr": 0.91}
-GUARD_CEILINGS = {"fpr": 0.035, "malicious_negatives": 0}
+GUARD_FLOORS = {"auc": 0.98, "tpr_at_fpr_0.01": 0.90, "tpr": 0.92}
+GUARD_CEILINGS = {"fpr": 0.03, "malicious_negatives": 0}
 # The same guard half scanned with no profile at all (embedded defaults: an install before its rempart.toml is
-# written), 2026-11-29 evening: AUC 0.9611, 85.3 % flagged, 11 of 425 legitimate flagged (2.6 %). Without the
-# implicit organisation (the receiving company inferred from its MX's Authentication-Results) it was 0.9429,
-# 83.3 % and 35 (8.2 %): the ceiling on false positives is what guards it.
-NO_PROFILE_FLOORS = {"auc": 0.945, "tpr": 0.80}
-NO_PROFILE_CEILINGS = {"fpr": 0.045}
-# Measured on the dev corpus with the shipped model (2026-11-29, evening): AUC 0.9969, 93.9 % at 1 % FPR.
+# written), same commit: AUC 0.9695, 87.0 % flagged, 10 of 425 legitimate flagged (2.4 %). Without the implicit
+# organisation (the receiving company inferred from its MX's Authentication-Results) it was 0.9429, 83.3 % and 35
+# (8.2 %) at 119eb25: the ceiling on false positives is what guards it.
+NO_PROFILE_FLOORS = {"auc": 0.955, "tpr": 0.83}
+NO_PROFILE_CEILINGS = {"fpr": 0.035}
+# Measured on the dev corpus with the shipped model (same commit): AUC 0.9971, 95.2 % at 1 % FPR.
 # The model was trained on dev, so these are not honest accuracy figures (grouped-by-source ones are in MODEL_CARD.md);
 # this only guards against regressions.
-DEV_FLOORS = {"auc": 0.99, "tpr_at_fpr_0.01": 0.90}
-# The analyzers and rules alone on dev (the model left out of the fusion), same commit: AUC 0.9797, 86.1 % at
+DEV_FLOORS = {"auc": 0.99, "tpr_at_fpr_0.01": 0.91}
+# The analyzers and rules alone on dev (the model left out of the fusion), same commit: AUC 0.9805, 86.8 % at
 # 1 % FPR — this one is not in-sample for any learned weight, and is what a lost signal shows first.
-DEV_ANALYZER_FLOORS = {"auc": 0.965, "tpr_at_fpr_0.01": 0.78}
+DEV_ANALYZER_FLOORS = {"auc": 0.97, "tpr_at_fpr_0.01": 0.82}
 
 
 def test_french_bench_guard_half() -> None:
