@@ -9,6 +9,8 @@
 - a From line no mail program writes (several mailboxes without a Sender, a display name split
   from its address by a bare comma): a layout made to show one sender while mail comes from another;
 - lookalike From and Reply-To domains (``rempart.analyzers.lookalike``);
+- on a domain nobody known owns, a From domain made of the display name plus service words, or writing a word of
+  the display name with a look-alike character (``rempart.analyzers.name_domain``);
 - Reply-To, Return-Path and Sender pointing elsewhere than From;
 - mail claiming to come from the organisation's own domain that the organisation's mail server
   did not authenticate (read from the ``auth`` analyzer's ``auth.results``, never recomputed);
