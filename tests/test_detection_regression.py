@@ -86,14 +86,14 @@ PROBES = ROOT / "tests" / "messages" / "probes-fr"
 
 def test_french_probes_without_a_profile() -> None:
     """Hand-written French attacks and legitimate mail (tests/messages/probes-fr/README.md), embedded defaults.
-    Measured 2026-11-29: all 16 attacks flagged (lowest 0.683), 1 of 10 legitimate flagged (a freelancer's invoice
+    Measured 2026-11-29: all 16 attacks flagged (lowest 0.683), 1 of 22 legitimate flagged (a freelancer's invoice
     from Gmail with an IBAN: free mail asking for money, 0.673), none called malicious."""
     engine = build_engine(load_config(None))
     verdicts = {p.name: engine.scan_message(parse_message(p.read_bytes(), engine.config.limits))
                 for p in sorted(PROBES.glob("*.eml"))}
     attacks = {n: v for n, v in verdicts.items() if n.startswith("a-")}
     legitimate = {n: v for n, v in verdicts.items() if n.startswith("l-")}
-    assert len(attacks) == 16 and len(legitimate) == 10
+    assert len(attacks) == 16 and len(legitimate) == 22
     missed = sorted(n for n, v in attacks.items() if v.level.value == "clean")
     flagged = sorted(n for n, v in legitimate.items() if v.level.value != "clean")
     assert len(missed) <= 1, missed
