@@ -339,6 +339,7 @@ class ProtectedLabel:
 
 _GOVERNMENT_WORDS = frozenset({"gouv", "gov", "gouvernement"})
 _PUBLIC_SERVICE = Owner("brand", "gouv.fr")  # what a "-gouv" domain pretends to be
+MIN_COMBINED_NAME = 4  # a protected name used as the lure of another must be at least this long ("ups" is a word)
 MIN_PUBLIC_BODY_LABEL = 5  # "dgfip", "antai", "urssaf"; not "caf" or "ants", everyday tokens elsewhere
 
 
@@ -644,7 +645,13 @@ class ProtectedIndex:
         if entry.owner.brand is not None and len(entry.skeleton) >= MIN_PUBLIC_BODY_LABEL \
                 and _public_body(entry.owner.brand, self.government_suffixes):
             return True
-        return any(self.is_lure(token) for token in rest)
+        # Two protected names glued together ("acpr-banquefrance.org", "paypal-microsoft.com"): a name dressed up
+        # with another one as the lure. The owners' own domains were excluded before any technique is tried.
+        return any(self.is_lure(token) or self._other_protected_name(entry, token) for token in rest)
+
+    def _other_protected_name(self, entry: ProtectedLabel, token: str) -> bool:
+        return len(token) >= MIN_COMBINED_NAME and any(
+            e.fuzzy and e.owner.name != entry.owner.name for e in self.by_skeleton.get(token, []))
 
     def is_lure(self, token: str) -> bool:
         """A lure word (as a skeleton), plural or not."""

@@ -225,3 +225,11 @@ def test_the_organisations_name_on_free_hosting_or_dressed_up_on_a_platform_is_s
                             ("paypal.myshopify.com", "tld_swap")):
         found = find_lookalike(host, resources)
         assert found is not None and found.technique == technique, host
+
+
+def test_two_protected_names_glued_together_are_combosquatting(resources: Resources) -> None:
+    for host, target in (("acpr-banquefrance.org", "ACPR"), ("paypal-microsoft.com", "PayPal")):
+        found = find_lookalike(host, resources)
+        assert found is not None and found.technique == "combosquatting" and found.target_name == target, host
+    assert find_lookalike("ups-dhl.com", resources) is None  # names too short to tell from words
+    assert find_lookalike("sncf-connect.com", resources) is None  # the owner's own domain
