@@ -81,7 +81,8 @@ WEIGHTS = {
     # A false or incoherent sender identity (strong forms only) whose links lead to places nobody vouches
     # for (a suspicious-link finding, or web links to neither the sender's site nor a known one). Pooled dev
     # + French train: 399 positives (phishing_pot 367, all six French organisations 32), no legitimate
-    # message; 7 SpamAssassin spam.
+    # message; 7 SpamAssassin spam. With all twelve organisations and click trackers counted (2026-11-29): 480
+    # positives (phishing_pot 382, bench 98), still no legitimate message.
     "false_sender_unknown_links": 0.15,
     # One free-webmail address written in the text to write to, not the sender's nor a recipient's, outside
     # any thread or list, from a sender nobody vouches for: the reply is taken off to a box nobody can trace
@@ -333,17 +334,18 @@ def _links_off_impersonated(message: Message, context: Context) -> list[str]:
     """Hosts of web links that the brand, vendor or organisation the display name claims does not own. A lure
     sent from the attacker's own domain (``maersk-invoicing.com`` shown as "Maersk") links to that same domain,
     which ``_links_elsewhere`` (links off the *sender's* domain) does not see; measured against the claimed
-    owner instead, they are links nobody vouches for. E-mail providers' click trackers are left out."""
+    owner instead, they are links nobody vouches for. An e-mail provider's click tracker counts too: it hides the
+    destination, and the brand the display name claims sends from its own domain (measured when it was added:
+    8 more honeypot attacks, no legitimate message)."""
     claimed = {str(f.evidence.get("target", "")) for f in context.findings
                if f.code.startswith(_DISPLAY_IMPERSONATION) and f.weight >= _FALSE_SENDER_MIN}
     claimed.discard("")
     if not claimed:
         return []
-    esp = tables(context.resources).esp_tracking
     hosts = set()
     for host in _web_hosts(message):
         owner = owner_of(host, context.resources)
-        if (owner is None or owner.name not in claimed) and not suffix_match(host, esp):
+        if owner is None or owner.name not in claimed:
             hosts.add(host)
     return sorted(hosts)[:5]
 

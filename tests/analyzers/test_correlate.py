@@ -322,3 +322,11 @@ def test_brand_name_from_the_attackers_own_domain_linking_back_to_it() -> None:
         "DHL Express <noreply@parcel-clearance-desk.com>", "Customs duties", "Please settle the duties.",
         '<p>Please review <a href="https://www.dhl.com/fr-fr/home.html">the duties</a>.</p>'))
     assert "correlate.false_sender_unknown_links" not in codes
+
+
+def test_brand_name_from_an_unrelated_domain_linking_only_through_a_click_tracker() -> None:
+    # An e-mail provider's tracker hides the destination; the claimed brand sends from its own domain.
+    found = _findings(_with_html(
+        "Ledger <support@pepksa-mail.example>", "Security Breach Disclosure", "Please read the notice.",
+        '<p>Please read <a href="https://u7671883.ct.sendgrid.net/ls/click?upn=u001.SSCyc">the notice</a>.</p>'))
+    assert found["correlate.false_sender_unknown_links"].evidence["hosts"] == ["u7671883.ct.sendgrid.net"]
