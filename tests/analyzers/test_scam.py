@@ -69,6 +69,8 @@ def families(findings: list[Finding]) -> dict[str, float]:
      " bitcoin to my wallet address.", "scam.sextortion"),
     ("Alerta", "Seu dispositivo está infectado: 5 vírus detectados. Renove seu antivírus agora.",
      "scam.fake_security_alert"),
+    ("Alert Your Data will be deleted", "Reminder: your cloud storage is full.", "scam.fake_security_alert"),
+    ("Stockage plein", "Vos données seront supprimées définitivement demain.", "scam.fake_security_alert"),
     ("Échéance", "La protection de votre marque arrive à échéance. Frais de publication au registre : 1 490 €.",
      "scam.registration_renewal_lure"),
     ("Notice", "We received an application to register your company name as a China domain and internet keyword.",
