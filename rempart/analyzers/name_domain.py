@@ -1,8 +1,8 @@
 """A sender domain built from the sender's own display name: plus service words, or imitating it.
 
-``Dashdoc <notifications@dashdoc-app.com>``, ``e-attestations <notification@e-attestations-portail.com>``,
-``Dashdoc Support <support@dashdoc-app.com>``: the name shown is the head (or tail) of the domain, and what
-the domain adds is only combosquatting vocabulary (``lookalike_lures``: app, portail, securite, depot…).
+``e-attestations <notification@e-attestations-portail.com>``, ``Kovalis Support <it@kovalis-connexion.com>``,
+``Atelier Orbis <x@espace-client-atelierorbis.fr>``: the name shown is the head (or tail) of the domain, and what
+the domain adds is only combosquatting vocabulary (``lookalike_lures``: portail, connexion, securite, depot…).
 That is how a domain is bought to pass for a company the reader knows, and it is seen with no profile and
 no brand list: the message names the company itself. A company's real mail domain is its name
 (``dashdoc.com``, ``marches-securises.fr``), so the name equals the whole domain label and nothing fires; nor
@@ -83,11 +83,12 @@ def name_plus_lure(shown: tuple[str, ...], domain: str, lures: frozenset[str]) -
 
 # --- the display name imitated by the domain ----------------------------------------------------------
 # "Nadia Ducret <nadia@boulangerie-ducrett.ch>", "Transports Lemaire <compta@transports-lernaire.fr>",
-# "Yousign <x@yousіgn.com>" (a Cyrillic і): a word of the name the sender shows is written in its own domain with a
-# look-alike character or a doubled letter. Nobody misspells their own name in their domain; a domain bought to
-# pass for that company does. Measured on the dev corpus and the French bench's train halves scanned with no
-# profile: 7 phishing messages and no legitimate one of 2,687. Personal domains built from an initial and a
-# surname ("labbott.name" for Laura Abbott, "ilucca.net" for Lucca) are another edit, not a look-alike.
+# "Atelier Orbis <x@atelier-оrbis.fr>" (a Cyrillic о): a word of the name the sender shows is written in its
+# own domain with a look-alike character or a doubled letter. Nobody misspells their own name in their domain;
+# a domain bought to pass for that company does. Measured on the dev corpus and the French bench's train halves
+# scanned with no profile: 7 phishing messages and no legitimate one of 2,687. Personal domains built from an
+# initial and a surname ("labbott.name" for Laura Abbott, "ilucca.net" for Lucca) are another edit, not a
+# look-alike.
 MIN_IMITATED_CHARS = 5
 _SEPARATORS = re.compile(r"[-_]+")
 _REPEATS = re.compile(r"(.)\1+")
