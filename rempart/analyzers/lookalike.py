@@ -363,7 +363,7 @@ class LookalikeMatch:
     def evidence(self) -> dict[str, Any]:
         return {"target": self.target_domain, "target_kind": self.target_kind,
                 "target_name": self.target_name, "technique": self.technique,
-                "distance": self.distance, "diff": list(self.diff)}
+                "distance": self.distance, "diff": list(self.diff), "public_brand": self.public_brand}
 
 
 @dataclass(slots=True)
