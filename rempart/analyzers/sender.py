@@ -40,6 +40,7 @@ from rempart.analyzers.lookalike import (
     owner_of,
 )
 from rempart.analyzers.name_domain import imitated_name, name_plus_lure
+from rempart.analyzers.recipient_lookalike import recipient_lookalike
 from rempart.analyzers.thread_senders import EMAIL_IN_TEXT, lookalike_of_thread
 from rempart.config import Config
 from rempart.domains import domain_label, in_domains, public_suffix, registered_domain
@@ -69,6 +70,8 @@ CODES = frozenset({
     "sender.thread_lookalike",
     "sender.name_plus_lure_domain",
     "sender.name_lookalike_domain",
+    "sender.recipient_lookalike",
+    "sender.recipient_other_suffix",
 })
 
 IMPERSONATION_WEIGHTS = {"vip": 0.65, "employee": 0.45, "vendor": 0.4, "brand": 0.4, "org": 0.35}
@@ -496,7 +499,24 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     findings.extend(_internal(message, context))
     if sender is not None:
         findings.extend(_thread_lookalike(sender, message))
+        if not context.config.org.domains and not any(f.code == "sender.lookalike_domain" for f in findings):
+            findings.extend(_recipient_lookalike(sender, message, context))
     return findings
+
+
+def _recipient_lookalike(sender: Address, message: Message, context: Context) -> Iterator[Finding]:
+    """No organisation is known: a sender domain imitating a recipient's (``recipient_lookalike.py``)."""
+    if not sender.domain or owner_of(sender.domain, context.resources) is not None:
+        return
+    recipients = [a.address for a in (*message.to, *message.cc)]
+    if context.envelope is not None:
+        recipients = [*context.envelope.rcpt_to, *recipients]
+    found = recipient_lookalike(sender.domain, recipients, context.resources.data_list("freemail"))
+    if found is not None:
+        code = "sender.recipient_other_suffix" if found.technique == "tld_swap" else "sender.recipient_lookalike"
+        yield Finding(code, found.weight, {
+            "address": sender.address, "domain": found.domain, "recipient_domain": found.recipient_domain,
+            "technique": found.technique})
 
 
 def _name_in_domain(sender: Address, context: Context) -> Iterator[Finding]:

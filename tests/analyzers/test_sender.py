@@ -446,3 +446,41 @@ def test_a_public_brands_name_under_another_suffix_is_a_reason_to_look_not_evide
     config = config_from_mapping(profile)
     declared = by_code(run(build("Claire Martin <claire.martin@groupe-roux.com>"), config, Resources(config)))
     assert declared["sender.lookalike_domain"].weight == pytest.approx(sender.LOOKALIKE_WEIGHTS["brand"])
+
+
+# --- no organisation configured: a sender domain imitating a recipient's ------------------------------------
+
+NO_ORG = config_from_mapping({})
+NO_ORG_RESOURCES = Resources(NO_ORG)
+
+
+def _to(sender_header: str, to: str) -> bytes:
+    return build(sender_header).replace(b"To: nicolas.blanc@exemple-industrie.fr", f"To: {to}".encode())
+
+
+@pytest.mark.parametrize(("sender_header", "to", "code", "technique"), [
+    ("Marc Roux <marc.roux@maison-cazaiis.fr>", "compta@maison-cazalis.fr", "sender.recipient_lookalike", "homoglyph"),
+    ("DRH <drh@riviere-logistiques.com>", "paie@riviere-logistique.com", "sender.recipient_lookalike", "edit_distance"),
+    ("Marc Roux <marc.roux@maison-cazalis.com>", "compta@maison-cazalis.fr", "sender.recipient_other_suffix",
+     "tld_swap"),
+])
+def test_a_sender_imitating_the_recipients_domain_when_no_organisation_is_known(
+        sender_header: str, to: str, code: str, technique: str) -> None:
+    found = by_code(run(_to(sender_header, to), NO_ORG, NO_ORG_RESOURCES))
+    assert found[code].evidence["technique"] == technique
+
+
+@pytest.mark.parametrize(("sender_header", "to"), [
+    ("Linus <torvalds@linux-foundation.org>", "ksummit@lists.linuxfoundation.org"),  # hyphens: one foundation
+    ("Writer <a@example.net>", "b@example.com"),  # documentation domains are nobody's
+    ("Marc <marc.roux@gmail.com>", "marc.roux@gmail.fr"),  # free mail
+    ("Marc Roux <marc.roux@maison-cazalis.fr>", "compta@maison-cazalis.fr"),  # the same domain
+])
+def test_domains_that_do_not_imitate_the_recipients(sender_header: str, to: str) -> None:
+    found = by_code(run(_to(sender_header, to), NO_ORG, NO_ORG_RESOURCES))
+    assert "sender.recipient_lookalike" not in found and "sender.recipient_other_suffix" not in found
+
+
+def test_a_configured_organisation_is_judged_by_its_own_domains_only() -> None:
+    found = by_code(run(_to("Marc Roux <marc.roux@maison-cazaiis.fr>", "compta@maison-cazalis.fr")))
+    assert "sender.recipient_lookalike" not in found
