@@ -13,7 +13,10 @@ Measured on the dev corpus and the French bench's train halves (the recipients a
   ``python.net`` to ``python.org``: one organisation's two domains), so it is reported apart
   (``sender.recipient_other_suffix``), weighs little and does not count as a false identity in correlations;
 - the name with or without hyphens: 1 attack and 12 legitimate messages (``linux-foundation.org`` and
-  ``linuxfoundation.org`` are one foundation's), so it is not reported.
+  ``linuxfoundation.org`` are one foundation's), so it is not reported;
+- the recipient's whole domain written in front of another one (``maison-cazalis.fr.inbox-mail.net``): no
+  legitimate message in any of the corpora (dev, all bench halves), 2 attacks in the bench's guard halves, where
+  it was counted after the check was written.
 Documentation domains (``example.com``, ``example.net``, RFC 2606) are never compared: they are nobody's.
 """
 
@@ -27,7 +30,7 @@ from rempart.domains import domain_label, icann_registered_domain
 
 MAX_RECIPIENTS = 20
 # Per technique (``thread_senders.imitation``): what it weighs, or absent when it is not reported.
-WEIGHTS = {"homoglyph": 0.6, "edit_distance": 0.6, "tld_swap": 0.2}
+WEIGHTS = {"homoglyph": 0.6, "edit_distance": 0.6, "subdomain_abuse": 0.6, "tld_swap": 0.2}
 _DOCUMENTATION_LABELS = frozenset({"example"})
 _DOCUMENTATION_SUFFIXES = frozenset({"test", "example", "invalid", "localhost"})
 
@@ -47,7 +50,8 @@ def _documentation(domain: str) -> bool:
 def recipient_lookalike(sender_domain: str, recipients: Iterable[str],
                         freemail: frozenset[str]) -> RecipientLookalike | None:
     """The first recipient domain (not free mail) that the sender's domain imitates, and how."""
-    mine = icann_registered_domain(sender_domain)
+    host = sender_domain.strip().lower().rstrip(".")
+    mine = icann_registered_domain(host)
     if not mine or mine in freemail or _documentation(mine):
         return None
     seen: set[str] = set()
@@ -56,7 +60,7 @@ def recipient_lookalike(sender_domain: str, recipients: Iterable[str],
         if not theirs or theirs in seen or theirs in freemail or _documentation(theirs):
             continue
         seen.add(theirs)
-        technique = imitation(mine, theirs)
+        technique = "subdomain_abuse" if host.startswith(theirs + ".") else imitation(mine, theirs)
         if technique in WEIGHTS:
             return RecipientLookalike(mine, theirs, technique, WEIGHTS[technique])
     return None

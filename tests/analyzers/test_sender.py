@@ -463,6 +463,8 @@ def _to(sender_header: str, to: str) -> bytes:
     ("DRH <drh@riviere-logistiques.com>", "paie@riviere-logistique.com", "sender.recipient_lookalike", "edit_distance"),
     ("Marc Roux <marc.roux@maison-cazalis.com>", "compta@maison-cazalis.fr", "sender.recipient_other_suffix",
      "tld_swap"),
+    ("Philippe <philippe@maison-cazalis.fr.ceo-mail.com>", "compta@maison-cazalis.fr", "sender.recipient_lookalike",
+     "subdomain_abuse"),
 ])
 def test_a_sender_imitating_the_recipients_domain_when_no_organisation_is_known(
         sender_header: str, to: str, code: str, technique: str) -> None:
