@@ -515,7 +515,7 @@ def _recipient_lookalike(sender: Address, message: Message, context: Context) ->
     if found is not None:
         code = "sender.recipient_other_suffix" if found.technique == "tld_swap" else "sender.recipient_lookalike"
         yield Finding(code, found.weight, {
-            "address": sender.address, "domain": found.domain, "recipient_domain": found.recipient_domain,
+            "address": sender.address, "domain": sender.domain.lower(), "recipient_domain": found.recipient_domain,
             "technique": found.technique})
 
 

@@ -470,6 +470,8 @@ def test_a_sender_imitating_the_recipients_domain_when_no_organisation_is_known(
         sender_header: str, to: str, code: str, technique: str) -> None:
     found = by_code(run(_to(sender_header, to), NO_ORG, NO_ORG_RESOURCES))
     assert found[code].evidence["technique"] == technique
+    # the explanation names the domain as the reader sees it, "maison-cazalis.fr.ceo-mail.com" in full
+    assert found[code].evidence["domain"] == sender_header.rpartition("@")[2].rstrip(">")
 
 
 @pytest.mark.parametrize(("sender_header", "to"), [
