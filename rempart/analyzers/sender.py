@@ -107,8 +107,9 @@ MAX_EXTRA_NAME_TOKENS = 4
 # weighs less: some companies do write from both acme.fr and acme.com.
 THREAD_LOOKALIKE = 0.6
 THREAD_TLD_SWAP = 0.45
-# "Dashdoc <x@dashdoc-app.com>": the domain is the display name plus service words (name_domain.py). Not
-# strong alone: a company may own "acme-app.com"; with an ask or an odd link it is what a campaign looks like.
+# "e-attestations <x@e-attestations-portail.com>": the domain is the display name plus service words
+# (name_domain.py). Not strong alone: a company may own "acme-portail.fr"; with an ask or an odd link it is what a
+# campaign looks like.
 NAME_PLUS_LURE = 0.35
 # "Nadia Ducret <nadia@boulangerie-ducrett.ch>": the domain writes the display name's own word with a look-alike
 # character or a doubled letter (name_domain.py). Deception on its own, like a lookalike of a known brand.
