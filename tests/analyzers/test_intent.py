@@ -723,5 +723,7 @@ def test_an_ask_after_instead_of_still_counts_when_it_is_not_the_alternative() -
 
 def test_ordinary_closers_are_not_an_availability_check() -> None:
     for text in ("Let me know if you have any questions.", "Could you help me with the quarterly report when you get "
-                 "a chance?", "N'hésitez pas à me dire si vous avez des questions."):
+                 "a chance?", "N'hésitez pas à me dire si vous avez des questions.",
+                 "Let me know when you are free for a call next week.",
+                 "Dites-moi si vous êtes disponible jeudi pour la réunion de chantier."):
         assert "intent.availability_check" not in codes(run(text_message(text))), text
