@@ -727,3 +727,9 @@ def test_ordinary_closers_are_not_an_availability_check() -> None:
                  "Let me know when you are free for a call next week.",
                  "Dites-moi si vous êtes disponible jeudi pour la réunion de chantier."):
         assert "intent.availability_check" not in codes(run(text_message(text))), text
+
+
+def test_avoiding_delays_is_no_threat() -> None:
+    for text in ("Please submit your timesheet by Friday to avoid delays in processing.",
+                 "Send invoices to our accounts payable mailbox to avoid payment delays."):
+        assert "intent.pressure_threat" not in codes(run(text_message(text))), text
