@@ -69,8 +69,6 @@ def families(findings: list[Finding]) -> dict[str, float]:
      " bitcoin to my wallet address.", "scam.sextortion"),
     ("Alerta", "Seu dispositivo está infectado: 5 vírus detectados. Renove seu antivírus agora.",
      "scam.fake_security_alert"),
-    ("Alert Your Data will be deleted", "Reminder: your cloud storage is full.", "scam.fake_security_alert"),
-    ("Stockage plein", "Vos données seront supprimées définitivement demain.", "scam.fake_security_alert"),
     ("Échéance", "La protection de votre marque arrive à échéance. Frais de publication au registre : 1 490 €.",
      "scam.registration_renewal_lure"),
     ("Notice", "We received an application to register your company name as a China domain and internet keyword.",
@@ -102,6 +100,9 @@ def test_html_only_lure_is_read() -> None:
 # --- legitimate look-alikes ---------------------------------------------------------------------
 
 @pytest.mark.parametrize(("subject", "body"), [
+    ("Politique de confidentialité",
+     "Conformément au RGPD, vos données seront supprimées à l'issue d'un délai de trois ans sans contact."),
+    ("Account closure", "Your data will be deleted 30 days after your account is closed, as our privacy policy says."),
     ("Propriété intellectuelle",
      "Notre cabinet publie son guide : comment surveiller vos marques et préparer leur renouvellement."),
     ("Lettre d'information de mars",
