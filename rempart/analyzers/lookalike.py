@@ -655,7 +655,7 @@ class ProtectedIndex:
 
     def is_lure(self, token: str) -> bool:
         """A lure word (as a skeleton), plural or not."""
-        return token in self.lures or (token.endswith("s") and token[:-1] in self.lures)
+        return is_lure(token, self.lures)
 
     def _glued(self, parts: _Split) -> LookalikeMatch | None:
         """A brand name and a lure word written as one word: ``paypallogin``, ``securepaypal``."""
@@ -743,6 +743,11 @@ BRAND_TLD_SWAP_WEIGHT = 0.3
 def is_brand_tld_swap(match: LookalikeMatch) -> bool:
     """A shipped brand's name under another suffix (the organisation's declared brands keep their full weight)."""
     return match.public_brand and match.technique == "tld_swap"
+
+
+def is_lure(token: str, lures: frozenset[str]) -> bool:
+    """A service word of ``lures`` ("support", "factures"), plural or not."""
+    return token in lures or (token.endswith("s") and token[:-1] in lures)
 
 
 def find_lookalike(host: str, resources: Resources) -> LookalikeMatch | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rempart.analyzers.lookalike import skeleton, to_unicode_host
+from rempart.analyzers.lookalike import is_lure, skeleton, to_unicode_host
 from rempart.domains import domain_label
 
 # Words a real company adds to its own name (country, trade, customer-service, product or sending-domain words):
@@ -45,22 +45,18 @@ class NamePlusLure:
     added: tuple[str, ...]  # the lure words the domain adds
 
 
-def _is_lure(word: str, lures: frozenset[str]) -> bool:
-    return word in lures or (word.endswith("s") and word[:-1] in lures)
-
-
 def _candidates(shown: tuple[str, ...], lures: frozenset[str]) -> list[str]:
     """The display name joined ("e", "attestations" → "eattestations"), and without its own service words
     ("Dashdoc Support" → "dashdoc") when it has some."""
     out = ["".join(shown)]
-    plain = "".join(t for t in shown if not _is_lure(t, lures))
+    plain = "".join(t for t in shown if not is_lure(t, lures))
     if plain and plain != out[0]:
         out.append(plain)
     return [c for c in out if len(c) >= MIN_NAME_CHARS]
 
 
 def _added_only_lures(parts: list[str], lures: frozenset[str]) -> bool:
-    return all(_is_lure(p, lures) for p in parts) and any(not _is_lure(p, WEAK_LURES) for p in parts)
+    return all(is_lure(p, lures) for p in parts) and any(not is_lure(p, WEAK_LURES) for p in parts)
 
 
 def name_plus_lure(shown: tuple[str, ...], domain: str, lures: frozenset[str]) -> NamePlusLure | None:

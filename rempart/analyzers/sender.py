@@ -32,10 +32,12 @@ from rempart.analyzers.base import Context, Resources
 from rempart.analyzers.lookalike import (
     BRAND_TLD_SWAP_WEIGHT,
     BrandInfo,
+    LookalikeMatch,
     brands,
     find_lookalike,
     fold_confusables,
     is_brand_tld_swap,
+    is_lure,
     is_mixed_script,
     owner_of,
 )
@@ -180,11 +182,6 @@ def speaks_for(target: tuple[str, ...], shown: tuple[str, ...]) -> bool:
     n = len(target)
     return (n + 2 <= len(shown) <= n + 3 and shown[-n:] == target
             and shown[-n - 1] in SPEAKS_FOR_CONNECTORS)
-
-
-def is_lure(token: str, lures: frozenset[str]) -> bool:
-    """A service word ("support", "factures"), plural or not."""
-    return token in lures or (token.endswith("s") and token[:-1] in lures)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,20 +402,22 @@ def _is_hidden(ch: str) -> bool:
     return ch in _HIDDEN or 0xE0000 <= code <= 0xE007F or 0xE0100 <= code <= 0xE01EF
 
 
+def _lookalike_weight(match: LookalikeMatch) -> float:
+    return BRAND_TLD_SWAP_WEIGHT if is_brand_tld_swap(match) else LOOKALIKE_WEIGHTS[match.target_kind]
+
+
 def _lookalikes(message: Message, context: Context) -> Iterator[Finding]:
     sender = message.from_address
     if sender is not None and sender.domain:
         match = find_lookalike(sender.domain, context.resources)
         if match is not None:
-            weight = BRAND_TLD_SWAP_WEIGHT if is_brand_tld_swap(match) else LOOKALIKE_WEIGHTS[match.target_kind]
-            yield Finding("sender.lookalike_domain", weight,
+            yield Finding("sender.lookalike_domain", _lookalike_weight(match),
                           {"domain": sender.domain, "address": sender.address, **match.evidence()})
     for reply in message.reply_to:
         if reply.domain and (sender is None or reply.domain != sender.domain):
             match = find_lookalike(reply.domain, context.resources)
             if match is not None:
-                base = BRAND_TLD_SWAP_WEIGHT if is_brand_tld_swap(match) else LOOKALIKE_WEIGHTS[match.target_kind]
-                weight = base * REPLY_TO_LOOKALIKE_FACTOR
+                weight = _lookalike_weight(match) * REPLY_TO_LOOKALIKE_FACTOR
                 yield Finding("sender.reply_to_lookalike", weight,
                               {"domain": reply.domain, "address": reply.address, **match.evidence()})
                 return
@@ -492,15 +491,18 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
         if _is_freemail(sender.domain, context):
             findings.append(Finding("sender.freemail", 0.0,
                                     {"address": sender.address, "domain": sender.domain}))
-    findings.extend(_lookalikes(message, context))
-    if sender is not None and claimed is None and not any(f.code == "sender.lookalike_domain" for f in findings):
+    lookalikes = list(_lookalikes(message, context))
+    findings.extend(lookalikes)
+    # The name-in-domain checks judge only a sender no known name or domain was matched to.
+    unmatched = sender is not None and not any(f.code == "sender.lookalike_domain" for f in lookalikes)
+    if sender is not None and unmatched and claimed is None:
         findings.extend(_name_in_domain(sender, context))
     findings.extend(_reply_to(message, context, claimed))
     findings.extend(_envelope_and_sender(message, context))
     findings.extend(_internal(message, context))
     if sender is not None:
         findings.extend(_thread_lookalike(sender, message))
-        if not context.config.org.domains and not any(f.code == "sender.lookalike_domain" for f in findings):
+        if unmatched and not context.config.org.domains:
             findings.extend(_recipient_lookalike(sender, message, context))
     return findings
 

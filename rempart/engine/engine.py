@@ -131,7 +131,12 @@ class Engine:
         """The organisation profile ``findings`` were produced under: the config's, or the implicit one."""
         for f in findings:
             if f.code == "engine.implicit_org":
-                return self.config.org.model_copy(update={"domains": [str(f.evidence["domain"])]})
+                org = ImplicitOrg(str(f.evidence["domain"]), str(f.evidence["authserv_id"]))
+                with self._implicit_lock:
+                    found = self._implicit.get(org)
+                if found is not None:  # the profile _profile_for built for this company (the usual case)
+                    return found[0].org
+                return self.config.org.model_copy(update={"domains": [org.domain]})
         return self.config.org
 
     def run_analyzers(
