@@ -189,6 +189,7 @@ def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[st
     impersonation = next((c for c in codes if c.startswith("sender.display_name_impersonation.")), "")
     lookalike = evidence.get("sender.lookalike_domain", {})
     via = evidence.get(impersonation, {}) if impersonation else {}
+    brand_swap = bool(lookalike.get("public_brand")) and lookalike.get("technique") == "tld_swap"
     return {
         "local_part": address.local_part if address else "",
         "is_org": bool(domain) and (domain in own or registered in own),
@@ -198,8 +199,12 @@ def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[st
         "impersonated_name": str(evidence.get(impersonation, {}).get("target", "")) if impersonation else "",
         # "Camille Roux via SharePoint": the name of someone we know, relayed by a real platform
         "impersonation_platform": "" if not impersonation or via.get("freemail") else str(via.get("platform") or ""),
-        "lookalike_of": str(lookalike.get("target_kind", "")),
-        "lookalike_target": str(lookalike.get("target", "")),
+        # A shipped brand's name under another suffix (douane.nl for douane.gouv.fr) is most often another
+        # company or the brand's own registration: a reason to look, but not the forged identity that the BEC
+        # rules read in ``lookalike_of``; ``lookalike_other_suffix`` lets a rule still ask for it.
+        "lookalike_of": "" if brand_swap else str(lookalike.get("target_kind", "")),
+        "lookalike_target": "" if brand_swap else str(lookalike.get("target", "")),
+        "lookalike_other_suffix": brand_swap,
     }
 
 

@@ -31,3 +31,20 @@ def test_url_and_attachment_findings_are_read_from_evidence() -> None:
     assert by_url == {"http://198.51.100.7/login": ["links.ip_host", "links.raw_ip"], "https://exemple.fr/a": []}
     assert facts["attachments"][0]["findings"] == ["attachment.odd"]
     assert facts["headers"]["subject"] == ["liens"]
+
+
+def _lookalike(technique: str, public_brand: bool) -> Finding:
+    return Finding("sender.lookalike_domain", 0.6, {
+        "domain": "douane.nl", "target": "douane.gouv.fr", "target_kind": "brand", "technique": technique,
+        "public_brand": public_brand})
+
+
+def test_a_public_brand_under_another_suffix_is_not_a_forged_identity_for_rules() -> None:
+    message = parse_message(RAW, Limits())
+    swap = build_facts(message, [_lookalike("tld_swap", True)], Config().org)["from"]
+    assert (swap["lookalike_of"], swap["lookalike_target"], swap["lookalike_other_suffix"]) == ("", "", True)
+    # the organisation's declared brand under another suffix, or a look-alike spelling, keeps counting
+    declared = build_facts(message, [_lookalike("tld_swap", False)], Config().org)["from"]
+    homoglyph = build_facts(message, [_lookalike("homoglyph", True)], Config().org)["from"]
+    assert declared["lookalike_of"] == homoglyph["lookalike_of"] == "brand"
+    assert not declared["lookalike_other_suffix"] and not homoglyph["lookalike_other_suffix"]
