@@ -28,7 +28,7 @@ correlation analyzer weighs intent against it; only which open platform owns a l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rempart.analyzers.base import Context
 from rempart.analyzers.intent_ import bank_checks, requests
@@ -38,7 +38,7 @@ from rempart.analyzers.intent_.reading import Reading, read_message, read_text
 from rempart.analyzers.intent_.resources import intent_data, org_banking
 from rempart.analyzers.lookalike import owner_of
 from rempart.findings import Finding
-from rempart.message.model import Message
+from rempart.message.model import Message, Url
 
 NAME = "intent"
 CODES = requests.CODES | bank_checks.CODES | {
@@ -68,6 +68,17 @@ def _open_platform(host: str, context: Context) -> str | None:
     return owner.name if owner is not None and owner.brand is not None and owner.brand.user_content else None
 
 
+def _sender_site(message: Message, context: Context) -> Callable[[Url], bool] | None:
+    """Whether a link is on a site of the sender's own known owner (the organisation, a vendor, a brand): the
+    sender is Crédit Agricole's ``ca-sudrhonealpes.fr`` and the link ``credit-agricole.fr``. None when the sender
+    is nobody known, or an open platform (docs.google.com sends and hosts what anyone writes)."""
+    sender = message.from_address
+    owner = owner_of(sender.domain, context.resources) if sender is not None and sender.domain else None
+    if owner is None or (owner.brand is not None and owner.brand.user_content):
+        return None
+    return lambda url: owner_of(url.host, context.resources) == owner if url.host else False
+
+
 def _wiring_block_as_payment(r: Reading, ibans: list[FoundIban]) -> None:
     """"Beneficiary: … / IBAN: <a full, valid IBAN>" is a transfer asked for by its form, even when no sentence
     says "please pay": the block counts as a payment ask. A receipt's masked account (DE44 •••• 05) is no IBAN."""
@@ -89,10 +100,11 @@ def _read_findings(message: Message, context: Context, r: Reading, *, skipped_as
     # Bank details and phone numbers in the sender's own words only (not in quoted history).
     ibans = [i for i in find_ibans(scan.original) if scan.norm[i.start: i.end].strip()]
     _wiring_block_as_payment(r, ibans)
-    asks, asked = requests.ask_findings(r, message)
+    own_site = _sender_site(message, context)
+    asks, asked = requests.ask_findings(r, message, own_site)
     findings = [f for f in asks if f.evidence.get("ask") not in skipped_asks]
     kept = asked - skipped_asks
-    findings += requests.pressure_findings(r, kept, requests.sign_in_channel(message, kept, r))
+    findings += requests.pressure_findings(r, kept, requests.sign_in_channel(message, kept, r, own_site))
     phones = [] if not r.has("callback") else [
         number for number, start, end in find_phones(scan.original, [(i.start, i.end) for i in ibans])
         if scan.norm[start:end].strip()]

@@ -74,6 +74,7 @@ CODES = frozenset({
     "sender.name_lookalike_domain",
     "sender.recipient_lookalike",
     "sender.recipient_other_suffix",
+    "sender.brand_domain",
 })
 
 IMPERSONATION_WEIGHTS = {"vip": 0.65, "employee": 0.45, "vendor": 0.4, "brand": 0.4, "org": 0.35}
@@ -477,6 +478,18 @@ def _internal(message: Message, context: Context) -> Iterator[Finding]:
                        "spf": summary.spf, "dkim": summary.dkim})
 
 
+def _brand_domain(domain: str, context: Context) -> Iterable[Finding]:
+    """The From domain is a shipped brand's own (``ca-sudrhonealpes.fr`` is Crédit Agricole's): information for
+    rules (``from.brand``), which otherwise keep their own lists of a brand's domains. Who may send from it
+    is the authentication's business. Free mail (outlook.com is Microsoft's) is nobody's brand, and an open
+    platform (docusign.net, sharepointonline.com) sends what anyone writes: ``open_platform`` says so."""
+    owner = owner_of(domain, context.resources) if domain else None
+    if owner is not None and owner.kind == "brand":
+        open_platform = owner.brand is not None and owner.brand.user_content
+        yield Finding("sender.brand_domain", 0.0, {"domain": domain, "brand": owner.name,
+                                                   "open_platform": open_platform})
+
+
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
     findings: list[Finding] = []
     sender = message.from_address
@@ -491,6 +504,8 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
         if _is_freemail(sender.domain, context):
             findings.append(Finding("sender.freemail", 0.0,
                                     {"address": sender.address, "domain": sender.domain}))
+        else:
+            findings.extend(_brand_domain(sender.domain, context))
     lookalikes = list(_lookalikes(message, context))
     findings.extend(lookalikes)
     # The name-in-domain checks judge only a sender no known name or domain was matched to.

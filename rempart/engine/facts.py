@@ -190,6 +190,7 @@ def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[st
     lookalike = evidence.get("sender.lookalike_domain", {})
     via = evidence.get(impersonation, {}) if impersonation else {}
     brand_swap = bool(lookalike.get("public_brand")) and lookalike.get("technique") == "tld_swap"
+    brand = evidence.get("sender.brand_domain", {})
     return {
         "local_part": address.local_part if address else "",
         "is_org": bool(domain) and (domain in own or registered in own),
@@ -205,6 +206,9 @@ def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[st
         "lookalike_of": "" if brand_swap else str(lookalike.get("target_kind", "")),
         "lookalike_target": "" if brand_swap else str(lookalike.get("target", "")),
         "lookalike_other_suffix": brand_swap,
+        # the brand whose own domain sends, when that domain carries only the brand's words (not an open
+        # platform such as docusign.net, where anyone writes the text)
+        "brand": "" if brand.get("open_platform") else str(brand.get("brand", "")),
     }
 
 

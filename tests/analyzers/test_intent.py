@@ -352,6 +352,14 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.remote_access_install", "Je vais prendre la main sur votre poste pour corriger le problème."),
     ("intent.open_document_request", "Je vous partage le planning des enlèvements du mois d'août : <lien>"),
     ("intent.open_document_request", "L'avis de virement est disponible ici."),
+    ("intent.bank_detail_change", "Notre compte chez LCL est en cours de migration et il ne peut plus recevoir de"
+                                  " paiements pour le moment."),
+    ("intent.bank_detail_change", "Merci d'utiliser uniquement le compte de notre maison mère indiqué ci-dessous."),
+    ("intent.fee_payment", "Les droits de succession restent à la charge du légataire et doivent être réglés avant"
+                           " la délivrance."),
+    ("intent.fee_payment", "Le déblocage de votre prêt nécessite le versement préalable des frais d'assurance."),
+    ("intent.fee_payment", "To complete the release of your inheritance, a processing fee of EUR 850 is required."),
+    ("intent.fee_payment", "A small fee must be paid prior to the transfer of the funds to your account."),
 ]
 
 
@@ -665,10 +673,38 @@ def test_asks_made_in_passing_or_in_other_words(text: str, code: str) -> None:
     "Si la connexion échoue, ouvrez un ticket auprès de la DSI plutôt que de me transmettre vos identifiants.",
     "Please use the secure upload form rather than sending us your password by email.",
     "Moyen de paiement : carte Visa se terminant par 4417 (prélevée aujourd'hui).",
+    "Ce terminal n'accepte plus les paiements sans contact.",
+    "Les frais de dossier sont à la charge du bénéficiaire du prêt et prélevés avant le versement des fonds.",
+    "Frais bancaires à la charge du bénéficiaire (option BEN).",
 ])
 def test_describing_payments_or_balances_is_not_an_ask(text: str) -> None:
     assert not codes(run(text_message(text))) & {"intent.payment_request", "intent.credentials_request",
-                                                  "intent.personal_data_request"}
+                                                  "intent.personal_data_request", "intent.bank_detail_change",
+                                                  "intent.fee_payment"}
+
+
+def test_a_prospect_introducing_themselves_is_no_lawyer() -> None:
+    """« Me Durand vous contactera » is the lawyer of CEO fraud; « je me permets de vous contacter » a prospect."""
+    assert "intent.confidential_operation" not in codes(run(text_message(
+        "Je me permets de vous contacter car un ami m'a recommandé votre entreprise pour des travaux.")))
+    assert "intent.confidential_operation" in codes(run(text_message(
+        "Me Durand vous contactera demain pour les instructions du dossier.")))
+
+
+def test_a_sign_in_link_to_the_senders_own_known_site_weighs_as_no_link() -> None:
+    """A bank's notice sends the reader to the bank's real site, where an impostor collects nothing; a link
+    elsewhere, or a sender on an open platform (anyone writes from docs.google.com), keeps the full weight."""
+    text = "Vos relevés sont disponibles : connectez-vous à votre espace sécurisé pour les consulter."
+
+    def weight(sender: str, url: str) -> tuple[float, str]:
+        link = (Url(url=url, scheme="https", host=url.split("/")[2], origin=UrlOrigin.HREF),)
+        found = get(run(text_message(text, "Relevés", sender, urls=link)), "intent.credentials_request")
+        return found.weight, found.evidence["channel"]
+
+    assert weight("ne-pas-repondre@ca-sudrhonealpes.fr", "https://www.credit-agricole.fr/espace") == (
+        0.15, "sender_site")
+    assert weight("ne-pas-repondre@ca-sudrhonealpes.fr", "https://ca-espace-client.example/login") == (0.3, "link")
+    assert weight("forms-receipts-noreply@google.com", "https://docs.google.com/forms/d/x") == (0.3, "link")
 
 
 def test_writing_from_a_personal_webmail_is_the_secrecy_pretext() -> None:

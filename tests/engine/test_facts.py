@@ -48,3 +48,19 @@ def test_a_public_brand_under_another_suffix_is_not_a_forged_identity_for_rules(
     homoglyph = build_facts(message, [_lookalike("homoglyph", True)], Config().org)["from"]
     assert declared["lookalike_of"] == homoglyph["lookalike_of"] == "brand"
     assert not declared["lookalike_other_suffix"] and not homoglyph["lookalike_other_suffix"]
+
+
+def test_the_brand_whose_own_domain_sends() -> None:
+    """from.brand names the brand of a regional bank's own domain; free mail and open platforms are no brand."""
+    from rempart.engine.build import build_engine
+
+    engine = build_engine(Config())
+
+    def brand(sender: str) -> str:
+        raw = (f"From: Service <{sender}>\r\nTo: b@example.org\r\nSubject: x\r\n\r\nBonjour\r\n").encode()
+        return str(engine.scan(raw).facts["from"]["brand"])
+
+    assert brand("ne-pas-repondre@ca-sudrhonealpes.fr") == "Crédit Agricole"
+    assert brand("someone@outlook.com") == ""  # Microsoft's free mail: anyone's
+    assert brand("dse@docusign.net") == ""  # an open platform: anyone writes the text
+    assert brand("contact@fournisseur-exemple.fr") == ""

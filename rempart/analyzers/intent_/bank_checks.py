@@ -36,7 +36,7 @@ CODES = frozenset({
     "intent.payment_to_unknown_iban", "intent.iban_invalid",
 })
 _CHANGE_ASKS = {"bank_change", "payroll_change"}
-_PAY_ASKS = {"payment", "bank_change", "payroll_change", "parcel_fee", "fine"}
+_PAY_ASKS = {"payment", "bank_change", "payroll_change", "parcel_fee", "fine", "advance_fee"}
 
 
 def formatted(iban: FoundIban | str) -> str:

@@ -30,6 +30,7 @@ ASKS: Mapping[str, tuple[str, float]] = {
     "parcel_fee": ("intent.fee_payment", 0.35),
     "refund_claim": ("intent.fee_payment", 0.3),
     "fine": ("intent.fee_payment", 0.35),
+    "advance_fee": ("intent.fee_payment", 0.35),
 }
 GIFT_CARDS = ("intent.gift_card_request", 0.6)
 PRESSURE: Mapping[str, tuple[str, float]] = {
@@ -43,7 +44,7 @@ PRESSURE: Mapping[str, tuple[str, float]] = {
 # Asks that move money, and asks that hand over access; each combined with pressure into one finding
 # whose weight grows with the number of distinct kinds of pressure (1, 2, 3 or more).
 PAYMENT_ASKS = (
-    "payment", "bank_change", "payroll_change", "gift_cards", "parcel_fee", "refund_claim", "fine")
+    "payment", "bank_change", "payroll_change", "gift_cards", "parcel_fee", "refund_claim", "fine", "advance_fee")
 ACCESS_ASKS = ("credentials", "mfa_code", "mfa_reenrol", "card_data", "identity_data", "access_grant",
                "remote_access")
 # Asks that need a way to do them from the message (a link, an attachment, a QR code).
@@ -59,7 +60,8 @@ LINKED_ACCESS_LADDER = (0.3, 0.4, 0.45)
 LINKED_CHANNELS = frozenset({"link", "link_offered", "qr"})
 CALLBACK_PHISHING = ("intent.callback_phishing", 0.5)
 # A sign-in request with no way to sign in from the message (no link, no attachment, no QR code) tells
-# the reader to go there themselves — what legitimate IT notices do: it weighs half as much.
+# the reader to go there themselves — what legitimate IT notices do: it weighs half as much, as does one whose
+# every link is on the sender's own known site.
 NO_CHANNEL_FACTOR = 0.5
 # "Are you available?" as (nearly) the whole message is the classic opener of CEO and gift-card fraud.
 SHORT_MESSAGE_CHARS = 600
@@ -68,7 +70,7 @@ AVAILABILITY_SHORT = 0.3
 # RIB"), with nothing asked to be paid: the money would leave the sender's account, not the reader's.
 DIRECT_DEBIT = ("intent.direct_debit", 0.0)
 DIRECT_DEBIT_FACTOR = 0.3
-_MONEY_OUT = ("payment", "parcel_fee", "refund_claim", "fine", "payroll_change")
+_MONEY_OUT = ("payment", "parcel_fee", "refund_claim", "fine", "advance_fee", "payroll_change")
 CODES = frozenset(
     {code for code, _ in ASKS.values()} | {code for code, _ in PRESSURE.values()}
     | {code for code, _, _ in COMBINATIONS} | {GIFT_CARDS[0], CALLBACK_PHISHING[0], DIRECT_DEBIT[0]}
@@ -85,11 +87,15 @@ def _web_links(message: Message) -> list[Url]:
     return [u for u in message.urls if u.origin in _WEB_ORIGINS and u.scheme in ("http", "https")]
 
 
-def sign_in_channel(message: Message, asked: set[str], r: Reading | None = None) -> str:
+def sign_in_channel(message: Message, asked: set[str], r: Reading | None = None,
+                    own_site: Callable[[Url], bool] | None = None) -> str:
     """How the message lets the reader sign in: a web link, an attachment, a QR code, a link it says
-    it gives ("use the link below") though none is readable (plain-text copies, defanged links), or none."""
-    if _web_links(message):
-        return "link"
+    it gives ("use the link below") though none is readable (plain-text copies, defanged links), or none.
+    ``sender_site``: every web link is on the sender's own known site (``own_site``), where an impostor
+    cannot collect a password — a bank's notice sending the reader to the bank's real site."""
+    links = _web_links(message)
+    if links:
+        return "sender_site" if own_site is not None and all(own_site(u) for u in links) else "link"
     if any(not a.inline for a in message.attachments):
         return "attachment"
     if "qr_code" in asked:
@@ -97,7 +103,8 @@ def sign_in_channel(message: Message, asked: set[str], r: Reading | None = None)
     return "link_offered" if r is not None and r.has("link_offer") else "none"
 
 
-def ask_findings(r: Reading, message: Message) -> tuple[list[Finding], set[str]]:
+def ask_findings(r: Reading, message: Message,
+                 own_site: Callable[[Url], bool] | None = None) -> tuple[list[Finding], set[str]]:
     """One finding per ask code, and the set of asks present (categories, plus ``gift_cards``)."""
     # Salary to another account: a bank-detail change in a message about pay is payroll diversion.
     if r.has("bank_change") and r.has("salary") and not r.has("payroll_change"):
@@ -115,8 +122,8 @@ def ask_findings(r: Reading, message: Message) -> tuple[list[Finding], set[str]]
     for code, (weight, category) in strongest.items():
         extra: dict[str, Any] = {}
         if category in CHANNEL_ASKS:
-            extra["channel"] = channel = sign_in_channel(message, asked, r)
-            weight *= NO_CHANNEL_FACTOR if channel == "none" else 1.0
+            extra["channel"] = channel = sign_in_channel(message, asked, r, own_site)
+            weight *= NO_CHANNEL_FACTOR if channel in ("none", "sender_site") else 1.0
         elif category == "availability" and r.own_text_chars() < SHORT_MESSAGE_CHARS:
             weight, extra["short"] = AVAILABILITY_SHORT, True
         elif category == "bank_change" and direct_debit:
