@@ -16,7 +16,6 @@ from rempart.cli.common import ConfigOpt, check_config, stderr
 from rempart.config import Config, load_config
 from rempart.engine.build import build_engine
 from rempart.engine.engine import Engine
-from rempart.engine.facts import build_facts
 from rempart.errors import InputError
 from rempart.message.parse import parse_message
 from rempart.rules.explain import explain_condition, render
@@ -144,7 +143,7 @@ def explain(
     engine = _analyzers_only(cfg)
     msg = parse_message(raw, cfg.limits)
     findings, _ = engine.run_analyzers(msg)
-    facts = build_facts(msg, findings, engine.org_for(findings))
+    facts = engine.facts_for(msg, findings)
     tree = explain_condition(target.condition, facts)
     if json_out:
         sys.stdout.write(json.dumps({"rule": target.id, "message": message, "matched": tree.value is True,

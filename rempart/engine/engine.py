@@ -21,7 +21,7 @@ from rempart.config import Config, OrgProfile
 from rempart.engine import warmup
 from rempart.engine.facts import build_facts
 from rempart.engine.fusion import fuse, has_decisive_signal, level_for
-from rempart.engine.implicit_org import ImplicitOrg, infer_org
+from rempart.engine.implicit_org import ImplicitOrg, infer_org, recipient_domains
 from rempart.engine.verdict import Verdict
 from rempart.findings import Finding
 from rempart.message.model import Message
@@ -139,6 +139,18 @@ class Engine:
                 return self.config.org.model_copy(update={"domains": [org.domain]})
         return self.config.org
 
+    def facts_for(self, message: Message, findings: list[Finding], envelope: Envelope | None = None) -> dict[str, Any]:
+        """The facts rules read, under the organisation ``findings`` were produced for. With no organisation
+        known at all, links on the recipients' own domain (not free mail) count as the organisation's: a
+        company's IT notice linking to its intranet is not sending the reader away, and a sender cannot host
+        a page on the recipient's domain."""
+        org = self.org_for(findings)
+        readers: frozenset[str] = frozenset()
+        if not org.domains:
+            freemail = self.resources.data_list("freemail")
+            readers = frozenset(d for d in recipient_domains(message, envelope) if d and d not in freemail)
+        return build_facts(message, findings, org, readers)
+
     def run_analyzers(
         self, message: Message, envelope: Envelope | None = None
     ) -> tuple[list[Finding], dict[str, float]]:
@@ -163,7 +175,7 @@ class Engine:
 
     def scan_message(self, message: Message, envelope: Envelope | None = None) -> Verdict:
         findings, timings = self.run_analyzers(message, envelope)
-        facts = build_facts(message, findings, self.org_for(findings))
+        facts = self.facts_for(message, findings, envelope)
         rule_hits: list[Any] = []
         if self.rules is not None:
             t0 = time.perf_counter()

@@ -46,7 +46,10 @@ def _codes_by(findings: Iterable[Finding], key: str) -> dict[str, set[str]]:
     return index
 
 
-def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> dict[str, Any]:
+def build_facts(message: Message, findings: list[Finding], org: OrgProfile,
+                reader_domains: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The facts document. ``reader_domains``: with no organisation known, the recipients' own domains, whose
+    links count as the organisation's (``Engine.facts_for``)."""
     headers: dict[str, list[str]] = {}
     for h in message.headers:
         name = h.name.lower()
@@ -62,7 +65,7 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile) -> d
         if f.code not in evidence:  # the first finding of a code gives its evidence (copied once)
             evidence[f.code] = dict(f.evidence)
     codes = sorted({f.code for f in findings})
-    org_domains = frozenset(org.domains)
+    org_domains = frozenset(org.domains) | reader_domains
     unique_urls = _distinct_urls(message.urls)
     about_url = _codes_by(findings, "url") if unique_urls else {}
     about_sha = _codes_by(findings, "sha256") if message.attachments else {}

@@ -38,7 +38,8 @@ class ImplicitOrg:
     authserv_id: str  # of its MX's Authentication-Results header
 
 
-def _recipient_domains(message: Message, envelope: Envelope | None) -> Iterator[str]:
+def recipient_domains(message: Message, envelope: Envelope | None) -> Iterator[str]:
+    """Registered domains of the recipients: the envelope's RCPT TO, else the delivery headers, To and Cc."""
     if envelope is not None and envelope.rcpt_to:
         addresses = list(envelope.rcpt_to)
     else:
@@ -53,7 +54,7 @@ def _recipient_domains(message: Message, envelope: Envelope | None) -> Iterator[
 
 def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[str]) -> ImplicitOrg | None:
     """The receiving company, when the message proves which one it is (see the module docstring)."""
-    candidates = list(dict.fromkeys(d for d in _recipient_domains(message, envelope) if d and d not in freemail))
+    candidates = list(dict.fromkeys(d for d in recipient_domains(message, envelope) if d and d not in freemail))
     if not candidates:
         return None
     # The top of the header block, in order: ("received", by-host) or ("results", authserv-id). The receiving

@@ -19,7 +19,6 @@ from typing import Any
 from rempart.config import Config
 from rempart.engine.build import build_engine
 from rempart.engine.engine import Engine
-from rempart.engine.facts import build_facts
 from rempart.message.parse import parse_message
 from rempart.rules.errors import RuleError, RuleLoadError
 from rempart.rules.loader import load_rule_text, load_rules, pack_sources
@@ -110,7 +109,7 @@ def _hunt(engine: Engine, label: str, raw: bytes) -> dict[str, Any]:
     """Which rules match one message; the facts are built the way a scan builds them, no fusion."""
     message = parse_message(raw, engine.config.limits)
     findings, _ = engine.run_analyzers(message)
-    facts = build_facts(message, findings, engine.org_for(findings))
+    facts = engine.facts_for(message, findings)
     assert isinstance(engine.rules, RuleSet)
     matches = [{"id": c.rule.id, "name": c.rule.name, "severity": c.rule.severity.value}
                for c in engine.rules.matching(facts)]

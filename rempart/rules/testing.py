@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from rempart.engine.engine import Engine
-from rempart.engine.facts import build_facts
 from rempart.message.parse import parse_message
 from rempart.rules.expression import evaluate
 from rempart.rules.ruleset import CompiledRule, RuleSet
@@ -75,7 +74,7 @@ class FactsCache:
         if path not in self._facts:
             message = parse_message(path.read_bytes(), self.engine.config.limits)
             findings, _ = self.engine.run_analyzers(message)
-            self._facts[path] = build_facts(message, findings, self.engine.org_for(findings))
+            self._facts[path] = self.engine.facts_for(message, findings)
         return self._facts[path]
 
 

@@ -64,3 +64,20 @@ def test_the_brand_whose_own_domain_sends() -> None:
     assert brand("someone@outlook.com") == ""  # Microsoft's free mail: anyone's
     assert brand("dse@docusign.net") == ""  # an open platform: anyone writes the text
     assert brand("contact@fournisseur-exemple.fr") == ""
+
+
+def test_with_no_organisation_links_on_the_recipients_own_domain_are_the_organisations() -> None:
+    """An IT notice linking to the company's intranet does not send the reader away, even with no profile;
+    a free-mail recipient's provider is nobody's organisation."""
+    from rempart.engine.build import build_engine
+
+    engine = build_engine(Config())
+
+    def is_org(to: str, url: str) -> bool:
+        raw = (f"From: IT <it@fonderie-martel.fr>\r\nTo: {to}\r\nSubject: MFA\r\n\r\nGuide : {url}\r\n").encode()
+        facts = engine.scan(raw).facts
+        return bool(next(u for u in facts["urls"] if u["url"] == url)["is_org"])
+
+    assert is_org("tous@fonderie-martel.fr", "https://intranet.fonderie-martel.fr/mfa")
+    assert not is_org("tous@fonderie-martel.fr", "https://fonderie-martel-mfa.example/login")
+    assert not is_org("someone@gmail.com", "https://mail.gmail.com/")
