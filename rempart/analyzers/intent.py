@@ -71,11 +71,19 @@ def _open_platform(host: str, context: Context) -> str | None:
 def _sender_site(message: Message, context: Context) -> Callable[[Url], bool] | None:
     """Whether a link is on a site of the sender's own known owner (the organisation, a vendor, a brand): the
     sender is Crédit Agricole's ``ca-sudrhonealpes.fr`` and the link ``credit-agricole.fr``. None when the sender
-    is nobody known, or an open platform (docs.google.com sends and hosts what anyone writes)."""
+    is nobody known. An open platform (docs.google.com sends and hosts what anyone writes) counts only from and to
+    its account hosts (``account_hosts`` in brands.toml)."""
     sender = message.from_address
     owner = owner_of(sender.domain, context.resources) if sender is not None and sender.domain else None
-    if owner is None or (owner.brand is not None and owner.brand.user_content):
+    if owner is None:
         return None
+    brand = owner.brand
+    if brand is not None and brand.user_content:
+        # an open platform's own account pages only, written to from its own alert address
+        # (no-reply@accounts.google.com linking to myaccount.google.com)
+        if sender is None or not brand.on_account_host(sender.domain):
+            return None
+        return lambda url: brand.on_account_host(url.host)
     return lambda url: owner_of(url.host, context.resources) == owner if url.host else False
 
 

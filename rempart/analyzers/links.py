@@ -276,7 +276,8 @@ class _Scan:
         unsubscribe = any(w in path_query for w in self.t.unsubscribe_words)
         # A known party's own site (not one where anyone publishes) is no phishing kit reading the address it was sent.
         owned = info.owner is not None and not info.free_hosting and (
-            info.owner.brand is None or not info.owner.brand.user_content)
+            info.owner.brand is None or not info.owner.brand.user_content
+            or info.owner.brand.on_account_host(parts.host))
         ordinary = trusted or owned or bool(info.esp_tracking) or unsubscribe or self.bulk
         if ordinary:
             weight = checks.RECIPIENT_IN_URL_WEAK

@@ -61,6 +61,13 @@ class BrandInfo:
     user_content: bool = False
     tenant_domains: tuple[str, ...] = ()  # the brand's, but each subdomain is a customer's
     declared: bool = False  # one of the organisation's own [[org.brands]] (its group, its trade names)
+    # hosts of an open platform's brand that serve only the brand's own words: its sign-in and account pages
+    # and the address its security alerts come from (accounts.google.com, login.microsoftonline.com)
+    account_hosts: tuple[str, ...] = ()
+
+    def on_account_host(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return any(host == h or host.endswith("." + h) for h in self.account_hosts)
 
 
 def _shipped_brands() -> tuple[BrandInfo, ...]:
@@ -78,6 +85,7 @@ def _brand_from_entry(entry: dict[str, Any]) -> BrandInfo:
         common_word=bool(entry.get("common_word", False)),
         user_content=bool(entry.get("user_content", False)),
         tenant_domains=tuple(to_unicode_host(d) for d in entry.get("tenant_domains", [])),
+        account_hosts=tuple(to_unicode_host(d) for d in entry.get("account_hosts", [])),
     )
 
 

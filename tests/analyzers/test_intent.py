@@ -705,6 +705,10 @@ def test_a_sign_in_link_to_the_senders_own_known_site_weighs_as_no_link() -> Non
         0.15, "sender_site")
     assert weight("ne-pas-repondre@ca-sudrhonealpes.fr", "https://ca-espace-client.example/login") == (0.3, "link")
     assert weight("forms-receipts-noreply@google.com", "https://docs.google.com/forms/d/x") == (0.3, "link")
+    # an open platform's own security alert, linking only to its account pages (account_hosts)
+    assert weight("no-reply@accounts.google.com", "https://myaccount.google.com/notifications") == (
+        0.15, "sender_site")
+    assert weight("no-reply@accounts.google.com", "https://sites.google.com/view/verify") == (0.3, "link")
 
 
 def test_writing_from_a_personal_webmail_is_the_secrecy_pretext() -> None:

@@ -347,6 +347,18 @@ def test_the_readers_address_on_a_known_brands_own_site_is_ordinary() -> None:
         assert codes(other)["links.recipient_in_url"] == pytest.approx(0.4), host
 
 
+def test_the_readers_address_on_an_open_platforms_account_pages_is_ordinary() -> None:
+    """Google's sign-in alert links to accounts.google.com/AccountChooser?Email=<reader>: only Google writes
+    there. On Google's open hosting (sites.google.com) the same link still counts."""
+    to = "lucas.fabre@alpes-solidaires.fr"
+    own = run(message(link(f"https://accounts.google.com/AccountChooser?Email={to}&continue=x"), to=to,
+                      sender="no-reply@accounts.google.com"))
+    assert codes(own)["links.recipient_in_url"] <= 0.2
+    hosted = run(message(link(f"https://sites.google.com/view/verify?Email={to}"), to=to,
+                         sender="no-reply@accounts.google.com"))
+    assert codes(hosted)["links.recipient_in_url"] == pytest.approx(0.4)
+
+
 def test_envelope_recipient_counts() -> None:
     found = run(message(link("https://evil.example/?u=compta@exemple-industrie.fr")),
                 envelope=Envelope(rcpt_to=("compta@exemple-industrie.fr",)))
