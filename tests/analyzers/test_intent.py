@@ -360,7 +360,18 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.fee_payment", "Le déblocage de votre prêt nécessite le versement préalable des frais d'assurance."),
     ("intent.fee_payment", "To complete the release of your inheritance, a processing fee of EUR 850 is required."),
     ("intent.fee_payment", "A small fee must be paid prior to the transfer of the funds to your account."),
+    ("intent.pressure_threat", "Un virement sur l'ancien compte pourrait vous exposer à des pénalités de retard."),
+    ("intent.pressure_threat", "Sans règlement sous huit jours, le dossier sera transmis à notre service contentieux."),
 ]
+
+
+@pytest.mark.parametrize("text", [
+    "Conformément à l'article L441-10 du Code de commerce, tout retard de paiement entraîne l'application de"
+    " pénalités de retard et d'une indemnité forfaitaire pour frais de recouvrement de 40 €.",
+    "Le document est dans SharePoint > Contentieux > SCI Verlaine > Procédure.",
+])
+def test_legal_mentions_and_department_names_are_no_threat(text: str) -> None:
+    assert "intent.pressure_threat" not in codes(run(text_message(text)))
 
 
 @pytest.mark.parametrize(("code", "text"), PARAPHRASES)
