@@ -17,8 +17,9 @@ from rempart.analyzers._links.tables import suffix_match, tables
 from rempart.analyzers.auth import authenticated_as, summary_from_findings
 from rempart.analyzers.base import Context, claimed_domain
 from rempart.analyzers.links import BULK_LINKS
-from rempart.analyzers.lookalike import owner_of
-from rempart.domains import icann_registered_domain, in_domains, registered_domain
+from rempart.analyzers.lookalike import fold_confusables, owner_of
+from rempart.analyzers.sender import WEIGHTS as SENDER_WEIGHTS
+from rempart.domains import domain_label, icann_registered_domain, in_domains, registered_domain
 from rempart.findings import Finding
 from rempart.message.model import Message, UrlOrigin
 
@@ -350,6 +351,28 @@ def _links_off_impersonated(message: Message, context: Context) -> list[str]:
     return sorted(hosts)[:5]
 
 
+def _squeezed(text: str) -> str:
+    return re.sub(r"[\W_]+", "", fold_confusables(text))
+
+
+def _relayed_for_customer(message: Message, context: Context) -> bool:
+    """An open platform's own domain (an invoicing or e-signature service) sending for the customer its display
+    name names, whose domain the Reply-To is on: "Échafaudages Dumas via Pennylane" <no-reply@pennylane.com>,
+    Reply-To compta@echafaudages-dumas.fr. Not when the answers go to free mail (a strong
+    ``sender.reply_to_divergent``), nor when the display name is the platform's own ("Microsoft account team"
+    from a forged microsoft.com, Reply-To elsewhere: a lure to write back)."""
+    sender = message.from_address
+    owner = owner_of(sender.domain, context.resources) if sender is not None and sender.domain else None
+    if sender is None or owner is None or owner.brand is None or not owner.brand.user_content:
+        return False
+    strong = SENDER_WEIGHTS["reply_to_strong"]  # answers to free mail, or leaving a known party
+    if any(f.weight >= strong for f in context.findings if f.code == "sender.reply_to_divergent"):
+        return False
+    shown = _squeezed(sender.name)
+    names = [_squeezed(domain_label(r.domain)) for r in message.reply_to if r.domain]
+    return bool(shown) and bool(names) and all(len(n) >= 4 and n in shown for n in names)
+
+
 def _pressured_request(message: Message, context: Context, seen: _Seen) -> list[Finding]:
     """Money asked under pressure, or a fraud opener ("are you available?", "a confidential operation")
     with pressure, from a sender who has not proved to be the organisation or a trusted party."""
@@ -392,8 +415,10 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
                            {"request": money + opener, "address": message.from_address.address
                             if message.from_address else ""}))
     # A list sets its own Reply-To (the list address): on List-* mail a divergent Reply-To is how lists work.
+    # So does a platform sending for its customer ("Échafaudages Dumas via Pennylane", Reply-To the supplier),
+    # unless the answers go to free mail.
     if (seen.any("reply_elsewhere") and (money or access or opener)
-            and not _from_list_manager(message, precedence=False)):
+            and not _from_list_manager(message, precedence=False) and not _relayed_for_customer(message, context)):
         out.append(Finding("correlate.request_reply_elsewhere", WEIGHTS["request_reply_elsewhere"],
                            {"request": asks}))
     out += _scam(message, context, seen)

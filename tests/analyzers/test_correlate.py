@@ -279,6 +279,20 @@ def test_a_lists_own_reply_to_is_not_a_reply_elsewhere() -> None:
     assert "correlate.request_reply_elsewhere" not in _codes(msg.as_bytes())
 
 
+def test_an_invoicing_platform_replying_to_the_customer_it_names_is_not_a_reply_elsewhere() -> None:
+    """"Échafaudages Dumas via Pennylane", Reply-To the supplier: how the platform works. The platform's own
+    name with answers sent elsewhere, or answers to free mail, still count."""
+    body = "Votre facture F-2026-118 est échue. Merci de procéder à son règlement par virement."
+    relay = _mail("Échafaudages Dumas via Pennylane <no-reply@pennylane.com>", "Relance", body,
+                  reply_to="compta@echafaudages-dumas.fr")
+    assert "correlate.request_reply_elsewhere" not in _codes(relay)
+    own_name = _mail("Pennylane <no-reply@pennylane.com>", "Relance", body, reply_to="compta@echafaudages-dumas.fr")
+    to_webmail = _mail("Échafaudages Dumas via Pennylane <no-reply@pennylane.com>", "Relance", body,
+                       reply_to="echafaudages.dumas@gmail.com")
+    assert "correlate.request_reply_elsewhere" in _codes(own_name)
+    assert "correlate.request_reply_elsewhere" in _codes(to_webmail)
+
+
 def _parcel_mail(html: str, sender: str = "Service Client <service@boutique-en-ligne.example>") -> bytes:
     return _with_html(sender, "Votre colis", "Votre colis vous attend.", html)
 
