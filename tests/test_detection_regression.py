@@ -99,3 +99,27 @@ def test_french_probes_without_a_profile() -> None:
     assert len(missed) <= 1, missed
     assert len(flagged) <= 1, flagged
     assert not [n for n, v in legitimate.items() if v.level.value == "malicious"]
+
+
+BLIND_1 = ROOT / "tests" / "messages" / "probes-blind-1"
+
+
+def test_blind_probes_round_1_without_a_profile() -> None:
+    """Probes written by helpers blind to the detector (tests/messages/probes-blind-1/README.md), embedded defaults.
+    Measured 2026-11-29 after the fixes they prompted: all 40 attacks flagged (lowest 0.658), 2 of 45 legitimate
+    messages flagged (a bank-change announcement 0.895, a prospect from Outlook.com with a WeTransfer link 0.682),
+    none called malicious. Before the fixes: 38 of 40 attacks, 11 legitimate flagged, 2 malicious."""
+    engine = build_engine(load_config(None))
+
+    def levels(folder: str) -> dict[str, str]:
+        return {p.name: engine.scan_message(parse_message(p.read_bytes(), engine.config.limits)).level.value
+                for p in sorted((BLIND_1 / folder).glob("*.eml"))}
+
+    attacks, legitimate = levels("attack"), levels("legit")
+    assert len(attacks) == 40 and len(legitimate) == 45
+    missed = sorted(n for n, level in attacks.items() if level == "clean")
+    flagged = sorted(n for n, level in legitimate.items() if level != "clean")
+    assert len(missed) <= 1, missed
+    assert len(flagged) <= 3, flagged
+    assert not [n for n, level in legitimate.items() if level == "malicious"]
+
