@@ -360,6 +360,8 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.fee_payment", "Le déblocage de votre prêt nécessite le versement préalable des frais d'assurance."),
     ("intent.fee_payment", "To complete the release of your inheritance, a processing fee of EUR 850 is required."),
     ("intent.fee_payment", "A small fee must be paid prior to the transfer of the funds to your account."),
+    ("intent.fee_payment", "La banque demande une consignation des frais de dossier avant le déblocage des fonds"
+                           " de la succession."),
     ("intent.pressure_threat", "Un virement sur l'ancien compte pourrait vous exposer à des pénalités de retard."),
     ("intent.pressure_threat", "Sans règlement sous huit jours, le dossier sera transmis à notre service contentieux."),
 ]
