@@ -363,6 +363,13 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.fee_payment", "La banque demande une consignation des frais de dossier avant le déblocage des fonds"
                            " de la succession."),
     ("intent.pressure_threat", "Un virement sur l'ancien compte pourrait vous exposer à des pénalités de retard."),
+    ("intent.callback_request", "Merci d'appeler sans attendre notre cellule d'intervention au 01 84 60 27 15."),
+    ("intent.remote_access_install", "Un technicien contrôlera votre ordinateur avec vous à distance."),
+    ("intent.remote_access_install", "Our technician will inspect your laptop remotely during the call."),
+    ("intent.pressure_secrecy", "Inutile de prévenir votre service informatique, l'incident est déjà suivi."),
+    ("intent.pressure_secrecy", "There is no need to inform your IT department; we are already handling it."),
+    ("intent.pressure_threat", "Sans règlement, votre adhésion sera suspendue le 15 octobre."),
+    ("intent.pressure_threat", "Without payment your coverage will be suspended on 15 October."),
     ("intent.pressure_threat", "Sans règlement sous huit jours, le dossier sera transmis à notre service contentieux."),
 ]
 
