@@ -51,6 +51,7 @@ DOCUMENT_SKIPPED_ASKS = frozenset({"payment", "attachment", "availability", "ide
 
 # How far after the start of a "Beneficiary: …" label the IBAN of a wiring block may begin (characters).
 WIRING_BLOCK_SPAN = 200
+CODE_SEND_BACK_SPAN = 300  # characters from the code's announcement to the ask to send it back
 
 # A message warning about a fraud (IT alert, supplier notice, newsletter) describes and quotes the
 # lure: what it "asks" is reported speech. Quoted passages are left out and the rest weighs less.
@@ -87,6 +88,17 @@ def _sender_site(message: Message, context: Context) -> Callable[[Url], bool] | 
     return lambda url: owner_of(url.host, context.resources) == owner if url.host else False
 
 
+def _code_sent_back_as_mfa(r: Reading) -> None:
+    """"You will receive a text with a 6-digit code. Please send it back to me": the two sentences together ask
+    for the code (one phrase cannot span them). The ask to send "it" back alone also goes with a contract to sign."""
+    incoming, back = r.hits.get("code_incoming"), r.hits.get("send_back")
+    if not incoming or not back:
+        return
+    near = [h for h in back if any(0 <= h.start - c.start <= CODE_SEND_BACK_SPAN for c in incoming)]
+    if near:
+        r.hits["mfa_code"] = sorted([*r.hits.get("mfa_code", []), *near], key=lambda h: h.start)
+
+
 def _wiring_block_as_payment(r: Reading, ibans: list[FoundIban]) -> None:
     """"Beneficiary: … / IBAN: <a full, valid IBAN>" is a transfer asked for by its form, even when no sentence
     says "please pay": the block counts as a payment ask. A receipt's masked account (DE44 •••• 05) is no IBAN."""
@@ -108,6 +120,7 @@ def _read_findings(message: Message, context: Context, r: Reading, *, skipped_as
     # Bank details and phone numbers in the sender's own words only (not in quoted history).
     ibans = [i for i in find_ibans(scan.original) if scan.norm[i.start: i.end].strip()]
     _wiring_block_as_payment(r, ibans)
+    _code_sent_back_as_mfa(r)
     own_site = _sender_site(message, context)
     asks, asked = requests.ask_findings(r, message, own_site)
     findings = [f for f in asks if f.evidence.get("ask") not in skipped_asks]

@@ -364,6 +364,10 @@ PARAPHRASES: list[tuple[str, str]] = [
                            " de la succession."),
     ("intent.pressure_threat", "Un virement sur l'ancien compte pourrait vous exposer à des pénalités de retard."),
     ("intent.callback_request", "Merci d'appeler sans attendre notre cellule d'intervention au 01 84 60 27 15."),
+    ("intent.mfa_code_request", "Vous allez recevoir un SMS de Microsoft avec un code à 6 chiffres. Merci de me le"
+                                " renvoyer dès réception."),
+    ("intent.mfa_code_request", "You will get a text message with a verification code shortly. Please forward it to"
+                                " me as soon as it arrives."),
     ("intent.remote_access_install", "Un technicien contrôlera votre ordinateur avec vous à distance."),
     ("intent.remote_access_install", "Our technician will inspect your laptop remotely during the call."),
     ("intent.pressure_secrecy", "Inutile de prévenir votre service informatique, l'incident est déjà suivi."),
@@ -381,6 +385,12 @@ PARAPHRASES: list[tuple[str, str]] = [
 ])
 def test_legal_mentions_and_department_names_are_no_threat(text: str) -> None:
     assert "intent.pressure_threat" not in codes(run(text_message(text)))
+
+
+def test_sending_back_a_contract_or_waiting_for_a_delivery_code_asks_no_code() -> None:
+    for text in ("Voici le contrat de maintenance. Merci de me le renvoyer signé avant vendredi.",
+                 "Vous allez recevoir un SMS avec un code de retrait. Le livreur vous le demandera à la livraison."):
+        assert "intent.mfa_code_request" not in codes(run(text_message(text))), text
 
 
 @pytest.mark.parametrize(("code", "text"), PARAPHRASES)
