@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from rempart.analyzers.auth import authenticated_as, summary_from_findings
 from rempart.analyzers.base import Context, Resources
+from rempart.analyzers.internal_route import travelled_inside
 from rempart.analyzers.lookalike import (
     BRAND_TLD_SWAP_WEIGHT,
     BrandInfo,
@@ -68,6 +69,7 @@ CODES = frozenset({
     "sender.sender_header_divergent",
     "sender.internal_unauthenticated",
     "sender.internal_unverifiable",
+    "sender.internal_route",
     "sender.freemail",
     "sender.thread_lookalike",
     "sender.name_plus_lure_domain",
@@ -104,8 +106,12 @@ WEIGHTS = {
     "sender_header": 0.0,
     "sender_header_internal": 0.05,
     "internal_unauthenticated": 0.7,
+    # Mail that never left the organisation's own servers (internal_route.py) is a colleague's, as DMARC-aligned
+    # mail is a vendor's (auth.trusted_sender, -0.3); a little less, since a compromised mailbox writes from inside.
+    "internal_route": -0.2,
 }
 MAX_EXTRA_NAME_TOKENS = 4
+MAX_RECIPIENT_DOMAINS = 50  # addresses read to tell whether the sender writes to its own domain
 # A reply from an imitation of the domain the quoted thread was held with. The same name under another suffix
 # weighs less: some companies do write from both acme.fr and acme.com.
 THREAD_LOOKALIKE = 0.6
@@ -466,10 +472,26 @@ def _envelope_and_sender(message: Message, context: Context) -> Iterator[Finding
 
 def _internal(message: Message, context: Context) -> Iterator[Finding]:
     sender = message.from_address
-    if sender is None or not in_domains(sender.domain, context.config.org.domains):
+    if sender is None or not sender.domain:
+        return
+    org_domains = context.config.org.domains
+    if not org_domains:
+        # No organisation known: a colleague's mail to a colleague (the sender's domain is the recipients')
+        # that never left the domain's own servers is still internal.
+        own = registered_domain(sender.domain)
+        if own and not _is_freemail(sender.domain, context) and own in _recipient_domains(message, context) \
+                and travelled_inside(message, [own]):
+            yield Finding("sender.internal_route", WEIGHTS["internal_route"],
+                          {"address": sender.address, "domain": sender.domain})
+        return
+    if not in_domains(sender.domain, org_domains):
         return
     summary = summary_from_findings(context.findings)
     if summary is None or not summary.trusted:
+        if travelled_inside(message, org_domains):
+            yield Finding("sender.internal_route", WEIGHTS["internal_route"],
+                          {"address": sender.address, "domain": sender.domain})
+            return
         yield Finding("sender.internal_unverifiable", 0.0,
                       {"address": sender.address, "domain": sender.domain})
     elif not authenticated_as(summary, sender.domain):
@@ -520,6 +542,13 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
         if unmatched and not context.config.org.domains:
             findings.extend(_recipient_lookalike(sender, message, context))
     return findings
+
+
+def _recipient_domains(message: Message, context: Context) -> set[str]:
+    addresses = [a.address for a in (*message.to, *message.cc)]
+    if context.envelope is not None:
+        addresses = [*context.envelope.rcpt_to, *addresses]
+    return {registered_domain(a.rpartition("@")[2]) for a in addresses[:MAX_RECIPIENT_DOMAINS] if "@" in a}
 
 
 def _recipient_lookalike(sender: Address, message: Message, context: Context) -> Iterator[Finding]:

@@ -212,6 +212,8 @@ def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[st
         # the brand whose own domain sends, when that domain carries only the brand's words (not an open
         # platform such as docusign.net, where anyone writes the text)
         "brand": "" if brand.get("open_platform") else str(brand.get("brand", "")),
+        # the message never left the organisation's own mail servers (sender.internal_route)
+        "internal_route": "sender.internal_route" in codes,
     }
 
 

@@ -478,6 +478,18 @@ def test_vendor_iban_on_file_is_a_small_trust_signal_in_a_payment() -> None:
     assert "intent.vendor_iban_mismatch" not in codes(findings)
 
 
+def test_a_payment_batch_listing_several_vendors_accounts_on_file_is_no_mismatch() -> None:
+    """The finance director's batch names Transports Durand and lists Kessler's account too: both are on file."""
+    batch = text_message(f"Lot de virements validé :\n- Transports Durand – {DURAND_IBAN}\n- Kessler Stahl – "
+                         f"{KESSLER_IBAN}\nMerci de préparer la remise.", sender="claire.martel@fonderie-martel.fr",
+                         name="Claire Martel")
+    assert "intent.vendor_iban_mismatch" not in codes(run(batch))
+    stranger = text_message("Lot de virements validé :\n- Transports Durand – FR76 1695 8012 3400 0314 1592 619\n"
+                            "Merci de préparer la remise.", sender="claire.martel@fonderie-martel.fr",
+                            name="Claire Martel")
+    assert "intent.vendor_iban_mismatch" in codes(run(stranger))
+
+
 def test_iban_country_differs_from_vendor_usual_country() -> None:
     message = text_message("Bitte überweisen Sie ab sofort auf unser neues Konto. New bank account: "
                            "LT98 3250 0112 3456 7890",

@@ -71,7 +71,8 @@ class _Bank:
             return False
         known, how = match
         base = {"vendor": known.vendor.name, "matched_by": how}
-        foreign = [i for i in valid if i.compact not in known.ibans]
+        # An account on file for another vendor or employee is no stranger's: a payment batch lists several
+        foreign = [i for i in valid if i.compact not in known.ibans and i.compact not in self.org.all_ibans]
         if foreign and known.ibans:
             self.add("intent.vendor_iban_mismatch", mismatch_weight, foreign[0], **base,
                      on_file=[formatted(i) for i in sorted(known.ibans)],
@@ -95,7 +96,7 @@ class _Bank:
         if match is None:
             return False
         known, how = match
-        foreign = [i for i in valid if i.compact not in known.ibans]
+        foreign = [i for i in valid if i.compact not in known.ibans and i.compact not in self.org.all_ibans]
         if not (foreign and known.ibans):
             return False
         base = {"person": known.person.name, "matched_by": how}

@@ -1,0 +1,57 @@
+"""Whether a message travelled only between the organisation's own mail servers.
+
+Mail one colleague sends another never passes the MX that writes ``Authentication-Results``: nothing
+authenticates it, and a forged "internal" message looks the same by its From line. Its ``Received`` trail does
+not. Each line is written by the server that took the message (``by``), naming the client it took it from
+(``from``, with the IP it saw). The topmost line is written by the company's own mailbox server; a message from
+outside shows, somewhere below, the company's MX taking it from a public address — a line the sender cannot
+remove. So when every line was written by a host of the organisation's domain and every client was a private or
+loopback address (or, when no address is recorded, a host of the domain or of the local network), the message
+never came from outside.
+
+Not a proof against a compromised account or workstation (that is the inside), nor for hosted mail whose
+internal hops are the provider's hosts (``*.prod.outlook.com``): those simply do not qualify. An MX behind a
+load balancer that hides client addresses (every client seen as 10.x) would make outside mail look inside; such
+a server should pass the client address on (PROXY protocol, XCLIENT) anyway.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from rempart.domains import in_domains
+from rempart.message.model import Message
+
+MAX_HOPS = 30  # an internal route has a handful; a longer trail is not read
+_LOCAL_SUFFIXES = (".local", ".lan", ".internal", ".localdomain", ".intranet", ".corp", ".home.arpa")
+
+
+def _private(ip: str) -> bool:
+    try:
+        address = ipaddress.ip_address(ip.strip("[]").removeprefix("IPv6:").removeprefix("ipv6:"))
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback
+
+
+def _local_name(host: str, domains: list[str]) -> bool:
+    host = host.lower().rstrip(".")
+    return host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or in_domains(host, domains)
+
+
+def travelled_inside(message: Message, domains: list[str]) -> bool:
+    """Every ``Received`` line written by a host of ``domains`` from a private address (see the module docstring)."""
+    hops = message.received
+    if not hops or not domains or len(hops) > MAX_HOPS:
+        return False
+    if not in_domains(hops[0].by_host, domains):  # the newest line: the company's own server wrote it
+        return False
+    for hop in hops:
+        if not hop.by_host or not _local_name(hop.by_host, domains):
+            return False
+        if hop.from_ip:
+            if not _private(hop.from_ip):
+                return False
+        elif not (hop.from_host and _local_name(hop.from_host, domains)):
+            return False
+    return True

@@ -1,0 +1,48 @@
+"""Mail that travelled only between the organisation's own servers (analyzers/internal_route.py)."""
+
+from __future__ import annotations
+
+from rempart.analyzers.internal_route import travelled_inside
+from rempart.config import Config, Limits, config_from_mapping
+from rempart.engine.build import build_engine
+from rempart.message.parse import parse_message
+
+INTERNAL = (
+    "Received: from smtp.fonderie-martel.fr ([10.10.1.22])\r\n\tby mbx01.fonderie-martel.fr with LMTPS;"
+    " Fri, 13 Mar 2026 08:03:00 +0100\r\n"
+    "Received: from PC-DIR-01.martel.local (unknown [10.20.4.17])\r\n\t(Authenticated sender: claire.martel)\r\n"
+    "\tby smtp.fonderie-martel.fr (Postfix) with ESMTPSA; Fri, 13 Mar 2026 08:02:56 +0100\r\n"
+)
+FROM_OUTSIDE = (
+    "Received: from mx1.fonderie-martel.fr ([10.10.1.21])\r\n\tby mbx01.fonderie-martel.fr with LMTPS;"
+    " Fri, 13 Mar 2026 08:03:00 +0100\r\n"
+    "Received: from smtp.fonderie-martel.fr (vps-118.relay.example [193.42.33.118])\r\n"
+    "\tby mx1.fonderie-martel.fr (Postfix) with ESMTP; Fri, 13 Mar 2026 08:02:56 +0100\r\n"
+)
+BODY = ("From: Claire Martel <claire.martel@fonderie-martel.fr>\r\n"
+        "To: Julien Roche <julien.roche@fonderie-martel.fr>\r\nSubject: Acompte\r\n\r\n"
+        "Peux-tu faire partir le virement de l'acompte aujourd'hui ?\r\n")
+ORG = config_from_mapping({"org": {"name": "Fonderie Martel", "domains": ["fonderie-martel.fr"]},
+                           "auth": {"trusted_authserv_ids": ["mx1.fonderie-martel.fr"]}})
+
+
+def _codes(raw: str, config: Config) -> set[str]:
+    return {f.code for f in build_engine(config).scan(raw.encode()).findings}
+
+
+def test_a_colleagues_mail_through_the_companys_servers_travelled_inside() -> None:
+    assert travelled_inside(parse_message((INTERNAL + BODY).encode(), Limits()), ["fonderie-martel.fr"])
+
+
+def test_the_mx_taking_it_from_a_public_address_is_outside_whatever_the_helo_says() -> None:
+    assert not travelled_inside(parse_message((FROM_OUTSIDE + BODY).encode(), Limits()), ["fonderie-martel.fr"])
+    assert not travelled_inside(parse_message(BODY.encode(), Limits()), ["fonderie-martel.fr"])  # no trail at all
+
+
+def test_the_sender_analyzer_reports_the_route_with_and_without_a_profile() -> None:
+    assert "sender.internal_route" in _codes(INTERNAL + BODY, ORG)
+    assert "sender.internal_route" in _codes(INTERNAL + BODY, Config())  # sender's domain is the recipients'
+    outside = _codes(FROM_OUTSIDE + BODY, ORG)
+    assert "sender.internal_route" not in outside and "sender.internal_unverifiable" in outside
+    to_someone_else = (INTERNAL + BODY).replace("julien.roche@fonderie-martel.fr", "julien@client-exemple.fr")
+    assert "sender.internal_route" not in _codes(to_someone_else, Config())
