@@ -26,7 +26,8 @@ MAX_HOPS = 30  # an internal route has a handful; a longer trail is not read
 _LOCAL_SUFFIXES = (".local", ".lan", ".internal", ".localdomain", ".intranet", ".corp", ".home.arpa")
 
 
-def _private(ip: str) -> bool:
+def is_private_address(ip: str) -> bool:
+    """A private or loopback IPv4/IPv6 address as a Received header writes it ([10.0.0.1], IPv6:fd00::1)."""
     try:
         address = ipaddress.ip_address(ip.strip("[]").removeprefix("IPv6:").removeprefix("ipv6:"))
     except ValueError:
@@ -50,7 +51,7 @@ def travelled_inside(message: Message, domains: list[str]) -> bool:
         if not hop.by_host or not _local_name(hop.by_host, domains):
             return False
         if hop.from_ip:
-            if not _private(hop.from_ip):
+            if not is_private_address(hop.from_ip):
                 return False
         elif not (hop.from_host and _local_name(hop.from_host, domains)):
             return False

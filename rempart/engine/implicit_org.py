@@ -7,9 +7,10 @@ that company in the message itself:
 - a recipient domain (envelope RCPT TO, else ``Delivered-To``, ``X-Original-To``, ``To``, ``Cc``) that is
   not a free-mail provider;
 - an ``Authentication-Results`` header whose authserv-id is a host of that domain, written *above* the
-  topmost ``Received`` header added by a host of that domain: it was written by the company's own
-  servers after they took the message, where a sender cannot put a header (RFC 8601 §5 asks the
-  receiving MTA to delete any older header claiming its authserv-id).
+  ``Received`` header in which a host of that domain took the message from outside (a public address; the
+  relays between the company's own servers, from private addresses, are above it too): it was written by the
+  company's own servers after they took the message, where a sender cannot put a header (RFC 8601 §5 asks
+  the receiving MTA to delete any older header claiming its authserv-id).
 
 With both, the message is scanned as if the profile said ``domains = [that domain]`` and
 ``trusted_authserv_ids = [that id]``: spoofs and lookalikes of the company's own domain, its internal
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 
 from rempart.analyzers.auth import parse_authentication_results
 from rempart.analyzers.base import Envelope
+from rempart.analyzers.internal_route import is_private_address
 from rempart.domains import icann_registered_domain, is_subdomain_of
 from rempart.message.model import Message
 
@@ -59,22 +61,26 @@ def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[s
         return None
     # The top of the header block, in order: ("received", by-host) or ("results", authserv-id). The receiving
     # company's servers write at the top; how far down a sender's own headers go is not our business.
-    top: list[tuple[str, str]] = []
+    top: list[tuple[str, str, bool]] = []  # (kind, host, the client was outside: a public address)
     hops = iter(message.received)  # the parsed Received headers, in header order (newest first)
     for header in message.headers[:MAX_TOP_HEADERS]:
         name = header.name.lower()
         if name == "received":
             hop = next(hops, None)
-            top.append(("received", hop.by_host if hop is not None else ""))
+            top.append(("received", hop.by_host if hop is not None else "",
+                        hop is None or not is_private_address(hop.from_ip)))
         elif name == "authentication-results":
-            top.append(("results", parse_authentication_results(header.value).authserv_id))
+            top.append(("results", parse_authentication_results(header.value).authserv_id, False))
     for domain in candidates:
-        results: list[str] = []  # authserv-ids of this domain above its MX's Received line
-        for kind, host in top:
+        results: list[str] = []  # authserv-ids of this domain above its MX's inbound Received line
+        for kind, host, outside in top:
             if kind == "results" and host and is_subdomain_of(host, domain):
                 results.append(host)
             elif kind == "received" and host and is_subdomain_of(host, domain):
                 if results:
                     return ImplicitOrg(domain, results[0])
-                break  # the company's MX wrote no verdict above its own Received line
+                if outside:
+                    break  # the company's MX took it from outside and wrote no verdict above that line
+                # a relay between the company's own servers (mx1 -> mailbox server): its MX's line is further down
     return None
+

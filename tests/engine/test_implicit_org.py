@@ -49,6 +49,16 @@ def test_a_verdict_below_the_mx_line_was_written_by_the_sender_and_proves_nothin
     assert infer_org(parsed(MX_RECEIVED + MX_VERDICT), None, FREEMAIL) is None
 
 
+def test_a_verdict_under_the_mailbox_servers_line_and_above_the_mx_inbound_line_counts() -> None:
+    """mx -> mailbox server (LMTP, from a private address) is written on top; the MX's verdict sits under it and
+    above the line where the MX took the message from outside, which a sender cannot write above."""
+    lmtp = ("Received: from mx.fonderie-martel.fr ([10.10.1.21])\r\n"
+            "\tby mbx01.fonderie-martel.fr with LMTPS; Thu, 17 Sep 2026 09:33:05 +0200\r\n")
+    found = infer_org(parsed(lmtp + MX_VERDICT + MX_RECEIVED), None, FREEMAIL)
+    assert found == ImplicitOrg("fonderie-martel.fr", "mx.fonderie-martel.fr")
+    assert infer_org(parsed(lmtp + MX_RECEIVED + MX_VERDICT), None, FREEMAIL) is None  # under the inbound line
+
+
 def test_no_verdict_no_mx_line_or_a_free_mail_recipient_proves_nothing() -> None:
     assert infer_org(parsed(MX_RECEIVED), None, FREEMAIL) is None
     assert infer_org(parsed(MX_VERDICT), None, FREEMAIL) is None
