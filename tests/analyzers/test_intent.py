@@ -373,6 +373,11 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.pressure_secrecy", "Inutile de prévenir votre service informatique, l'incident est déjà suivi."),
     ("intent.pressure_secrecy", "There is no need to inform your IT department; we are already handling it."),
     ("intent.pressure_threat", "Sans règlement, votre adhésion sera suspendue le 15 octobre."),
+    ("intent.credentials_request", "Il vous sera demandé de vous identifier avec votre adresse professionnelle pour"
+                                   " ouvrir le dossier."),
+    ("intent.payment_request", "Le virement doit impérativement partir avant 15 h."),
+    ("intent.pressure_secrecy", "Je suis injoignable par téléphone : tiens-moi informé par mail uniquement."),
+    ("intent.pressure_secrecy", "Et toujours aucune communication en interne sur ce dossier."),
     ("intent.pressure_threat", "Without payment your coverage will be suspended on 15 October."),
     ("intent.pressure_threat", "Sans règlement sous huit jours, le dossier sera transmis à notre service contentieux."),
 ]

@@ -34,7 +34,8 @@ _ALTERNATIVE_REACH = 30
 # names the topic of a warning, newsletter or policy, it does not ask for anything.
 _TOPIC_BEFORE = re.compile(
     r"(?:(?:fraudes?|arnaques?|escroqueries?|tentatives?(?: de fraude)?|mefiez[- ]vous|attention|vigilance"
-    r"|beware|scams?|frauds?|demandes?|requests?)"
+    # (not "il vous sera demandé de …": that is the ask itself)
+    r"|beware|scams?|frauds?|(?<!sera )(?<!serez )(?<!est )demandes?|requests?)"
     r" (?:au|a la|aux|sur|sur les|des|du|de|d'|on|of|involving|about)"
     r"|(?:en cas de doute sur|toujours verifier|verifiez toujours|verifier|verify|if in doubt about"
     r"|in case of doubt about|always verify|always check) (?:un|une|le|la|les|tout|toute|any|a|the)"
