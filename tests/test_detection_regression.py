@@ -123,3 +123,26 @@ def test_blind_probes_round_1_without_a_profile() -> None:
     assert len(flagged) <= 3, flagged
     assert not [n for n, level in legitimate.items() if level == "malicious"]
 
+
+BLIND_2 = ROOT / "tests" / "messages" / "probes-blind-2"
+
+
+@pytest.mark.parametrize(("profile", "most_flagged"), [(True, 1), (False, 2)])
+def test_blind_probes_round_2(profile: bool, most_flagged: int) -> None:
+    """One invented company's mail (tests/messages/probes-blind-2/README.md), with its profile and with none.
+    Measured 2026-11-29 after the fixes they prompted: 30/30 attacks flagged either way; 1 of 30 legitimate
+    flagged with the profile, 2 with none; none called malicious. Blind, before: 30/30 and 27/30 attacks, 4
+    legitimate flagged either way, 1 malicious."""
+    engine = build_engine(load_config(str(BLIND_2 / "rempart.toml") if profile else None))
+
+    def levels(folder: str) -> dict[str, str]:
+        return {p.name: engine.scan_message(parse_message(p.read_bytes(), engine.config.limits)).level.value
+                for p in sorted((BLIND_2 / folder).glob("*.eml"))}
+
+    attacks, legitimate = levels("attack"), levels("legit")
+    assert len(attacks) == 30 and len(legitimate) == 30
+    assert not [n for n, level in attacks.items() if level == "clean"]
+    flagged = sorted(n for n, level in legitimate.items() if level != "clean")
+    assert len(flagged) <= most_flagged, flagged
+    assert not [n for n, level in legitimate.items() if level == "malicious"]
+
