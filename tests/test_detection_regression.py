@@ -146,3 +146,27 @@ def test_blind_probes_round_2(profile: bool, most_flagged: int) -> None:
     assert len(flagged) <= most_flagged, flagged
     assert not [n for n, level in legitimate.items() if level == "malicious"]
 
+
+BLIND_3 = ROOT / "tests" / "messages" / "probes-blind-3"
+
+
+@pytest.mark.parametrize(("profile", "most_missed", "most_flagged"), [(True, 1, 0), (False, 1, 2)])
+def test_blind_probes_round_3(profile: bool, most_missed: int, most_flagged: int) -> None:
+    """An invented clinic group's mail (tests/messages/probes-blind-3/README.md), with its profile and with none.
+    Blind, at fef99ca: 23/25 attacks and 0/25 legitimate flagged with the profile, 24/25 and 2/25 with none.
+    After the .exe fix: 24/25 either way (the fake tender whose only link is inside its PDF is missed), the same
+    legitimate messages flagged, none malicious."""
+    engine = build_engine(load_config(str(BLIND_3 / "rempart.toml") if profile else None))
+
+    def levels(folder: str) -> dict[str, str]:
+        return {p.name: engine.scan_message(parse_message(p.read_bytes(), engine.config.limits)).level.value
+                for p in sorted((BLIND_3 / folder).glob("*.eml"))}
+
+    attacks, legitimate = levels("attack"), levels("legit")
+    assert len(attacks) == 25 and len(legitimate) == 25
+    missed = sorted(n for n, level in attacks.items() if level == "clean")
+    flagged = sorted(n for n, level in legitimate.items() if level != "clean")
+    assert len(missed) <= most_missed, missed
+    assert len(flagged) <= most_flagged, flagged
+    assert not [n for n, level in legitimate.items() if level == "malicious"]
+

@@ -203,6 +203,13 @@ class _Scan:
             self.out.add(checks.nonstandard_port(parts), base)
             self.out.add(checks.http_login(parts, self.t), base)
             self.out.add(checks.risky_download(info, parts, self.t), base)
+        elif not info.org:
+            # A program to run, even from the authenticated sender's own site: attackers authenticate the domains
+            # they register ("CERT" alerts whose "detection tool" is an .exe). The organisation's own site may
+            # distribute its tools; archives and pages from a trusted site stay ordinary.
+            download = checks.risky_download(info, parts, self.t)
+            if download is not None and self.t.risky_extensions.get(str(download.evidence["extension"])) == "run":
+                self.out.add(download, base)
         self.redirects(info, parts, base)
         self.recipient(url, parts, info, trusted, base)
 

@@ -245,6 +245,17 @@ def test_risky_downloads(href: str, expected: float | None) -> None:
     assert codes(run(message(link(href)))).get("links.risky_download") == expected
 
 
+def test_a_program_on_the_authenticated_senders_own_site_is_still_a_risky_download() -> None:
+    """An authenticated look-alike's "detection tool" (.exe) counts; its archives and pages stay ordinary."""
+    sender = "alerte@cert-alertes.example"
+    exe = run(message(link("https://cert-alertes.example/outils/scanner.exe"), sender=sender),
+              findings=[auth_pass("cert-alertes.example")])
+    assert codes(exe).get("links.risky_download") == 0.3
+    archive = run(message(link("https://cert-alertes.example/outils/rapport.zip"), sender=sender),
+                  findings=[auth_pass("cert-alertes.example")])
+    assert "links.risky_download" not in codes(archive)
+
+
 # --- schemes, redirects, recipients, forms ----------------------------------------------------------
 
 
