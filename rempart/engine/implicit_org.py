@@ -28,7 +28,7 @@ from rempart.analyzers.auth import parse_authentication_results
 from rempart.analyzers.base import Envelope
 from rempart.analyzers.internal_route import is_private_address
 from rempart.domains import icann_registered_domain, is_subdomain_of
-from rempart.message.model import Message
+from rempart.message.model import Message, ReceivedHop
 
 MAX_RECIPIENTS = 20  # addresses looked at; a message to hundreds of domains names no single company
 MAX_TOP_HEADERS = 100  # the receiving servers' headers are at the top of the block
@@ -61,26 +61,36 @@ def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[s
         return None
     # The top of the header block, in order: ("received", by-host) or ("results", authserv-id). The receiving
     # company's servers write at the top; how far down a sender's own headers go is not our business.
-    top: list[tuple[str, str, bool]] = []  # (kind, host, the client was outside: a public address)
+    top: list[tuple[str, str, ReceivedHop | None]] = []  # (kind, host, the parsed Received line)
     hops = iter(message.received)  # the parsed Received headers, in header order (newest first)
     for header in message.headers[:MAX_TOP_HEADERS]:
         name = header.name.lower()
         if name == "received":
             hop = next(hops, None)
-            top.append(("received", hop.by_host if hop is not None else "",
-                        hop is None or not is_private_address(hop.from_ip)))
+            top.append(("received", hop.by_host if hop is not None else "", hop))
         elif name == "authentication-results":
-            top.append(("results", parse_authentication_results(header.value).authserv_id, False))
+            top.append(("results", parse_authentication_results(header.value).authserv_id, None))
     for domain in candidates:
         results: list[str] = []  # authserv-ids of this domain above its MX's inbound Received line
-        for kind, host, outside in top:
+        for kind, host, hop in top:
             if kind == "results" and host and is_subdomain_of(host, domain):
                 results.append(host)
             elif kind == "received" and host and is_subdomain_of(host, domain):
                 if results:
                     return ImplicitOrg(domain, results[0])
-                if outside:
+                if not _from_inside(hop, domain):
                     break  # the company's MX took it from outside and wrote no verdict above that line
                 # a relay between the company's own servers (mx1 -> mailbox server): its MX's line is further down
     return None
+
+
+def _from_inside(hop: ReceivedHop | None, domain: str) -> bool:
+    """The client of this Received line is one of the company's own: a private address or, with no address
+    recorded (a local LMTP hand-off), a host of the domain."""
+    if hop is None:
+        return False
+    if hop.from_ip:
+        return is_private_address(hop.from_ip)
+    client = hop.from_host.lower().rstrip(".")
+    return client == "localhost" or (bool(client) and is_subdomain_of(client, domain))
 

@@ -57,6 +57,13 @@ def test_a_verdict_under_the_mailbox_servers_line_and_above_the_mx_inbound_line_
     found = infer_org(parsed(lmtp + MX_VERDICT + MX_RECEIVED), None, FREEMAIL)
     assert found == ImplicitOrg("fonderie-martel.fr", "mx.fonderie-martel.fr")
     assert infer_org(parsed(lmtp + MX_RECEIVED + MX_VERDICT), None, FREEMAIL) is None  # under the inbound line
+    # a local hand-off that records no address, by a host of the domain from a host of the domain
+    local = ("Received: from mail.fonderie-martel.fr\r\n"
+             "\tby mail.fonderie-martel.fr with LMTP; Thu, 17 Sep 2026 09:33:06 +0200\r\n")
+    assert infer_org(parsed(local + lmtp + MX_VERDICT + MX_RECEIVED), None, FREEMAIL) == found
+    outside = ("Received: from relay.example\r\n"  # no address, and the client is not the company's
+               "\tby mbx01.fonderie-martel.fr with LMTP; Thu, 17 Sep 2026 09:33:06 +0200\r\n")
+    assert infer_org(parsed(outside + MX_VERDICT + MX_RECEIVED), None, FREEMAIL) is None
 
 
 def test_no_verdict_no_mx_line_or_a_free_mail_recipient_proves_nothing() -> None:
