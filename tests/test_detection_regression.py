@@ -101,7 +101,23 @@ def test_french_probes_without_a_profile() -> None:
     assert not [n for n, v in legitimate.items() if v.level.value == "malicious"]
 
 
-BLIND_1 = ROOT / "tests" / "messages" / "probes-blind-1"
+BLIND = ROOT / "tests" / "messages"
+
+
+def _blind_round(folder: str, profile: bool) -> tuple[list[str], list[str], list[str], int, int]:
+    """Scan one round of blind probes (``attack/``, ``legit/``), with its ``rempart.toml`` or the embedded
+    defaults: the attacks missed, the legitimate messages flagged and called malicious, and the two counts."""
+    root = BLIND / folder
+    engine = build_engine(load_config(str(root / "rempart.toml") if profile else None))
+
+    def levels(kind: str) -> dict[str, str]:
+        return {p.name: engine.scan_message(parse_message(p.read_bytes(), engine.config.limits)).level.value
+                for p in sorted((root / kind).glob("*.eml"))}
+
+    attacks, legitimate = levels("attack"), levels("legit")
+    return (sorted(n for n, level in attacks.items() if level == "clean"),
+            sorted(n for n, level in legitimate.items() if level != "clean"),
+            sorted(n for n, level in legitimate.items() if level == "malicious"), len(attacks), len(legitimate))
 
 
 def test_blind_probes_round_1_without_a_profile() -> None:
@@ -109,22 +125,11 @@ def test_blind_probes_round_1_without_a_profile() -> None:
     Measured 2026-11-29 after the fixes they prompted: all 40 attacks flagged (lowest 0.658), 2 of 45 legitimate
     messages flagged (a bank-change announcement 0.895, a prospect from Outlook.com with a WeTransfer link 0.682),
     none called malicious. Before the fixes: 38 of 40 attacks, 11 legitimate flagged, 2 malicious."""
-    engine = build_engine(load_config(None))
-
-    def levels(folder: str) -> dict[str, str]:
-        return {p.name: engine.scan_message(parse_message(p.read_bytes(), engine.config.limits)).level.value
-                for p in sorted((BLIND_1 / folder).glob("*.eml"))}
-
-    attacks, legitimate = levels("attack"), levels("legit")
-    assert len(attacks) == 40 and len(legitimate) == 45
-    missed = sorted(n for n, level in attacks.items() if level == "clean")
-    flagged = sorted(n for n, level in legitimate.items() if level != "clean")
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-1", profile=False)
+    assert (attacks, legitimate) == (40, 45)
     assert len(missed) <= 1, missed
     assert len(flagged) <= 3, flagged
-    assert not [n for n, level in legitimate.items() if level == "malicious"]
-
-
-BLIND_2 = ROOT / "tests" / "messages" / "probes-blind-2"
+    assert not malicious
 
 
 @pytest.mark.parametrize(("profile", "most_flagged"), [(True, 1), (False, 2)])
@@ -133,21 +138,11 @@ def test_blind_probes_round_2(profile: bool, most_flagged: int) -> None:
     Measured 2026-11-29 after the fixes they prompted: 30/30 attacks flagged either way; 1 of 30 legitimate
     flagged with the profile, 2 with none; none called malicious. Blind, before: 30/30 and 27/30 attacks, 4
     legitimate flagged either way, 1 malicious."""
-    engine = build_engine(load_config(str(BLIND_2 / "rempart.toml") if profile else None))
-
-    def levels(folder: str) -> dict[str, str]:
-        return {p.name: engine.scan_message(parse_message(p.read_bytes(), engine.config.limits)).level.value
-                for p in sorted((BLIND_2 / folder).glob("*.eml"))}
-
-    attacks, legitimate = levels("attack"), levels("legit")
-    assert len(attacks) == 30 and len(legitimate) == 30
-    assert not [n for n, level in attacks.items() if level == "clean"]
-    flagged = sorted(n for n, level in legitimate.items() if level != "clean")
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-2", profile)
+    assert (attacks, legitimate) == (30, 30)
+    assert not missed
     assert len(flagged) <= most_flagged, flagged
-    assert not [n for n, level in legitimate.items() if level == "malicious"]
-
-
-BLIND_3 = ROOT / "tests" / "messages" / "probes-blind-3"
+    assert not malicious
 
 
 @pytest.mark.parametrize(("profile", "most_missed", "most_flagged"), [(True, 1, 0), (False, 1, 2)])
@@ -156,17 +151,8 @@ def test_blind_probes_round_3(profile: bool, most_missed: int, most_flagged: int
     Blind, at fef99ca: 23/25 attacks and 0/25 legitimate flagged with the profile, 24/25 and 2/25 with none.
     After the .exe fix: 24/25 either way (the fake tender whose only link is inside its PDF is missed), the same
     legitimate messages flagged, none malicious."""
-    engine = build_engine(load_config(str(BLIND_3 / "rempart.toml") if profile else None))
-
-    def levels(folder: str) -> dict[str, str]:
-        return {p.name: engine.scan_message(parse_message(p.read_bytes(), engine.config.limits)).level.value
-                for p in sorted((BLIND_3 / folder).glob("*.eml"))}
-
-    attacks, legitimate = levels("attack"), levels("legit")
-    assert len(attacks) == 25 and len(legitimate) == 25
-    missed = sorted(n for n, level in attacks.items() if level == "clean")
-    flagged = sorted(n for n, level in legitimate.items() if level != "clean")
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-3", profile)
+    assert (attacks, legitimate) == (25, 25)
     assert len(missed) <= most_missed, missed
     assert len(flagged) <= most_flagged, flagged
-    assert not [n for n, level in legitimate.items() if level == "malicious"]
-
+    assert not malicious
