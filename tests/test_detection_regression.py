@@ -24,18 +24,18 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = sorted((ROOT / "bench" / "corpus-fr").glob("*/labels.csv"))
 DEV_LABELS = Path(os.environ.get("REMPART_DEV_CORPUS", ROOT.parent / "shared" / "corpus")) / "labels.csv"
 
-# Measured on the guard half of the twelve organisations at commit time (fused, 2026-11-29, late evening, model of
-# 78667d2): 300 attacks, 425 legitimate: AUC 0.9924, detection 95.0 % at 1 % FPR (the 5th-highest legitimate score sets
-# it, so a few messages move it by points), 95.7 % flagged at the shipped thresholds, 1.4 % of legitimate mail flagged,
-# none called malicious. Floors a little below.
-GUARD_FLOORS = {"auc": 0.98, "tpr_at_fpr_0.01": 0.90, "tpr": 0.92}
-GUARD_CEILINGS = {"fpr": 0.03, "malicious_negatives": 0}
+# Measured on the guard half of the twelve organisations at commit time (fused, 2026-11-29, night, model of 78667d2,
+# analyzers of 9158288): 300 attacks, 425 legitimate: AUC 0.9927, detection 95.3 % at 1 % FPR (the 5th-highest
+# legitimate score sets it, so a few messages move it by points), 96.0 % flagged at the shipped thresholds, 1.2 % of
+# legitimate mail flagged, none called malicious. Floors a little below.
+GUARD_FLOORS = {"auc": 0.98, "tpr_at_fpr_0.01": 0.90, "tpr": 0.93}
+GUARD_CEILINGS = {"fpr": 0.025, "malicious_negatives": 0}
 # The same guard half scanned with no profile at all (embedded defaults: an install before its rempart.toml is
-# written), same commit: AUC 0.9695, 87.0 % flagged, 10 of 425 legitimate flagged (2.4 %). Without the implicit
+# written), same commit: AUC 0.9705, 87.7 % flagged, 7 of 425 legitimate flagged (1.6 %). Without the implicit
 # organisation (the receiving company inferred from its MX's Authentication-Results) it was 0.9429, 83.3 % and 35
 # (8.2 %) at 119eb25: the ceiling on false positives is what guards it.
-NO_PROFILE_FLOORS = {"auc": 0.955, "tpr": 0.83}
-NO_PROFILE_CEILINGS = {"fpr": 0.035}
+NO_PROFILE_FLOORS = {"auc": 0.96, "tpr": 0.85}
+NO_PROFILE_CEILINGS = {"fpr": 0.025}
 # Measured on the dev corpus with the shipped model (same commit): AUC 0.9971, 95.2 % at 1 % FPR.
 # The model was trained on dev, so these are not honest accuracy figures (grouped-by-source ones are in MODEL_CARD.md);
 # this only guards against regressions.
