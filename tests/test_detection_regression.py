@@ -160,11 +160,12 @@ def test_blind_probes_round_3(profile: bool, most_missed: int, most_flagged: int
 
 @pytest.mark.parametrize("profile", [True, False])
 def test_blind_probes_round_4(profile: bool) -> None:
-    """An invented Belgian office's mail (tests/messages/probes-blind-4/README.md), measured blind at 89ef8df and not
-    tuned on: 20/25 attacks and 2/25 legitimate flagged, with its profile or none; none called malicious."""
+    """An invented Belgian office's mail (tests/messages/probes-blind-4/README.md). Blind at 89ef8df: 20/25 attacks
+    and 2/25 legitimate flagged, with its profile or none, none called malicious. After the fixes it prompted:
+    22/25 attacks, the same 2/25 legitimate."""
     missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-4", profile)
     assert (attacks, legitimate) == (25, 25)
-    assert len(missed) <= 5, missed
+    assert len(missed) <= 3, missed
     assert len(flagged) <= 2, flagged
     assert not malicious
 

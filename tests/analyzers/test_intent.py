@@ -378,6 +378,13 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.payment_request", "Le virement doit impérativement partir avant 15 h."),
     ("intent.pressure_secrecy", "Je suis injoignable par téléphone : tiens-moi informé par mail uniquement."),
     ("intent.pressure_secrecy", "Et toujours aucune communication en interne sur ce dossier."),
+    ("intent.payment_request", "Sans paiement avant le 24 avril, votre nom de domaine sera suspendu."),
+    ("intent.pressure_threat", "Sans paiement avant le 24 avril, votre nom de domaine sera suspendu."),
+    ("intent.pressure_threat", "Without payment by Friday your domain will be suspended."),
+    ("intent.personal_data_request", "Merci de nous transmettre l'extraction complète des fournisseurs avec leurs"
+                                     " IBAN."),
+    ("intent.personal_data_request", "Please send the list of all vendors with their bank details and contacts."),
+    ("intent.pressure_secrecy", "Il est informé, inutile de le mettre en copie."),
     ("intent.pressure_threat", "Without payment your coverage will be suspended on 15 October."),
     ("intent.pressure_threat", "Sans règlement sous huit jours, le dossier sera transmis à notre service contentieux."),
 ]

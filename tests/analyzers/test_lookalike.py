@@ -153,6 +153,8 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "www.govtech-news.com",  # "gov" inside a word is not the word
         "agriculture.gouv.fr",
         "www.gouvernement.fr",  # the French government's own site, outside gouv.fr
+        "apnic.net",  # short registry names with real neighbours: AFNIC, Gandi (randi.org) are exact copies only
+        "www.randi.org",
     ],
 )
 def test_not_lookalikes(resources: Resources, host: str) -> None:
