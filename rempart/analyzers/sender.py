@@ -544,21 +544,24 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     return findings
 
 
-def _recipient_domains(message: Message, context: Context) -> set[str]:
+def _recipients(message: Message, context: Context) -> list[str]:
+    """The envelope's recipients, then To and Cc."""
     addresses = [a.address for a in (*message.to, *message.cc)]
     if context.envelope is not None:
         addresses = [*context.envelope.rcpt_to, *addresses]
-    return {registered_domain(a.rpartition("@")[2]) for a in addresses[:MAX_RECIPIENT_DOMAINS] if "@" in a}
+    return addresses
+
+
+def _recipient_domains(message: Message, context: Context) -> set[str]:
+    return {registered_domain(a.rpartition("@")[2])
+            for a in _recipients(message, context)[:MAX_RECIPIENT_DOMAINS] if "@" in a}
 
 
 def _recipient_lookalike(sender: Address, message: Message, context: Context) -> Iterator[Finding]:
     """No organisation is known: a sender domain imitating a recipient's (``recipient_lookalike.py``)."""
     if not sender.domain or owner_of(sender.domain, context.resources) is not None:
         return
-    recipients = [a.address for a in (*message.to, *message.cc)]
-    if context.envelope is not None:
-        recipients = [*context.envelope.rcpt_to, *recipients]
-    found = recipient_lookalike(sender.domain, recipients, context.resources.data_list("freemail"))
+    found = recipient_lookalike(sender.domain, _recipients(message, context), context.resources.data_list("freemail"))
     if found is not None:
         code = "sender.recipient_other_suffix" if found.technique == "tld_swap" else "sender.recipient_lookalike"
         yield Finding(code, found.weight, {
