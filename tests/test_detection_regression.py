@@ -162,10 +162,11 @@ def test_blind_probes_round_3(profile: bool, most_missed: int, most_flagged: int
 def test_blind_probes_round_4(profile: bool) -> None:
     """An invented Belgian office's mail (tests/messages/probes-blind-4/README.md). Blind at 89ef8df: 20/25 attacks
     and 2/25 legitimate flagged, with its profile or none, none called malicious. After the fixes it prompted:
-    22/25 attacks, the same 2/25 legitimate."""
+    22/25 attacks, the same 2/25 legitimate. Session 10 (a brand's domain glued to the attacker's by a hyphen,
+    a password beside a file-share link): 24/25, only real DocuSign abused for a fake order missed."""
     missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-4", profile)
     assert (attacks, legitimate) == (25, 25)
-    assert len(missed) <= 3, missed
+    assert len(missed) <= 1, missed
     assert len(flagged) <= 2, flagged
     assert not malicious
 

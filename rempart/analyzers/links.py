@@ -24,6 +24,7 @@ from rempart.analyzers._links.checks import Hit
 from rempart.analyzers._links.forms import html_forms
 from rempart.analyzers._links.hosts import HostInfo, host_info
 from rempart.analyzers._links.recipients import RecipientPattern, find_recipient, recipient_patterns
+from rempart.analyzers._links.shared_files import shared_file_password
 from rempart.analyzers._links.tables import LinkTables, tables
 from rempart.analyzers._links.urlparts import UrlParts, display_host, split_url, unwrap
 from rempart.analyzers.base import Context, claimed_domain, relayed_sender_domain
@@ -55,6 +56,7 @@ CODES = frozenset({
     "links.data_uri",
     "links.javascript_href",
     "links.credential_form",
+    "links.shared_file_password",
 })
 
 MAX_FINDINGS_PER_CODE = 20
@@ -342,5 +344,6 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     for url in [*message.urls, *_attachment_urls(context)][:budget]:
         scan.link(url)
     scan.forms(message)
-    return scan.out.findings()
+    password = shared_file_password(message, scan.t, context.resources, budget)
+    return [*scan.out.findings(), *([password] if password is not None else [])]
 

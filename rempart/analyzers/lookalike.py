@@ -691,6 +691,17 @@ class ProtectedIndex:
                     domain, owner = found
                     entry = ProtectedLabel(parts.subdomain[i], sub[i], domain, owner, True)
                     return self._result(parts, entry, "subdomain_abuse", 0, _sub_span(parts, i, j))
+        # A protected domain written across the registrable boundary, its suffix glued to the attacker's
+        # label by a hyphen ("wetransfer.com-downloads.eu", "paypal.com-secure.xyz"): read left to right it
+        # looks like the real domain. No platform names its tenants "brand.com-…".
+        first_token = skeleton(parts.label.split("-", 1)[0])
+        if "-" in parts.label:
+            for i in range(max(0, len(sub) - 2), len(sub)):
+                found = self.domain_skeletons.get(".".join([*sub[i:], first_token]))
+                if found is not None:
+                    domain, owner = found
+                    entry = ProtectedLabel(parts.subdomain[i], sub[i], domain, owner, True)
+                    return self._result(parts, entry, "subdomain_abuse", 0, _sub_span(parts, i, len(sub)))
         # A subdomain label that is itself a name glued to a lure word ("wetransfer-download.files-x.com",
         # "partners-shopify.agency-access.com") on an unrelated domain: a platform's tenants are named
         # after the tenant, not after the platform plus "download" or "login".

@@ -617,3 +617,26 @@ def test_a_brand_page_in_front_of_another_domain_is_hard_evidence_even_from_a_tr
     hit = next(f for f in run(message(link("https://wetransfer-download.fichiers-x.com/d/8841")))
                if f.code == "links.brand_in_subdomain")
     assert hit.weight >= HARD_EVIDENCE
+
+
+@pytest.mark.parametrize(("href", "body", "expected"), [
+    ("https://drive.google.com/file/d/1Lby/view", "Dossier de preuves (archive protégée – mot de passe : LEF2026)",
+     "LEF2026"),
+    ("https://we.tl/t-8Hk2", "Die Unterlagen liegen bereit. Passwort: Angebot-77", "Angebot-77"),
+    ("https://docs.google.com/uc?id=1x", "The password for the archive is Inv2026!", "Inv2026"),
+])
+def test_a_password_beside_a_file_share_link(href: str, body: str, expected: str) -> None:
+    found = run(Message(from_=(Address("", "x@expediteur.example"),), urls=(link(href),), text=body))
+    hit = next(f for f in found if f.code == "links.shared_file_password")
+    assert hit.evidence["password"] == expected and hit.evidence["host"] == link(href).host
+
+
+@pytest.mark.parametrize(("href", "body"), [
+    ("https://drive.google.com/file/d/1Lby/view", "Voici le dossier, je vous envoie le mot de passe par SMS."),
+    ("https://docs.google.com/document/d/1x/edit", "Mot de passe : LEF2026"),  # a document, not a file to download
+    ("https://www.example-editeur.fr/download", "Votre mot de passe : Kx9-Lm2"),  # not a sharing service
+    ("https://drive.google.com/file/d/1Lby/view", "Code client : 44120"),  # a code, not a password
+])
+def test_no_password_finding_without_both(href: str, body: str) -> None:
+    found = run(Message(from_=(Address("", "x@expediteur.example"),), urls=(link(href),), text=body))
+    assert "links.shared_file_password" not in codes(found)

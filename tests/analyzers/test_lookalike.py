@@ -77,6 +77,9 @@ def resources() -> Resources:
         ("dgccrf-gouv.fr", "gouv.fr", "brand", "combosquatting"),  # "gouv" outside gouv.fr
         ("portail.service-gouv.com", "gouv.fr", "brand", "combosquatting"),
         ("partners-shopify.agency-access.com", "shopify.com", "brand", "subdomain_abuse"),
+        ("wetransfer.com-downloads.eu", "wetransfer.com", "brand", "subdomain_abuse"),  # suffix glued by "-"
+        ("www.paypal.com-secure.xyz", "paypal.com", "brand", "subdomain_abuse"),
+        ("exemple-industrie.fr-docs.net", "exemple-industrie.fr", "org", "subdomain_abuse"),
         ("mazars-audit.fr", "mazars.com", "brand", "combosquatting"),  # a fake auditor's domain
         ("kpmg-conseil.com", "kpmg.com", "brand", "combosquatting"),
         ("mircosoft-login.com", "microsoft.com", "brand", "combosquatting"),  # misspelt beside a lure word
@@ -155,6 +158,7 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "www.gouvernement.fr",  # the French government's own site, outside gouv.fr
         "apnic.net",  # short registry names with real neighbours: AFNIC, Gandi (randi.org) are exact copies only
         "www.randi.org",
+        "paypal.fr-news.example.com",  # a brand name before a hyphenated word that is not its suffix
     ],
 )
 def test_not_lookalikes(resources: Resources, host: str) -> None:

@@ -78,3 +78,18 @@ def candidate_passwords(*texts: str) -> tuple[str, ...]:
         for match in _QUOTED.finditer(text):
             keep(match.group(1))
     return tuple(found)
+
+
+# Only words that name a password: "code" and "clé" also introduce order numbers and activation keys.
+_PASSWORD_WORD = r"(?i)\b(?:mots?\s+de\s+passe|mdp|password|passwort|kennwort|wachtwoord|contrase[ñn]a|senha)"
+_STATED = re.compile(_PASSWORD_WORD + r"[^\n:=]{0,40}?(?:[:=]|\b(?:is|est|ist|es)\b)\s*[:=]?\s*" + _TOKEN)
+
+
+def stated_password(*texts: str) -> str | None:
+    """A password the message writes out ("mot de passe : LEF2026", "the password is Inv-77"), or None."""
+    for text in texts:
+        for match in _STATED.finditer(text[:MAX_TEXT]):
+            token = match.group(1).strip().rstrip(_TRAILING)
+            if len(token) >= 3 and token.lower() not in _STOP:
+                return token
+    return None

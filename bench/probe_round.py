@@ -1,0 +1,99 @@
+"""Scan a round of probes (``attack/`` and ``legit/`` folders of .eml) and build its profile from ``company.json``.
+
+    .venv/bin/python bench/probe_round.py profile ROUND/company.json > ROUND/rempart.toml
+    .venv/bin/python bench/probe_round.py scan ROUND [--no-profile] [--all]
+
+``profile`` turns the invented organisation a probe writer described into a Rempart profile: executives become
+VIPs, staff employees, vendors and customers ``[[org.vendors]]`` (a customer who writes about payments is a
+counterparty the same way), and the host names of the mail infrastructure trusted ``Authentication-Results``
+writers. ``scan`` prints every missed attack and flagged legitimate message (``--all``: every message) with its
+score, the model's score and the finding codes, then the counts a probe README records. Blind rounds are
+scanned once, as they came, before anything is changed for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(_toml_string(v) for v in values) + "]"
+
+
+def profile(company: dict[str, Any]) -> str:
+    lines = ["# Profile of the invented organisation of these probes, built from company.json by",
+             "# bench/probe_round.py (its customers listed as vendors).", "[org]",
+             f"name = {_toml_string(company['name'])}", f"domains = {_toml_list(company['domains'])}"]
+    for table, people in (("vips", company.get("executives", [])), ("employees", company.get("employees", []))):
+        for person in people:
+            lines.append(f"[[org.{table}]]")
+            lines += [f"{key} = {_toml_string(person[key])}" for key in ("name", "email", "title") if person.get(key)]
+    for party in [*company.get("vendors", []), *company.get("customers", [])]:
+        lines += ["[[org.vendors]]", f"name = {_toml_string(party['name'])}",
+                  f"domains = {_toml_list(party.get('domains', []))}"]
+        if party.get("ibans"):
+            lines.append(f"ibans = {_toml_list(party['ibans'])}")
+    # only the inbound gateway writes the verdict the mailbox should trust (the MX, in a company.json)
+    hosts = [v for k, v in company.get("mail_infrastructure", {}).items()
+             if "mx" in k.lower() and isinstance(v, str) and "." in v and " " not in v.strip()]
+    if hosts:
+        lines += ["[auth]", f"trusted_authserv_ids = {_toml_list(hosts)}"]
+    return "\n".join(lines) + "\n"
+
+
+def scan(root: Path, with_profile: bool, show_all: bool) -> None:
+    from rempart.config import load_config
+    from rempart.engine.build import build_engine
+    from rempart.message import parse_message
+
+    toml = root / "rempart.toml"
+    engine = build_engine(load_config(str(toml) if with_profile and toml.is_file() else None))
+    counts: dict[str, list[int]] = {}
+    for kind in ("attack", "legit"):
+        flagged = malicious = total = 0
+        for path in sorted((root / kind).glob("*.eml")):
+            verdict = engine.scan_message(parse_message(path.read_bytes(), engine.config.limits))
+            level = verdict.level.value
+            total += 1
+            flagged += level != "clean"
+            malicious += level == "malicious"
+            wrong = (level == "clean") if kind == "attack" else (level != "clean")
+            if wrong or show_all:
+                model = "-" if verdict.model_score is None else f"{verdict.model_score:.2f}"
+                codes = sorted({f.code for f in verdict.findings if f.weight != 0})
+                rules = sorted(h.rule_id for h in verdict.rule_hits)
+                print(f"{'!!' if wrong else '  '} {kind:6s} {verdict.score:.3f} m={model} {level:10s} {path.name}\n"
+                      f"      {' '.join(codes)} {' '.join(rules)}")
+        counts[kind] = [flagged, total, malicious]
+    attack, legit = counts["attack"], counts["legit"]
+    print(f"{'profile' if with_profile else 'no profile'}: attacks flagged {attack[0]}/{attack[1]}, "
+          f"legitimate flagged {legit[0]}/{legit[1]}, legitimate called malicious {legit[2]}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    make = sub.add_parser("profile", help="print the rempart.toml of a company.json")
+    make.add_argument("company", type=Path)
+    run = sub.add_parser("scan", help="scan ROUND/attack and ROUND/legit")
+    run.add_argument("round", type=Path)
+    run.add_argument("--no-profile", action="store_true", help="use the embedded defaults, not ROUND/rempart.toml")
+    run.add_argument("--all", action="store_true", help="print every message, not only the wrong ones")
+    args = parser.parse_args()
+    if args.command == "profile":
+        sys.stdout.write(profile(json.loads(args.company.read_text(encoding="utf-8"))))
+    else:
+        scan(args.round, not args.no_profile, args.all)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
