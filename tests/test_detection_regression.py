@@ -163,10 +163,11 @@ def test_blind_probes_round_4(profile: bool) -> None:
     """An invented Belgian office's mail (tests/messages/probes-blind-4/README.md). Blind at 89ef8df: 20/25 attacks
     and 2/25 legitimate flagged, with its profile or none, none called malicious. After the fixes it prompted:
     22/25 attacks, the same 2/25 legitimate. Session 10 (a brand's domain glued to the attacker's by a hyphen,
-    a password beside a file-share link): 24/25, only real DocuSign abused for a fake order missed."""
+    a password beside a file-share link): 24/25, only real DocuSign abused for a fake order missed; it is flagged
+    with the profile since a known customer's name relayed for a free mailbox is no longer read as honest."""
     missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-4", profile)
     assert (attacks, legitimate) == (25, 25)
-    assert len(missed) <= 1, missed
+    assert len(missed) <= (0 if profile else 1), missed
     assert len(flagged) <= 2, flagged
     assert not malicious
 

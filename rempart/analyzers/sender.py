@@ -127,6 +127,15 @@ SPEAKS_FOR_CONNECTORS = frozenset({"from", "at", "de", "d", "du", "chez", "von",
 MAX_NAME_CHARS = 512  # display names are short; a huge one is cut, never scanned quadratically
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+# A company's legal form and a bracketed gloss are not how it signs ("Logis Mosan - Service Marchés" for
+# "Logis Mosan SCRL (société de logement)"): left out of a vendor's or the organisation's name tokens.
+_LEGAL_FORMS = frozenset({
+    "sa", "sas", "sasu", "sarl", "eurl", "sci", "snc", "scop", "scrl", "srl", "sprl", "sc", "scs", "asbl", "gie",
+    "gmbh", "ag", "kg", "ug", "nv", "bv", "bvba", "vzw", "spa", "sl", "ltd", "limited", "inc", "llc", "plc",
+})
+_BRACKETED = re.compile(r"\([^)]*\)")
+# "Logis Mosan via Docusign": a platform writes the name its user typed, then its own.
+_VIA = re.compile(r"\s+via\s+", re.IGNORECASE)
 # Bidirectional controls and invisible characters (zero-width joiner excluded: emoji use it), the
 # combining grapheme joiner and the Hangul fillers, which render as blank space.
 _HIDDEN = frozenset(
@@ -143,6 +152,13 @@ def name_tokens(text: str) -> tuple[str, ...]:
     """``"ROUX Camille - DG"`` → ``("roux", "camille", "dg")``: accents, case, look-alikes and
     punctuation folded away."""
     return tuple(t for t in _NON_WORD.split(fold_confusables(text[:MAX_NAME_CHARS]).replace("_", " ")) if t)
+
+
+def company_tokens(name: str) -> tuple[str, ...]:
+    """A company's name tokens without its legal form or a bracketed gloss, unless nothing else is left."""
+    tokens = name_tokens(_BRACKETED.sub(" ", name))
+    core = tuple(t for t in tokens if t not in _LEGAL_FORMS)
+    return core or tokens or name_tokens(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,10 +245,10 @@ def _build_index(config: Config, resources: Resources) -> NameIndex:
                 index.add(Target(kind, p.name, name_tokens(name), tuple(org.domains), (p.email,)))
     for v in org.vendors:
         contacts = tuple(c.lower() for c in v.contacts)
-        index.add(Target("vendor", v.name, name_tokens(v.name), tuple(v.domains), contacts))
+        index.add(Target("vendor", v.name, company_tokens(v.name), tuple(v.domains), contacts))
     if org.domains:
         # The organisation is also known by its domain's name ("CH Valmont" for ch-valmont.fr).
-        names = {name_tokens(org.name)} if org.name else set()
+        names = {company_tokens(org.name)} if org.name else set()
         names |= {tuple(domain_label(d).split("-")) for d in org.domains if len(domain_label(d)) >= 5}
         for tokens in names:
             index.add(Target("org", org.name or org.domains[0], tokens, tuple(org.domains)))
@@ -285,9 +301,12 @@ def impersonated(address: Address, context: Context) -> Target | None:
     shown = name_tokens(address.name)
     if not shown:
         return None
+    # People and companies are matched on the name before " via <platform>"; a brand on the whole.
+    own = name_tokens(_VIA.split(address.name[:MAX_NAME_CHARS], 1)[0]) or shown
     lures = context.resources.data_list("lookalike_lures")
     order = list(IMPERSONATION_WEIGHTS)
-    hits = [t for t in name_index(context.resources).candidates(shown) if _matches(t, shown, lures)]
+    hits = [t for t in name_index(context.resources).candidates(shown)
+            if _matches(t, shown if t.kind == "brand" else own, lures)]
     for target in sorted(hits, key=lambda t: order.index(t.kind)):
         if _legitimate(target, address, context):
             return None  # the name is used by its real owner (possibly alongside another match)
@@ -295,20 +314,35 @@ def impersonated(address: Address, context: Context) -> Target | None:
     return None
 
 
-def _impersonation(address: Address, target: Target | None, context: Context) -> Iterator[Finding]:
+def _impersonation(message: Message, address: Address, target: Target | None,
+                   context: Context) -> Iterator[Finding]:
     if target is None:
         return
     weight = IMPERSONATION_WEIGHTS[target.kind]
     freemail = _is_freemail(address.domain, context)
     platform = _platform_brand(address.domain, context)
+    behind = ""
     if freemail:
         weight += FREEMAIL_BONUS
     elif platform and target.kind != "brand":
-        weight = min(weight, VIA_PLATFORM_WEIGHT)
-    yield Finding(f"{IMPERSONATION}.{target.kind}", weight,
-                  {"display_name": address.name, "address": address.address, "domain": address.domain,
-                   "target": target.name, "target_kind": target.kind, "freemail": freemail,
-                   "platform": platform})
+        behind = _free_account_behind(message, target, context)
+        # The platform is honest about relaying, but the account it relays for is a free mailbox, not the
+        # known party's: "Logis Mosan via Docusign", answers to marches.logismosan@outlook.be.
+        weight = weight + FREEMAIL_BONUS if behind else min(weight, VIA_PLATFORM_WEIGHT)
+    evidence = {"display_name": address.name, "address": address.address, "domain": address.domain,
+                "target": target.name, "target_kind": target.kind, "freemail": freemail, "platform": platform}
+    if behind:
+        evidence["account"] = behind
+    yield Finding(f"{IMPERSONATION}.{target.kind}", weight, evidence)
+
+
+def _free_account_behind(message: Message, target: Target, context: Context) -> str:
+    """The free-mail Reply-To of a platform notice sent in a known party's name, when it is not theirs."""
+    for reply in message.reply_to:
+        if reply.address not in target.addresses and not in_domains(reply.domain, target.domains) \
+                and _is_freemail(reply.domain, context):
+            return reply.address
+    return ""
 
 
 def _platform_brand(domain: str, context: Context) -> str:
@@ -518,7 +552,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     claimed: Target | None = None
     if sender is not None:
         claimed = impersonated(sender, context)
-        findings.extend(_impersonation(sender, claimed, context))
+        findings.extend(_impersonation(message, sender, claimed, context))
         findings.extend(_address_in_name(sender, context))
         findings.extend(_obfuscation(sender))
         findings.extend(_malformed_from(message))

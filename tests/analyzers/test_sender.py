@@ -171,6 +171,23 @@ def test_known_person_relayed_by_a_platform_is_weak() -> None:
     assert vip.weight <= 0.2 and vip.evidence["platform"] == "Google"
 
 
+def test_known_supplier_relayed_for_a_free_mailbox_is_not_weak() -> None:
+    """Real DocuSign abused: the platform names the supplier, but the account behind it is free mail."""
+    name = '"Logistique Marchand SAS - Comptabilite via Docusign" <dse@eumail.docusign.net>'
+    found = by_code(run(build(name, "Reply-To: compta.logistiquemarchand@outlook.be")))
+    vendor = found[f"{IMPERSONATION}.vendor"]
+    assert vendor.weight == pytest.approx(0.5) and vendor.evidence["account"] == "compta.logistiquemarchand@outlook.be"
+    honest = by_code(run(build(name, "Reply-To: compta@logistique-marchand.fr")))[f"{IMPERSONATION}.vendor"]
+    assert honest.weight <= 0.2 and "account" not in honest.evidence
+    listed = by_code(run(build(name, "Reply-To: l.marchand.compta@orange.fr")))[f"{IMPERSONATION}.vendor"]
+    assert listed.weight <= 0.2  # a contact address the profile lists for that supplier
+
+
+def test_company_name_without_legal_form_or_gloss() -> None:
+    assert sender.company_tokens("Logis Mosan SCRL (société de logement)") == ("logis", "mosan")
+    assert sender.company_tokens("SARL") == ("sarl",)
+
+
 def test_address_written_in_the_display_name() -> None:
     found = by_code(run(build('"camille.roux@exemple-industrie.fr" <ceo.office@mail-secure.example>')))
     mismatch = found["sender.display_name_address_mismatch"]
