@@ -145,12 +145,13 @@ def test_blind_probes_round_2(profile: bool, most_flagged: int) -> None:
     assert not malicious
 
 
-@pytest.mark.parametrize(("profile", "most_missed", "most_flagged"), [(True, 1, 0), (False, 1, 2)])
+@pytest.mark.parametrize(("profile", "most_missed", "most_flagged"), [(True, 0, 0), (False, 0, 2)])
 def test_blind_probes_round_3(profile: bool, most_missed: int, most_flagged: int) -> None:
     """An invented clinic group's mail (tests/messages/probes-blind-3/README.md), with its profile and with none.
     Blind, at fef99ca: 23/25 attacks and 0/25 legitimate flagged with the profile, 24/25 and 2/25 with none.
     After the .exe fix: 24/25 either way (the fake tender whose only link is inside its PDF is missed), the same
-    legitimate messages flagged, none malicious."""
+    legitimate messages flagged, none malicious. Session 10 (procurement words as look-alike lures:
+    ugap-consultations.fr): 25/25 either way."""
     missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-3", profile)
     assert (attacks, legitimate) == (25, 25)
     assert len(missed) <= most_missed, missed

@@ -77,6 +77,7 @@ def resources() -> Resources:
         ("dgccrf-gouv.fr", "gouv.fr", "brand", "combosquatting"),  # "gouv" outside gouv.fr
         ("portail.service-gouv.com", "gouv.fr", "brand", "combosquatting"),
         ("partners-shopify.agency-access.com", "shopify.com", "brand", "subdomain_abuse"),
+        ("ugap-consultations.fr", "ugap.fr", "brand", "combosquatting"),  # procurement wording
         ("wetransfer.com-downloads.eu", "wetransfer.com", "brand", "subdomain_abuse"),  # suffix glued by "-"
         ("www.paypal.com-secure.xyz", "paypal.com", "brand", "subdomain_abuse"),
         ("exemple-industrie.fr-docs.net", "exemple-industrie.fr", "org", "subdomain_abuse"),
