@@ -6,6 +6,8 @@ been written by the sender. When several trusted headers carry the same method (
 and an SPF policy daemon each add their own), the topmost one wins: RFC 8601 §5 requires the border
 MTA to delete incoming headers that claim its authserv-id, so the topmost is the one it wrote.
 ``ARC-Authentication-Results`` only fill methods the trusted ``Authentication-Results`` lack.
+Microsoft 365 writes its header with no authserv-id: ``trusted_authserv_ids = ["protection.outlook.com"]``
+believes the one Exchange Online stamped (``exchange_online.py`` says how it is told from a sender's).
 
 ``Received-SPF`` (RFC 7208 §9.1) carries no authserv-id. It is used only when no trusted result
 exists and it is the topmost trace header (above every ``Received``), i.e. added by the hop that
@@ -27,6 +29,7 @@ from typing import Any
 import dkim
 
 from rempart.analyzers.base import Context
+from rempart.analyzers.exchange_online import EXCHANGE_ONLINE_ID, exchange_online_results, submitted_inside_tenant
 from rempart.analyzers.lookalike import owner_of
 from rempart.dns import Resolver, dkim_dnsfunc, installed_resolver
 from rempart.domains import registered_domain
@@ -309,6 +312,10 @@ def trusted_summary(message: Message, trusted_ids: frozenset[str]) -> tuple[Auth
            for v in message.header_values("ARC-Authentication-Results")[:MAX_HEADERS]]
     seen = list(dict.fromkeys(a.authserv_id or "(none)" for a in [*plain, *arc]))
     good_plain = [a for a in plain if a.authserv_id and a.authserv_id in trusted_ids]
+    if not good_plain and EXCHANGE_ONLINE_ID in trusted_ids:
+        eop = exchange_online_results(message)
+        if eop is not None:  # Microsoft writes no authserv-id: its header is known by where it sits
+            good_plain = [replace(parse_authentication_results(eop), authserv_id=EXCHANGE_ONLINE_ID)]
     good_arc = sorted((a for a in arc if a.authserv_id and a.authserv_id in trusted_ids),
                       key=lambda a: -a.instance)
     if good_plain or good_arc:
@@ -464,7 +471,10 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
         findings.extend([note] if note else [])
     from_domain = message.from_address.domain if message.from_address else ""
     findings.append(Finding("auth.results", 0.0, summary.evidence()))
-    findings.extend(_failures(summary, from_domain))
+    # Mail a mailbox of the tenant submitted is not authenticated by SPF/DKIM/DMARC (it never crossed the MX):
+    # Exchange Online vouches for it instead (exchange_online.py), as the internal route does for own servers.
+    if not submitted_inside_tenant(message):
+        findings.extend(_failures(summary, from_domain))
     if summary.arc == "fail":
         findings.append(Finding("auth.arc_fail", WEIGHTS["arc_fail"], {"authserv_id": summary.authserv_id}))
     findings.extend(_trust(summary, from_domain, context))

@@ -286,6 +286,19 @@ def _verified_sender(message: Message, context: Context) -> bool:
     return summary is not None and authenticated_as(summary, sender.domain)
 
 
+def _own_it_to_identity_provider(message: Message, context: Context, hosts: list[str]) -> bool:
+    """A sender who proved to be the organisation (or a trusted party) sends the reader to an identity provider's
+    own sign-in or account pages ("change it at myaccount.microsoft.com"): how IT departments word a password
+    expiry or an MFA roll-out. A forged sender cannot prove it; a compromised one links elsewhere."""
+    if not _verified_sender(message, context):
+        return False
+    for host in hosts:
+        owner = owner_of(host, context.resources)
+        if owner is None or owner.brand is None or not owner.brand.on_account_host(host):
+            return False
+    return True
+
+
 # Headers a list manager adds (RFC 2369/2919) and the precedence it sets: a sign-in request on a
 # discussion list or in a newsletter digest is talk about signing in, not a lure aimed at the reader.
 _LIST_HEADERS = frozenset({"list-id", "list-post", "list-help", "list-subscribe", "list-owner", "list-archive"})
@@ -406,7 +419,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
                            {"request": access, "link": risky}))
     elif "intent.credentials_request" in access:
         elsewhere = _links_elsewhere(message, context)
-        if elsewhere:
+        if elsewhere and not _own_it_to_identity_provider(message, context, elsewhere):
             bulk = len({u.url for u in message.urls if u.origin in _READER_LINKS}) >= BULK_LINKS
             out.append(Finding("correlate.sign_in_link_elsewhere",
                                WEIGHTS["sign_in_link_elsewhere_bulk" if bulk else "sign_in_link_elsewhere"],

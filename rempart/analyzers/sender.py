@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from rempart.analyzers.auth import authenticated_as, summary_from_findings
 from rempart.analyzers.base import Context, Resources
+from rempart.analyzers.exchange_online import submitted_inside_tenant
 from rempart.analyzers.internal_route import travelled_inside
 from rempart.analyzers.lookalike import (
     BRAND_TLD_SWAP_WEIGHT,
@@ -474,6 +475,8 @@ def _reply_to(message: Message, context: Context, claimed: Target | None) -> Ite
             continue
         if in_domains(reply.domain, org_domains):
             continue  # answers come back to us
+        if claimed is not None and (reply.address in claimed.addresses or in_domains(reply.domain, claimed.domains)):
+            continue  # a platform relaying for the party it names, answers going to that party
         strong = (
             (_is_freemail(reply.domain, context) and not _is_freemail(sender.domain, context))
             or in_domains(sender.domain, org_domains)
@@ -514,11 +517,15 @@ def _internal(message: Message, context: Context) -> Iterator[Finding]:
         # that never left the domain's own servers is still internal.
         own = registered_domain(sender.domain)
         if own and not _is_freemail(sender.domain, context) and own in _recipient_domains(message, context) \
-                and travelled_inside(message, [own]):
+                and (travelled_inside(message, [own]) or submitted_inside_tenant(message)):
             yield Finding("sender.internal_route", WEIGHTS["internal_route"],
                           {"address": sender.address, "domain": sender.domain})
         return
     if not in_domains(sender.domain, org_domains):
+        return
+    if submitted_inside_tenant(message):  # Microsoft 365 says a mailbox of the tenant sent it
+        yield Finding("sender.internal_route", WEIGHTS["internal_route"],
+                      {"address": sender.address, "domain": sender.domain, "exchange_online": True})
         return
     summary = summary_from_findings(context.findings)
     if summary is None or not summary.trusted:

@@ -12,6 +12,10 @@ that company in the message itself:
   company's own servers after they took the message, where a sender cannot put a header (RFC 8601 §5 asks
   the receiving MTA to delete any older header claiming its authserv-id).
 
+Microsoft 365 writes its verdict with no authserv-id and names no host of the company: a message Exchange Online
+delivered and stamped (``exchange_online.py``) is the company's when all its recipients share one domain, with
+``trusted_authserv_ids = ["protection.outlook.com"]``.
+
 With both, the message is scanned as if the profile said ``domains = [that domain]`` and
 ``trusted_authserv_ids = [that id]``: spoofs and lookalikes of the company's own domain, its internal
 mail and its MX's SPF/DKIM/DMARC verdicts then count as for a configured install, and the verdict says
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 
 from rempart.analyzers.auth import parse_authentication_results
 from rempart.analyzers.base import Envelope
+from rempart.analyzers.exchange_online import EXCHANGE_ONLINE_ID, exchange_online_results
 from rempart.analyzers.internal_route import is_private_address
 from rempart.domains import icann_registered_domain, is_subdomain_of
 from rempart.message.model import Message, ReceivedHop
@@ -40,8 +45,9 @@ class ImplicitOrg:
     authserv_id: str  # of its MX's Authentication-Results header
 
 
-def recipient_domains(message: Message, envelope: Envelope | None) -> Iterator[str]:
-    """Registered domains of the recipients: the envelope's RCPT TO, else the delivery headers, To and Cc."""
+def recipient_domains(message: Message, envelope: Envelope | None, skip: str = "") -> Iterator[str]:
+    """Registered domains of the recipients: the envelope's RCPT TO, else the delivery headers, To and Cc; an
+    address equal to ``skip`` is left out."""
     if envelope is not None and envelope.rcpt_to:
         addresses = list(envelope.rcpt_to)
     else:
@@ -49,6 +55,8 @@ def recipient_domains(message: Message, envelope: Envelope | None) -> Iterator[s
                      if h.name.lower() in ("delivered-to", "x-original-to")]
         addresses += [a.address for a in (*message.to, *message.cc)]
     for address in addresses[:MAX_RECIPIENTS]:
+        if skip and address.strip().lower() == skip:
+            continue
         domain = address.rpartition("@")[2].strip().lower().rstrip(".")
         if "." in domain:
             yield icann_registered_domain(domain)
@@ -59,6 +67,14 @@ def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[s
     candidates = list(dict.fromkeys(d for d in recipient_domains(message, envelope) if d and d not in freemail))
     if not candidates:
         return None
+    if exchange_online_results(message) is not None:
+        # Microsoft 365 names no tenant host in its headers: the company is the recipients' one domain. A sender
+        # writing to itself put the real recipients in Bcc (bulk mail from a hijacked mailbox): its own domain
+        # is not the recipient's company.
+        sender = message.from_address.address.lower() if message.from_address else ""
+        named = list(dict.fromkeys(d for d in recipient_domains(message, envelope, skip=sender)
+                                   if d and d not in freemail))
+        return ImplicitOrg(named[0], EXCHANGE_ONLINE_ID) if len(named) == 1 else None
     # The top of the header block, in order: ("received", by-host) or ("results", authserv-id). The receiving
     # company's servers write at the top; how far down a sender's own headers go is not our business.
     top: list[tuple[str, str, ReceivedHop | None]] = []  # (kind, host, the parsed Received line)

@@ -827,3 +827,15 @@ def test_avoiding_delays_is_no_threat() -> None:
     for text in ("Please submit your timesheet by Friday to avoid delays in processing.",
                  "Send invoices to our accounts payable mailbox to avoid payment delays."):
         assert "intent.pressure_threat" not in codes(run(text_message(text))), text
+
+
+def test_forwarding_a_message_and_app_stores_are_not_money_or_gift_cards() -> None:
+    """An IT notice: "merci de me le transférer" forwards a mail; "App Store ou Google Play" is where an app is."""
+    text = ("Installez l'application Microsoft Authenticator (App Store ou Google Play). Si vous recevez un code QR "
+            "par mail, c'est une tentative d'hameçonnage : merci de me le transférer.")
+    found = codes(run(text_message(text)))
+    assert not found & {"intent.payment_request", "intent.gift_card_request"}
+    money = codes(run(text_message("Merci de transférer la somme de 12 400 € aujourd'hui sur le compte indiqué.")))
+    assert "intent.payment_request" in money
+    cards = codes(run(text_message("Achète 5 cartes Google Play de 100 € et envoie-moi les codes.")))
+    assert "intent.gift_card_request" in cards
