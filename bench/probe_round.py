@@ -39,11 +39,20 @@ def profile(company: dict[str, Any]) -> str:
     for party in [*company.get("vendors", []), *company.get("customers", [])]:
         lines += ["[[org.vendors]]", f"name = {_toml_string(party['name'])}",
                   f"domains = {_toml_list(party.get('domains', []))}"]
-        if party.get("ibans"):
-            lines.append(f"ibans = {_toml_list(party['ibans'])}")
-    # only the inbound gateway writes the verdict the mailbox should trust (the MX, in a company.json)
-    hosts = [v for k, v in company.get("mail_infrastructure", {}).items()
-             if "mx" in k.lower() and isinstance(v, str) and "." in v and " " not in v.strip()]
+        if party.get("ibans"):  # writers annotate them ("FR76 … (from 01/01/2027)"): the account only
+            lines.append(f"ibans = {_toml_list([i.split('(')[0].strip() for i in party['ibans']])}")
+    # only the inbound gateway writes the verdict the mailbox should trust (the MX, in a company.json); hosted
+    # mail writes under its provider's id (Google: mx.google.com; Microsoft 365: no id, see exchange_online.py)
+    hosts: list[str] = []
+    for key, value in company.get("mail_infrastructure", {}).items():
+        for item in (value if isinstance(value, list) else [value]):
+            host = str(item).split()[-1].lower().rstrip(".") if "mx" in key.lower() and str(item).strip() else ""
+            if host.endswith(".google.com") or host.endswith(".googlemail.com"):
+                host = "mx.google.com"
+            elif host.endswith(".protection.outlook.com"):
+                host = "protection.outlook.com"
+            if "." in host and host not in hosts:
+                hosts.append(host)
     if hosts:
         lines += ["[auth]", f"trusted_authserv_ids = {_toml_list(hosts)}"]
     return "\n".join(lines) + "\n"

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 
 from rempart.errors import ConfigError
 
@@ -26,6 +28,18 @@ def _lower_all(values: list[str]) -> list[str]:
     return [v.strip().lower().rstrip(".") for v in values]
 
 
+def _valid_ibans(values: list[str]) -> list[str]:
+    """An account on file is compared with every IBAN a message gives: a mistyped one would make the vendor's real
+    account look foreign, so it is refused at start."""
+    for value in values:
+        try:
+            IBAN(value)
+        except SchwiftyException:
+            raise ValueError(f"'{value}' is not a valid IBAN (country, length or check digits); write only the "
+                             "account as printed on the RIB, e.g. 'FR76 3000 6000 0112 3456 7890 189'") from None
+    return values
+
+
 class Person(_Strict):
     name: str
     email: str = ""
@@ -33,6 +47,8 @@ class Person(_Strict):
     department: str = ""
     aliases: list[str] = Field(default_factory=list)  # other names the person signs with
     ibans: list[str] = Field(default_factory=list)  # salary account(s) on file
+
+    _ibans = field_validator("ibans")(classmethod(lambda cls, v: _valid_ibans(v)))
 
     @field_validator("email")
     @classmethod
@@ -47,6 +63,7 @@ class Vendor(_Strict):
     contacts: list[str] = Field(default_factory=list)  # known contact addresses
 
     _norm = field_validator("domains")(classmethod(lambda cls, v: _lower_all(v)))
+    _ibans = field_validator("ibans")(classmethod(lambda cls, v: _valid_ibans(v)))
 
 
 class Brand(_Strict):

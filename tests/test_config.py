@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from rempart.config import Config, load_config
+from rempart.config import Config, config_from_mapping, load_config
 from rempart.errors import ConfigError
 
 ISSUE_SHAPE = """
@@ -69,3 +69,12 @@ def test_bad_config_fails_with_one_sentence_naming_the_key(tmp_path: Path, text:
 def test_missing_file_names_the_fix(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_a_mistyped_iban_on_file_stops_rempart_with_the_fix() -> None:
+    vendor = {"name": "Emballages de Guyenne", "domains": ["emballages-guyenne.fr"],
+              "ibans": ["FR76 1090 7002 1162 1044 8731 042 (from 01/01/2027)"]}
+    with pytest.raises(ConfigError, match=r"org\.vendors\.0\.ibans.*not a valid IBAN"):
+        config_from_mapping({"org": {"vendors": [vendor]}})
+    vendor["ibans"] = ["FR76 1090 7002 1162 1044 8731 042"]
+    assert config_from_mapping({"org": {"vendors": [vendor]}}).org.vendors[0].ibans == vendor["ibans"]

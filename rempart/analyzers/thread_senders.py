@@ -21,9 +21,11 @@ MAX_SCAN_CHARS = 200_000  # of the body: quoted headers of a long thread are all
 MAX_QUOTED_SENDERS = 20
 MIN_TYPO_LABEL = 5  # shorter names are too often one letter from another company's
 # A quoted header line: "From:", "De :", "Von:", "Van:", "Da:", "Fra:" (Outlook and webmail forms), possibly
-# behind "> " quote marks or bold asterisks, then the sender's name and address.
+# behind "> " quote marks or bold asterisks, then the sender's name and address. The quoted "To:" / "Cc:" lines
+# count too: when the organisation wrote the earlier message, the party it wrote to is named there ("To: James
+# <james@ashcombepryce.co.uk>", then James "replies" from ashcombe-pryce.co.uk).
 _QUOTED_FROM = re.compile(
-    r"^[>\s*]*(?:from|de|von|van|da|fra)\s*\*?\s*:\s*\*?\s*(?P<rest>[^\n]{0,300})",
+    r"^[>\s*]*(?:from|de|von|van|da|fra|to|an|aan|à|a|para|til|cc)\s*\*?\s*:\s*\*?\s*(?P<rest>[^\n]{0,300})",
     re.IGNORECASE | re.MULTILINE,
 )
 # An e-mail address written in text (a display name, a quoted header line).
@@ -39,7 +41,7 @@ class ThreadLookalike:
 
 
 def quoted_senders(body: str) -> Iterator[tuple[str, str]]:
-    """(address, registered domain) of each quoted sender, in order, without repeats."""
+    """(address, registered domain) of each quoted sender or recipient, in order, without repeats."""
     seen: set[str] = set()
     for m in _QUOTED_FROM.finditer(body[:MAX_SCAN_CHARS]):
         found = EMAIL_IN_TEXT.search(m.group("rest"))

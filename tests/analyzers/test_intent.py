@@ -839,3 +839,22 @@ def test_forwarding_a_message_and_app_stores_are_not_money_or_gift_cards() -> No
     assert "intent.payment_request" in money
     cards = codes(run(text_message("Achète 5 cartes Google Play de 100 € et envoie-moi les codes.")))
     assert "intent.gift_card_request" in cards
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Could you arrange to return the duplicate amount? The refund should go to our new account.",
+     "intent.payment_request"),
+    ("Bitte melden Sie sich mit Ihrer geschäftlichen E-Mail-Adresse an, um das Dokument zu öffnen.",
+     "intent.credentials_request"),
+    ("Merci de nous rembourser le virement reçu en double sur notre nouveau compte.", "intent.payment_request"),
+    ("Die Reservierung wird nach Eingang einer Anzahlung von 30 % verbindlich.", "intent.payment_request"),
+])
+def test_refunds_of_a_duplicate_payment_and_german_sign_in_to_open_a_document(text: str, code: str) -> None:
+    assert code in codes(run(text_message(text)))
+
+
+def test_pressure_a_sender_promises_never_to_apply_is_no_pressure() -> None:
+    text = ("Vous trouverez ci-joint notre nouveau RIB. Nous ne vous demanderons jamais de modifier nos "
+            "coordonnées bancaires dans l'urgence.")
+    assert "intent.pressure_urgency" not in codes(run(text_message(text)))
+    assert "intent.pressure_urgency" in codes(run(text_message("Virement à faire en urgence aujourd'hui.")))

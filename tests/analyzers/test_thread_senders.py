@@ -65,3 +65,15 @@ def test_a_reply_from_an_imitation_of_the_quoted_domain_is_a_finding_with_no_pro
 def test_any_body_and_domain_give_an_answer(body: str, domain: str) -> None:
     found = lookalike_of_thread(domain, body)
     assert found is None or found.technique in {"tld_swap", "homoglyph", "hyphenation", "edit_distance"}
+
+
+def test_the_party_the_organisation_wrote_to_counts_as_a_thread_participant() -> None:
+    """Our own earlier message is quoted: its "To:" line names the customer, who now "replies" from a look-alike."""
+    body = ("Hi Lucie, please deliver to our secondary bond instead.\n\n"
+            "From: Lucie Martin <lucie.martin@dubreuil-castaing.fr>\n"
+            "Sent: 20 October 2026 10:02\n"
+            "To: James Whitcombe <james.whitcombe@ashcombepryce.co.uk>\n"
+            "Subject: PO AP-77841 – collection 28/10\n")
+    found = lookalike_of_thread("ashcombe-pryce.co.uk", body)
+    assert found is not None and found.quoted_domain == "ashcombepryce.co.uk" and found.technique == "hyphenation"
+    assert lookalike_of_thread("ashcombepryce.co.uk", body) is None

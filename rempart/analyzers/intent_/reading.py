@@ -125,6 +125,25 @@ def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequenc
             del hits[category]
 
 
+# Pressure a sender promises never to apply ("nous ne vous demanderons jamais de modifier nos coordonnées dans
+# l'urgence", "we will never rush you"): the reassurance of a genuine bank-change letter, not pressure.
+_NEVER = re.compile(r"\b(?:jamais|never|sous aucun pretexte|en aucun cas|under no circumstances|niemals|nooit)\b")
+_NEVER_REACH = 80
+_PRESSURE_CATEGORIES = ("urgency", "deadline")
+
+
+def _drop_promised_never(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
+    for category in _PRESSURE_CATEGORIES:
+        found = hits.get(category)
+        if not found:
+            continue
+        kept = [h for h in found if not _NEVER.search(scan.norm, max(0, h.start - _NEVER_REACH), h.start)]
+        if kept:
+            hits[category] = kept
+        else:
+            del hits[category]
+
+
 def _blank_quotes(scan: ScanText) -> ScanText:
     for m in reversed(list(_QUOTED_SPEECH.finditer(scan.original, scan.body_offset))):
         scan = blank_range(scan, m.start(), m.end())
@@ -151,5 +170,6 @@ def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequenc
         hits = data.lexicon.find(scan.norm)
         hits.setdefault("warning", [])
     _drop_advice(scan, hits, ask_categories)
+    _drop_promised_never(scan, hits)
     lang, _, _ = detect_language(scan.norm, data.stopwords["fr"], data.stopwords["en"], data.other_stopwords)
     return Reading(scan, hits, lang, warning)
