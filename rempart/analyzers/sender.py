@@ -45,6 +45,7 @@ from rempart.analyzers.lookalike import (
 )
 from rempart.analyzers.name_domain import imitated_name, name_plus_lure
 from rempart.analyzers.recipient_lookalike import recipient_lookalike
+from rempart.analyzers.signature_site import signature_site_mismatch
 from rempart.analyzers.thread_senders import EMAIL_IN_TEXT, lookalike_of_thread
 from rempart.config import Config
 from rempart.domains import domain_label, in_domains, public_suffix, registered_domain
@@ -73,6 +74,7 @@ CODES = frozenset({
     "sender.internal_route",
     "sender.freemail",
     "sender.thread_lookalike",
+    "sender.signature_site_lookalike",
     "sender.name_plus_lure_domain",
     "sender.name_lookalike_domain",
     "sender.recipient_lookalike",
@@ -124,6 +126,9 @@ NAME_PLUS_LURE = 0.35
 # "Nadia Ducret <nadia@boulangerie-ducrett.ch>": the domain writes the display name's own word with a look-alike
 # character or a doubled letter (name_domain.py). Deception on its own, like a lookalike of a known brand.
 NAME_LOOKALIKE = 0.6
+# "Majestic Wine · majestic.co.uk" written from majesticwine-trade.co.uk (signature_site.py): the message contradicts
+# itself about who sends it, the shape of purchase-order and supplier fraud from a domain registered for the day.
+SIGNATURE_SITE = 0.45
 SPEAKS_FOR_CONNECTORS = frozenset({"from", "at", "de", "d", "du", "chez", "von", "vom", "van", "bei"})
 MAX_NAME_CHARS = 512  # display names are short; a huge one is cut, never scanned quadratically
 
@@ -580,6 +585,8 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     findings.extend(_internal(message, context))
     if sender is not None:
         findings.extend(_thread_lookalike(sender, message))
+        if unmatched:
+            findings.extend(_signature_site(sender, message, context))
         if unmatched and not context.config.org.domains:
             findings.extend(_recipient_lookalike(sender, message, context))
     return findings
@@ -628,6 +635,33 @@ def _name_in_domain(sender: Address, context: Context) -> Iterator[Finding]:
         yield Finding("sender.name_lookalike_domain", NAME_LOOKALIKE, {
             "display_name": _visible(sender.name), "address": sender.address, "domain": registered_domain(domain),
             "word": imitated.word, "written": imitated.written})
+
+
+def _signature_site(sender: Address, message: Message, context: Context) -> Iterator[Finding]:
+    """The signature gives a website whose name the sending domain is built on, without being it (signature_site.py).
+    Only a person's mailbox ("oliver.bennett", "k.vogt"): companies send notifications and newsletters from domains
+    built on their name (autodeskcommunications.com, cvent-planner.com, amazonaws.com). A domain the organisation
+    or a known party owns is not judged here."""
+    domain = sender.domain
+    if not domain or _is_freemail(domain, context) or owner_of(domain, context.resources) is not None \
+            or in_domains(domain, context.config.org.domains) or not _personal_mailbox(sender) \
+            or any(h.name.lower() in _BULK_HEADERS for h in message.headers):
+        return
+    found = signature_site_mismatch(domain, message.body_text)
+    if found is not None:
+        yield Finding("sender.signature_site_lookalike", SIGNATURE_SITE,
+                      {"address": sender.address, "domain": found.domain, "site": found.site})
+
+
+_BULK_HEADERS = frozenset({"list-id", "list-unsubscribe", "list-post", "precedence"})
+_LOCAL_PARTS = re.compile(r"[._-]+")
+
+
+def _personal_mailbox(sender: Address) -> bool:
+    """A first-name.last-name style address that spells part of its display name ("k.vogt" for Katrin Vogt)."""
+    parts = [p for p in _LOCAL_PARTS.split(sender.local_part.lower()) if p.isalpha()]
+    shown = {t for t in name_tokens(sender.name) if len(t) >= 3}
+    return len(parts) >= 2 and any(p in shown for p in parts)
 
 
 def _thread_lookalike(sender: Address, message: Message) -> Iterator[Finding]:
