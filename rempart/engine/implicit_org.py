@@ -14,7 +14,9 @@ that company in the message itself:
 
 Microsoft 365 writes its verdict with no authserv-id and names no host of the company: a message Exchange Online
 delivered and stamped (``exchange_online.py``) is the company's when all its recipients share one domain, with
-``trusted_authserv_ids = ["protection.outlook.com"]``.
+``trusted_authserv_ids = ["protection.outlook.com"]``. Google Workspace likewise: Gmail's ``Received … by
+mx.google.com`` line under Google's own, then its ``Authentication-Results: mx.google.com`` (Gmail writes it just
+below that line), with ``trusted_authserv_ids = ["mx.google.com"]``.
 
 With both, the message is scanned as if the profile said ``domains = [that domain]`` and
 ``trusted_authserv_ids = [that id]``: spoofs and lookalikes of the company's own domain, its internal
@@ -37,6 +39,7 @@ from rempart.message.model import Message, ReceivedHop
 
 MAX_RECIPIENTS = 20  # addresses looked at; a message to hundreds of domains names no single company
 MAX_TOP_HEADERS = 100  # the receiving servers' headers are at the top of the block
+GOOGLE_ID = "mx.google.com"  # the authserv-id of Gmail and Google Workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +70,16 @@ def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[s
     candidates = list(dict.fromkeys(d for d in recipient_domains(message, envelope) if d and d not in freemail))
     if not candidates:
         return None
-    if exchange_online_results(message) is not None:
-        # Microsoft 365 names no tenant host in its headers: the company is the recipients' one domain. A sender
-        # writing to itself put the real recipients in Bcc (bulk mail from a hijacked mailbox): its own domain
-        # is not the recipient's company.
+    hosted = EXCHANGE_ONLINE_ID if exchange_online_results(message) is not None else \
+        GOOGLE_ID if _google_verdict(message) else ""
+    if hosted:
+        # Microsoft 365 and Google Workspace name no host of the company in their headers: the company is the
+        # recipients' one domain. A sender writing to itself put the real recipients in Bcc (bulk mail from a
+        # hijacked mailbox): its own domain is not the recipient's company.
         sender = message.from_address.address.lower() if message.from_address else ""
         named = list(dict.fromkeys(d for d in recipient_domains(message, envelope, skip=sender)
                                    if d and d not in freemail))
-        return ImplicitOrg(named[0], EXCHANGE_ONLINE_ID) if len(named) == 1 else None
+        return ImplicitOrg(named[0], hosted) if len(named) == 1 else None
     # The top of the header block, in order: ("received", by-host) or ("results", authserv-id). The receiving
     # company's servers write at the top; how far down a sender's own headers go is not our business.
     top: list[tuple[str, str, ReceivedHop | None]] = []  # (kind, host, the parsed Received line)
@@ -98,6 +103,24 @@ def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[s
                     break  # the company's MX took it from outside and wrote no verdict above that line
                 # a relay between the company's own servers (mx1 -> mailbox server): its MX's line is further down
     return None
+
+
+def _google_verdict(message: Message) -> bool:
+    """Gmail took the message (a ``Received … by mx.google.com`` line under Google's own lines only) and wrote its
+    ``Authentication-Results: mx.google.com`` between that line and the sender's own (Gmail's placement)."""
+    hops = iter(message.received)
+    inbound = False
+    for header in message.headers[:MAX_TOP_HEADERS]:
+        name = header.name.lower()
+        if name == "received":
+            hop = next(hops, None)
+            by_host = hop.by_host.lower() if hop is not None else ""
+            if inbound or not (by_host == GOOGLE_ID or by_host.startswith("2002:") or by_host.endswith(".google.com")):
+                return False  # the sender's servers, or a line Google did not write above its MX's
+            inbound = by_host == GOOGLE_ID
+        elif name == "authentication-results" and inbound:
+            return parse_authentication_results(header.value).authserv_id == GOOGLE_ID
+    return False
 
 
 def _from_inside(hop: ReceivedHop | None, domain: str) -> bool:

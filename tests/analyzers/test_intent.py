@@ -858,3 +858,9 @@ def test_pressure_a_sender_promises_never_to_apply_is_no_pressure() -> None:
             "coordonnées bancaires dans l'urgence.")
     assert "intent.pressure_urgency" not in codes(run(text_message(text)))
     assert "intent.pressure_urgency" in codes(run(text_message("Virement à faire en urgence aujourd'hui.")))
+
+
+def test_german_ab_sofort_announces_and_does_not_rush() -> None:
+    assert "intent.pressure_urgency" not in codes(run(text_message(
+        "Ihre Standbestätigung finden Sie ab sofort im Online Service Center.")))
+    assert "intent.payment_with_pressure" in codes(run(text_message("Bitte überweisen Sie den Betrag sofort.")))

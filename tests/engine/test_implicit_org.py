@@ -129,3 +129,24 @@ def test_any_header_block_gives_an_answer_and_never_raises(headers: list[tuple[s
     block = "".join(f"{name}: {value}\r\n" for name, value in headers)
     found = infer_org(parse_message((block + "\r\nbody\r\n").encode("utf-8", "replace"), Limits()), None, FREEMAIL)
     assert found is None or (found.domain and found.authserv_id)
+
+
+GMAIL_TOP = (
+    "Delivered-To: julien.roche@fonderie-martel.fr\r\n"
+    "Received: by 2002:a05:20bf:d614:b0:aea:a748:29 with SMTP id j2csp96393lto; Thu, 17 Sep 2026 00:33:05 -0700\r\n"
+    "Received: from mailer-relay.example (mailer-relay.example. [203.0.113.9])\r\n"
+    "        by mx.google.com with ESMTPS id 2fa824d43a2e1-697cf for <julien.roche@fonderie-martel.fr>;\r\n"
+    "        Thu, 17 Sep 2026 00:33:04 -0700 (PDT)\r\n"
+    "Authentication-Results: mx.google.com;\r\n"
+    "       spf=fail smtp.mailfrom=mailer-relay.example;\r\n"
+    "       dmarc=fail (p=QUARANTINE) header.from=fonderie-martel.fr\r\n"
+)
+
+
+def test_google_workspace_delivery_names_the_company() -> None:
+    found = infer_org(parsed(GMAIL_TOP), None, FREEMAIL)
+    assert found == ImplicitOrg("fonderie-martel.fr", "mx.google.com")
+    # a verdict claiming mx.google.com below the sender's own servers' line proves nothing
+    forged = ("Received: from mailer-relay.example by relay.other.example; Thu, 17 Sep 2026 09:33:04 +0200\r\n"
+              "Authentication-Results: mx.google.com; dmarc=pass header.from=fonderie-martel.fr\r\n")
+    assert infer_org(parsed(forged), None, FREEMAIL) is None
