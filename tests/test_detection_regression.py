@@ -172,3 +172,28 @@ def test_blind_probes_round_4(profile: bool) -> None:
     assert len(flagged) <= 2, flagged
     assert not malicious
 
+
+
+@pytest.mark.parametrize(("profile", "most_flagged"), [(True, 5), (False, 4)])
+def test_blind_probes_round_5(profile: bool, most_flagged: int) -> None:
+    """An invented accountancy firm on Microsoft 365 (tests/messages/probes-blind-5/README.md). Blind at 678df64:
+    24/25 attacks either way; 9/25 legitimate flagged with the profile (1 malicious), 7/25 with none (3). After the
+    fixes it prompted (Exchange Online's verdict and internal mail, readings): 24/25, 5/25 and 4/25, 1 malicious (a
+    client forwarding a live fake-DGFiP link to ask about it)."""
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-5", profile)
+    assert (attacks, legitimate) == (25, 25)
+    assert len(missed) <= 1, missed
+    assert len(flagged) <= most_flagged, flagged
+    assert len(malicious) <= 1, malicious
+
+
+@pytest.mark.parametrize(("profile", "most_flagged"), [(True, 0), (False, 1)])
+def test_blind_probes_round_6(profile: bool, most_flagged: int) -> None:
+    """An invented wine merchant on Google Workspace (tests/messages/probes-blind-6/README.md). Blind at 678df64:
+    19/25 attacks and 2/25 legitimate flagged with the profile, 18/25 and 3/25 with none, none malicious. After
+    the fixes it prompted: 23/25 either way, 0/25 and 1/25 legitimate flagged."""
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-6", profile)
+    assert (attacks, legitimate) == (25, 25)
+    assert len(missed) <= 2, missed
+    assert len(flagged) <= most_flagged, flagged
+    assert not malicious

@@ -864,3 +864,9 @@ def test_german_ab_sofort_announces_and_does_not_rush() -> None:
     assert "intent.pressure_urgency" not in codes(run(text_message(
         "Ihre Standbestätigung finden Sie ab sofort im Online Service Center.")))
     assert "intent.payment_with_pressure" in codes(run(text_message("Bitte überweisen Sie den Betrag sofort.")))
+
+
+def test_bank_details_that_do_not_change_are_no_bank_change() -> None:
+    text = ("Règlement par virement sur notre compte habituel : IBAN FR76 1551 9391 1700 0215 4071 230. "
+            "Nos coordonnées bancaires ne changent pas.")
+    assert not codes(run(text_message(text))) & {"intent.bank_detail_change", "intent.iban_with_bank_change"}

@@ -19,6 +19,8 @@ _NEGATION = re.compile(
     # "our bank details have NOT changed", "nos coordonnees n'ont pas change": a reassurance
     r"|(?:have|has|had) not (?:been )?(?:changed|modified|updated)|remain the same"
     r"|n'(?:ont|a|avons) (?:pas|jamais) (?:ete )?(?:change|modifie)\w*|restent les memes"
+    # "nos coordonnées bancaires ne changent pas", "our bank details will not change"
+    r"|ne (?:changent|change|changeront|changera) (?:pas|jamais)|(?:do|does|will) not change|(?:don't|won't) change"
     r"|ne (?:cliquez|repondez|communiquez|transmettez|ouvrez|saisissez|donnez) (?:pas|jamais)"
     r"|do not (?:click|reply|share|enter|provide|open)"
     # conditional advice: "only enter card details on a site you trust"
