@@ -46,12 +46,13 @@ def profile(company: dict[str, Any]) -> str:
     hosts: list[str] = []
     for key, value in company.get("mail_infrastructure", {}).items():
         for item in (value if isinstance(value, list) else [value]):
-            host = str(item).split()[-1].lower().rstrip(".") if "mx" in key.lower() and str(item).strip() else ""
+            named = key.lower() in ("mx", "mx_host", "mx_hosts", "inbound_mx", "authserv_id")
+            host = str(item).split()[-1].lower().rstrip(".") if named and str(item).strip() else ""
             if host.endswith(".google.com") or host.endswith(".googlemail.com"):
                 host = "mx.google.com"
             elif host.endswith(".protection.outlook.com"):
                 host = "protection.outlook.com"
-            if "." in host and host not in hosts:
+            if "." in host and not host.replace(".", "").isdigit() and host not in hosts:
                 hosts.append(host)
     if hosts:
         lines += ["[auth]", f"trusted_authserv_ids = {_toml_list(hosts)}"]

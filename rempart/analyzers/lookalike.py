@@ -715,8 +715,11 @@ class ProtectedIndex:
         if not all(self.is_lure(t) for t in label_tokens):
             return None
         for i, label in enumerate(sub):
-            named = self._best(e for e in self.by_skeleton.get(label, []) if e.fuzzy)
-            if named is not None and len(label) >= MIN_FUZZY_LENGTH:
+            # "we-transfer.download-share.net": a name written with a hyphen is still the name
+            joined = label.replace("-", "")
+            named = self._best(e for e in [*self.by_skeleton.get(label, []), *self.by_skeleton.get(joined, [])]
+                               if e.fuzzy)
+            if named is not None and len(joined) >= MIN_FUZZY_LENGTH:
                 return self._result(parts, named, "subdomain_abuse", 0, _sub_span(parts, i, i + 1))
         return None
 

@@ -78,6 +78,8 @@ def resources() -> Resources:
         ("portail.service-gouv.com", "gouv.fr", "brand", "combosquatting"),
         ("partners-shopify.agency-access.com", "shopify.com", "brand", "subdomain_abuse"),
         ("ugap-consultations.fr", "ugap.fr", "brand", "combosquatting"),  # procurement wording
+        ("we-transfer.download-share.net", "wetransfer.com", "brand", "subdomain_abuse"),  # name with a hyphen
+        ("expediapartnercentral-messages.com", "expediapartnercentral.com", "brand", "combosquatting"),
         ("wetransfer.com-downloads.eu", "wetransfer.com", "brand", "subdomain_abuse"),  # suffix glued by "-"
         ("www.paypal.com-secure.xyz", "paypal.com", "brand", "subdomain_abuse"),
         ("exemple-industrie.fr-docs.net", "exemple-industrie.fr", "org", "subdomain_abuse"),
@@ -160,6 +162,8 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "apnic.net",  # short registry names with real neighbours: AFNIC, Gandi (randi.org) are exact copies only
         "www.randi.org",
         "paypal.fr-news.example.com",  # a brand name before a hyphenated word that is not its suffix
+        "www.tripadvisor.fr",
+        "apps.expediapartnercentral.com",
     ],
 )
 def test_not_lookalikes(resources: Resources, host: str) -> None:
