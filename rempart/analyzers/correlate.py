@@ -112,13 +112,21 @@ def _families() -> dict[str, frozenset[str]]:
     return {name: frozenset(codes) for name, codes in tomllib.loads(text)["families"].items()}
 
 
+_IDENTITY_MIN = 0.2
+_IDENTITY_FAMILIES = frozenset({"identity", "inner_identity"})
+
+
 class _Seen:
     """The positive findings so far, by family: which codes of each family fired."""
 
     def __init__(self, findings: Iterable[Finding], families: Mapping[str, frozenset[str]]) -> None:
         # sender.freemail is informational (weight 0) on its own, yet a fact worth combining.
         fired = {f.code for f in findings if f.weight > 0 or f.code == "sender.freemail"}
-        self.by_family = {name: sorted(codes & fired) for name, codes in families.items()}
+        # An identity claim counts only when it is not an honest relay: a known party's name on a platform that
+        # says it relays ("Nordhafen Logistik" from coupahost.com, 0.15) or a list's rewriting (0.1).
+        claimed = {f.code for f in findings if f.weight >= _IDENTITY_MIN}
+        self.by_family = {name: sorted(codes & (claimed if name in _IDENTITY_FAMILIES else fired))
+                          for name, codes in families.items()}
 
     def any(self, *families: str) -> list[str]:
         return [c for name in families for c in self.by_family.get(name, [])]

@@ -344,3 +344,26 @@ def test_brand_name_from_an_unrelated_domain_linking_only_through_a_click_tracke
         "Ledger <support@pepksa-mail.example>", "Security Breach Disclosure", "Please read the notice.",
         '<p>Please read <a href="https://u7671883.ct.sendgrid.net/ls/click?upn=u001.SSCyc">the notice</a>.</p>'))
     assert found["correlate.false_sender_unknown_links"].evidence["hosts"] == ["u7671883.ct.sendgrid.net"]
+
+
+def test_a_known_party_relayed_honestly_by_a_platform_is_no_impersonation_with_a_request() -> None:
+    """A customer's supplier-portal invitation from Coupa in its name asks for a tax ID: the platform says it
+    relays (0.15), so no impersonation-with-request; the same from a free mailbox behind the platform is one."""
+    from rempart.config import Limits, config_from_mapping
+    from rempart.engine.build import build_engine
+    from rempart.message.parse import parse_message
+
+    config = config_from_mapping({"org": {"domains": ["klivio-exemple.fr"], "vendors": [
+        {"name": "Nordhafen Logistik GmbH", "domains": ["nordhafen-logistik.de"]}]}})
+    engine = build_engine(config)
+
+    def codes(reply_to: str) -> set[str]:
+        raw = ("From: Nordhafen Logistik GmbH <do_not_reply@nordhafen-logistik.coupahost.com>\r\n"
+               f"Reply-To: {reply_to}\r\nTo: ap@klivio-exemple.fr\r\n"
+               "Subject: Invitation to join our supplier portal\r\n"
+               "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+               "Please register on our supplier portal and provide your company tax ID and bank details.\r\n")
+        return {f.code for f in engine.scan_message(parse_message(raw.encode(), Limits())).findings if f.weight > 0}
+
+    assert "correlate.impersonation_with_request" not in codes("katrin.vogel@nordhafen-logistik.de")
+    assert "correlate.impersonation_with_request" in codes("nordhafen.logistik.ap@gmail.com")
