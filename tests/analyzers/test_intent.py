@@ -870,3 +870,17 @@ def test_bank_details_that_do_not_change_are_no_bank_change() -> None:
     text = ("Règlement par virement sur notre compte habituel : IBAN FR76 1551 9391 1700 0215 4071 230. "
             "Nos coordonnées bancaires ne changent pas.")
     assert not codes(run(text_message(text))) & {"intent.bank_detail_change", "intent.iban_with_bank_change"}
+
+
+@pytest.mark.parametrize("text", [
+    "To open it as a guest, go to https://microsoft.com/devicelogin and enter the code FQK7MXR2T.",
+    "Si une notification affiche un nombre à sélectionner, choisis 47.",
+    "Please accept all the Okta Verify prompts you receive between 10:30 and 11:00.",
+])
+def test_device_code_and_mfa_fatigue_are_mfa_asks(text: str) -> None:
+    assert "intent.mfa_code_request" in codes(run(text_message(text)))
+
+
+def test_numbers_to_choose_elsewhere_are_no_mfa_ask() -> None:
+    assert "intent.mfa_code_request" not in codes(run(text_message(
+        "Pour le menu, choisissez 2 entrées et indiquez 3 dates possibles.")))
