@@ -197,3 +197,27 @@ def test_blind_probes_round_6(profile: bool, most_flagged: int) -> None:
     assert len(missed) <= 2, missed
     assert len(flagged) <= most_flagged, flagged
     assert not malicious
+
+
+@pytest.mark.parametrize(("profile", "most_missed"), [(True, 2), (False, 3)])
+def test_blind_probes_round_7(profile: bool, most_missed: int) -> None:
+    """An invented hotel group (tests/messages/probes-blind-7/README.md). Blind at a9cf9d8: 20/25 attacks with the
+    profile, 19/25 with none, 1/25 legitimate flagged (malicious: a seasonal employee's new RIB from her personal
+    mailbox). After the fixes it prompted (travel sites as brands): 23/25 and 22/25, the same legitimate one."""
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-7", profile)
+    assert (attacks, legitimate) == (25, 25)
+    assert len(missed) <= most_missed, missed
+    assert len(flagged) <= 1, flagged
+    assert len(malicious) <= 1, malicious
+
+
+@pytest.mark.parametrize(("profile", "most_missed", "most_flagged"), [(True, 2, 3), (False, 1, 4)])
+def test_blind_probes_round_8(profile: bool, most_missed: int, most_flagged: int) -> None:
+    """An invented SaaS start-up on Google Workspace (tests/messages/probes-blind-8/README.md). Blind at a9cf9d8:
+    22/25 attacks and 5/25 legitimate flagged with the profile (2 malicious), 21/25 and 5/25 with none. After the
+    fixes it prompted: 23/25 and 3/25 with the profile, 24/25 and 4/25 with none, none malicious."""
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-8", profile)
+    assert (attacks, legitimate) == (25, 25)
+    assert len(missed) <= most_missed, missed
+    assert len(flagged) <= most_flagged, flagged
+    assert not malicious
