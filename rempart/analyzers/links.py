@@ -344,6 +344,6 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     for url in [*message.urls, *_attachment_urls(context)][:budget]:
         scan.link(url)
     scan.forms(message)
-    password = shared_file_password(message, scan.t, context.resources, budget)
+    password = shared_file_password(message, scan.t, budget)
     return [*scan.out.findings(), *([password] if password is not None else [])]
 

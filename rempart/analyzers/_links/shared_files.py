@@ -8,11 +8,8 @@ give the password by another channel, which is the advice every bank and account
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rempart.analyzers._links.tables import LinkTables, suffix_match
 from rempart.analyzers._links.urlparts import display_host, split_url, unwrap
-from rempart.analyzers.base import Resources
 from rempart.analyzers.payload.passwords import stated_password
 from rempart.findings import Finding
 from rempart.message.model import Message, UrlOrigin
@@ -22,29 +19,7 @@ WEIGHT = 0.35
 _LINK_ORIGINS = frozenset({UrlOrigin.HREF, UrlOrigin.TEXT})
 
 
-@dataclass(frozen=True, slots=True)
-class _Shares:
-    hosts: frozenset[str]
-    paths: dict[str, tuple[str, ...]]  # host -> path prefixes ("docs.google.com" -> ("/uc",))
-
-
-def _shares(resources: Resources) -> _Shares:
-    def build() -> _Shares:
-        hosts: set[str] = set()
-        paths: dict[str, list[str]] = {}
-        for entry in resources.data_list("file_shares"):
-            host, slash, path = entry.partition("/")
-            if slash:
-                paths.setdefault(host, []).append("/" + path)
-            else:
-                hosts.add(host)
-        return _Shares(frozenset(hosts), {h: tuple(p) for h, p in paths.items()})
-
-    return resources.cached("links:file_shares", build)
-
-
-def shared_file_password(message: Message, t: LinkTables, resources: Resources, max_urls: int) -> Finding | None:
-    shares = _shares(resources)
+def shared_file_password(message: Message, t: LinkTables, max_urls: int) -> Finding | None:
     for url in message.urls[:max_urls]:
         if url.origin not in _LINK_ORIGINS or url.scheme not in ("http", "https"):
             continue
@@ -53,9 +28,9 @@ def shared_file_password(message: Message, t: LinkTables, resources: Resources, 
         if destination is not None:
             parts = split_url(destination)
         host = display_host(parts.host)
-        path_hosts = suffix_match(host, shares.paths)
-        if suffix_match(host, shares.hosts) is None and not (
-                path_hosts is not None and parts.path.startswith(shares.paths[path_hosts])):
+        path_host = suffix_match(host, t.file_paths)
+        if suffix_match(host, t.file_hosts) is None and not (
+                path_host is not None and parts.path.startswith(t.file_paths[path_host])):
             continue
         password = stated_password(message.subject, message.body_text)
         if password is None:

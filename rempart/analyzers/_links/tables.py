@@ -31,6 +31,8 @@ class LinkTables:
     shorteners: frozenset[str]
     free_hosts: frozenset[str]  # host-suffix entries of free_hosting
     free_paths: dict[str, tuple[str, ...]]  # host -> path prefixes ("docs.google.com" -> ("/forms",))
+    file_hosts: frozenset[str]  # host-suffix entries of file_shares (file-delivery services)
+    file_paths: dict[str, tuple[str, ...]]  # host -> path prefixes of file_shares ("docs.google.com" -> ("/uc",))
     suspicious_tlds: frozenset[str]
     esp_tracking: frozenset[str]
     redirect_params: frozenset[str]
@@ -107,15 +109,22 @@ def _brand_tokens(resources: Resources) -> dict[str, Protected]:
     return tokens
 
 
-def build_tables(resources: Resources) -> LinkTables:
-    free_hosts: set[str] = set()
-    free_paths: dict[str, list[str]] = {}
-    for entry in resources.data_list("free_hosting"):
+def _hosts_and_paths(entries: frozenset[str]) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """``host`` and ``host/path-prefix`` lines: the whole hosts, and the path prefixes per host."""
+    hosts: set[str] = set()
+    paths: dict[str, list[str]] = {}
+    for entry in entries:
         host, slash, path = entry.partition("/")
         if slash:
-            free_paths.setdefault(host, []).append("/" + path)
+            paths.setdefault(host, []).append("/" + path)
         else:
-            free_hosts.add(host)
+            hosts.add(host)
+    return frozenset(hosts), {h: tuple(p) for h, p in paths.items()}
+
+
+def build_tables(resources: Resources) -> LinkTables:
+    free_hosts, free_paths = _hosts_and_paths(resources.data_list("free_hosting"))
+    file_hosts, file_paths = _hosts_and_paths(resources.data_list("file_shares"))
     risky: dict[str, str] = {}
     for entry in load_data_list("risky_link_extensions"):
         ext, _, tier = entry.partition(" ")
@@ -123,8 +132,10 @@ def build_tables(resources: Resources) -> LinkTables:
     org_domains = frozenset(icann_registered_domain(d) for d in resources.config.org.domains if d)
     return LinkTables(
         shorteners=resources.data_list("shorteners"),
-        free_hosts=frozenset(free_hosts),
-        free_paths={h: tuple(p) for h, p in free_paths.items()},
+        free_hosts=free_hosts,
+        free_paths=free_paths,
+        file_hosts=file_hosts,
+        file_paths=file_paths,
         suspicious_tlds=frozenset(t.lstrip(".") for t in resources.data_list("suspicious_tlds")),
         esp_tracking=load_data_list("esp_tracking"),
         redirect_params=load_data_list("redirect_params"),
