@@ -884,3 +884,9 @@ def test_device_code_and_mfa_fatigue_are_mfa_asks(text: str) -> None:
 def test_numbers_to_choose_elsewhere_are_no_mfa_ask() -> None:
     assert "intent.mfa_code_request" not in codes(run(text_message(
         "Pour le menu, choisissez 2 entrées et indiquez 3 dates possibles.")))
+
+
+def test_a_lures_never_in_another_sentence_keeps_its_pressure() -> None:
+    text = ("Microsoft ne vous demandera jamais votre mot de passe par mail. Validez votre compte en urgence "
+            "aujourd'hui.")
+    assert "intent.pressure_urgency" in {f.code for f in run(text_message(text))}

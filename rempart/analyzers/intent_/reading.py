@@ -132,6 +132,15 @@ def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequenc
 _NEVER = re.compile(r"\b(?:jamais|never|sous aucun pretexte|en aucun cas|under no circumstances|niemals|nooit)\b")
 _NEVER_REACH = 80
 _PRESSURE_CATEGORIES = ("urgency", "deadline")
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def _promised_never(norm: str, start: int) -> bool:
+    """A "never" in the same sentence, before the pressure phrase (a lure's "we will never ask for your password."
+    followed by "act within 24 hours" keeps its pressure)."""
+    before = norm[max(0, start - _NEVER_REACH):start]
+    ends = [m.end() for m in _NEVER.finditer(before)]
+    return bool(ends) and not _SENTENCE_END.search(before, ends[-1])
 
 
 def _drop_promised_never(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
@@ -139,7 +148,7 @@ def _drop_promised_never(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
         found = hits.get(category)
         if not found:
             continue
-        kept = [h for h in found if not _NEVER.search(scan.norm, max(0, h.start - _NEVER_REACH), h.start)]
+        kept = [h for h in found if not _promised_never(scan.norm, h.start)]
         if kept:
             hits[category] = kept
         else:
