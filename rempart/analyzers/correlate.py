@@ -120,8 +120,10 @@ class _Seen:
     """The positive findings so far, by family: which codes of each family fired."""
 
     def __init__(self, findings: Iterable[Finding], families: Mapping[str, frozenset[str]]) -> None:
-        # sender.freemail is informational (weight 0) on its own, yet a fact worth combining.
-        fired = {f.code for f in findings if f.weight > 0 or f.code == "sender.freemail"}
+        # sender.freemail is informational (weight 0) on its own, yet a fact worth combining. An ask read in a
+        # message that warns about fraud is reported speech (intent marks it ``security_warning``): no combination.
+        fired = {f.code for f in findings if (f.weight > 0 or f.code == "sender.freemail")
+                 and not f.evidence.get("security_warning")}
         # An identity claim counts only when it is not an honest relay: a known party's name on a platform that
         # says it relays ("Nordhafen Logistik" from coupahost.com, 0.15) or a list's rewriting (0.1).
         claimed = {f.code for f in findings if f.weight >= _IDENTITY_MIN}
@@ -398,7 +400,8 @@ def _relayed_for_customer(message: Message, context: Context) -> bool:
 def _pressured_request(message: Message, context: Context, seen: _Seen) -> list[Finding]:
     """Money asked under pressure, or a fraud opener ("are you available?", "a confidential operation")
     with pressure, from a sender who has not proved to be the organisation or a trusted party."""
-    money = [f.code for f in context.findings if f.code == "intent.payment_with_pressure" and f.weight > 0]
+    money = [f.code for f in context.findings if f.code == "intent.payment_with_pressure" and f.weight > 0
+             and not f.evidence.get("security_warning")]
     opener = seen.any("opener")
     pressure = sorted({f.code for f in context.findings if f.code.startswith(_PRESSURE_PREFIX)})
     if not (money or (opener and pressure)) or _verified_sender(message, context):

@@ -367,3 +367,19 @@ def test_a_known_party_relayed_honestly_by_a_platform_is_no_impersonation_with_a
 
     assert "correlate.impersonation_with_request" not in codes("katrin.vogel@nordhafen-logistik.de")
     assert "correlate.impersonation_with_request" in codes("nordhafen.logistik.ap@gmail.com")
+
+
+def test_a_fraud_warning_makes_no_pressured_request() -> None:
+    """A public accountant's warning about fake transfer orders quotes "un paiement urgent": reported speech."""
+    from rempart.config import Limits, config_from_mapping
+    from rempart.engine.build import build_engine
+    from rempart.message.parse import parse_message
+
+    raw = ("From: SGC <sgc@tresorerie-exemple.fr>\r\nTo: finances@commune-exemple.fr\r\n"
+           "Subject: Vigilance - tentatives de faux ordres de virement\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+           "Plusieurs collectivités ont été la cible de tentatives d'escroqueries aux faux ordres de virement : "
+           "usurpation de l'identité du maire demandant un paiement urgent et confidentiel. Aucune modification de "
+           "RIB ne doit être enregistrée sur la seule base d'un courriel.\r\n").encode()
+    verdict = build_engine(config_from_mapping({})).scan_message(parse_message(raw, Limits()))
+    assert "correlate.pressured_request_unverified" not in {f.code for f in verdict.findings}

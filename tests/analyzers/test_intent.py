@@ -890,3 +890,14 @@ def test_a_lures_never_in_another_sentence_keeps_its_pressure() -> None:
     text = ("Microsoft ne vous demandera jamais votre mot de passe par mail. Validez votre compte en urgence "
             "aujourd'hui.")
     assert "intent.pressure_urgency" in {f.code for f in run(text_message(text))}
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Notre compte principal est transféré au CIC à compter du 1er novembre.", "intent.bank_detail_change"),
+    ("Les règlements de la situation n°4 et des suivantes devront donc être effectués sur le compte ci-dessous.",
+     "intent.bank_detail_change"),
+    ("Le règlement des frais d'instruction (1 740 € TTC), intégralement remboursés lors du premier versement de "
+     "la dotation.", "intent.fee_payment"),
+])
+def test_a_contractors_new_account_and_a_fake_grants_fees(text: str, code: str) -> None:
+    assert code in codes(run(text_message(text)))

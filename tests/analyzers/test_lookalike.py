@@ -79,6 +79,10 @@ def resources() -> Resources:
         ("partners-shopify.agency-access.com", "shopify.com", "brand", "subdomain_abuse"),
         ("ugap-consultations.fr", "ugap.fr", "brand", "combosquatting"),  # procurement wording
         ("we-transfer.download-share.net", "wetransfer.com", "brand", "subdomain_abuse"),  # name with a hyphen
+        ("suissetax-estv.ch", "estv.admin.ch", "brand", "combosquatting"),  # a Swiss federal body, any addition
+        ("finma-aufsicht.ch", "finma.ch", "brand", "combosquatting"),  # supervisory wording
+        ("cnil-conformite.fr", "cnil.fr", "brand", "combosquatting"),  # a fake data-protection audit
+        ("anct-subventions.fr", "anct.gouv.fr", "brand", "combosquatting"),  # a fake grant scheme
         ("expediapartnercentral-messages.com", "expediapartnercentral.com", "brand", "combosquatting"),
         ("wetransfer.com-downloads.eu", "wetransfer.com", "brand", "subdomain_abuse"),  # suffix glued by "-"
         ("www.paypal.com-secure.xyz", "paypal.com", "brand", "subdomain_abuse"),
@@ -163,6 +167,7 @@ def test_lookalikes(resources: Resources, host: str, target: str, kind: str, tec
         "www.randi.org",
         "paypal.fr-news.example.com",  # a brand name before a hyphenated word that is not its suffix
         "www.tripadvisor.fr",
+        "www.estv.admin.ch",
         "apps.expediapartnercentral.com",
     ],
 )
