@@ -221,3 +221,27 @@ def test_blind_probes_round_8(profile: bool, most_missed: int, most_flagged: int
     assert len(missed) <= most_missed, missed
     assert len(flagged) <= most_flagged, flagged
     assert not malicious
+
+
+@pytest.mark.parametrize(("profile", "most_flagged"), [(True, 1), (False, 2)])
+def test_blind_probes_round_9(profile: bool, most_flagged: int) -> None:
+    """An invented town hall on Microsoft 365 (tests/messages/probes-blind-9/README.md). Blind at 65b60aa: 21/25
+    attacks and 2/25 legitimate flagged with the profile, 20/25 and 3/25 with none, none malicious. After the fixes
+    it prompted: 23/25 either way, 1/25 and 2/25 legitimate."""
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-9", profile)
+    assert (attacks, legitimate) == (25, 25)
+    assert len(missed) <= 2, missed
+    assert len(flagged) <= most_flagged, flagged
+    assert not malicious
+
+
+@pytest.mark.parametrize(("profile", "most_missed"), [(True, 2), (False, 5)])
+def test_blind_probes_round_10(profile: bool, most_missed: int) -> None:
+    """An invented Swiss fiduciary (tests/messages/probes-blind-10/README.md). Blind at 65b60aa: 21/25 attacks with
+    the profile, 18/25 with none, 5/25 legitimate flagged either way, none malicious. After the fixes it prompted:
+    23/25 and 20/25, the same 5/25 legitimate, one of them malicious (a client forwarding a live fake-ESTV link)."""
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-10", profile)
+    assert (attacks, legitimate) == (25, 25)
+    assert len(missed) <= most_missed, missed
+    assert len(flagged) <= 5, flagged
+    assert len(malicious) <= 1, malicious
