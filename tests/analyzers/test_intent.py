@@ -901,3 +901,13 @@ def test_a_lures_never_in_another_sentence_keeps_its_pressure() -> None:
 ])
 def test_a_contractors_new_account_and_a_fake_grants_fees(text: str, code: str) -> None:
     assert code in codes(run(text_message(text)))
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Bist Du heute Nachmittag im Büro?", "intent.availability_check"),
+    ("Kannst Du die Zahlung heute noch auslösen?", "intent.payment_request"),
+    ("Das bleibt bis zur Unterzeichnung strikt zwischen uns.", "intent.pressure_secrecy"),
+    ("Herr Dr. Achermann schickt Dir gleich die Zahlungsangaben.", "intent.confidential_operation"),
+])
+def test_german_ceo_fraud(text: str, code: str) -> None:
+    assert code in codes(run(text_message(text)))
