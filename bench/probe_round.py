@@ -32,6 +32,8 @@ def profile(company: dict[str, Any]) -> str:
     lines = ["# Profile of the invented organisation of these probes, built from company.json by",
              "# bench/probe_round.py (its customers listed as vendors).", "[org]",
              f"name = {_toml_string(company['name'])}", f"domains = {_toml_list(company['domains'])}"]
+    if company.get("iban"):
+        lines.append(f"ibans = {_toml_list([str(company['iban']).split('(')[0].strip()])}")
     for table, people in (("vips", company.get("executives", [])), ("employees", company.get("employees", []))):
         for person in people:
             lines.append(f"[[org.{table}]]")

@@ -82,8 +82,12 @@ class OrgProfile(_Strict):
     employees: list[Person] = Field(default_factory=list)
     vendors: list[Vendor] = Field(default_factory=list)
     brands: list[Brand] = Field(default_factory=list)  # added to the shipped brand list
+    # The organisation's own accounts: a supplier's direct-debit invoice or a customer's remittance advice names
+    # them, and they are nobody's new account.
+    ibans: list[str] = Field(default_factory=list)
 
     _norm = field_validator("domains")(classmethod(lambda cls, v: _lower_all(v)))
+    _ibans = field_validator("ibans")(classmethod(lambda cls, v: _valid_ibans(v)))
 
     @property
     def people(self) -> list[Person]:

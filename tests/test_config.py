@@ -78,3 +78,9 @@ def test_a_mistyped_iban_on_file_stops_rempart_with_the_fix() -> None:
         config_from_mapping({"org": {"vendors": [vendor]}})
     vendor["ibans"] = ["FR76 1090 7002 1162 1044 8731 042"]
     assert config_from_mapping({"org": {"vendors": [vendor]}}).org.vendors[0].ibans == vendor["ibans"]
+
+
+def test_the_organisations_own_accounts_are_checked_and_kept() -> None:
+    assert config_from_mapping({"org": {"ibans": ["BE07 7340 4125 9866"]}}).org.ibans == ["BE07 7340 4125 9866"]
+    with pytest.raises(ConfigError, match=r"org\.ibans"):
+        config_from_mapping({"org": {"ibans": ["BE07 7340 4125 9867"]}})

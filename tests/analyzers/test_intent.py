@@ -911,3 +911,12 @@ def test_a_contractors_new_account_and_a_fake_grants_fees(text: str, code: str) 
 ])
 def test_german_ceo_fraud(text: str, code: str) -> None:
     assert code in codes(run(text_message(text)))
+
+
+def test_the_organisations_own_account_on_a_direct_debit_invoice_is_no_mismatch() -> None:
+    own = "FR76 1695 8012 3400 0314 1592 619"
+    message = text_message(f"Votre facture de carburant : le montant sera prélevé sur votre compte {own}.",
+                           sender="factures@transports-durand.fr", name="Transports Durand")
+    assert "intent.vendor_iban_mismatch" in codes(run(message))  # an account nobody said is yours
+    with_own = config_from_mapping({"org": {**ORG["org"], "ibans": [own]}})
+    assert "intent.vendor_iban_mismatch" not in codes(run(message, with_own))

@@ -148,7 +148,7 @@ class KnownPerson:
 class OrgBanking:
     vendors: tuple[KnownVendor, ...]
     people: tuple[KnownPerson, ...]
-    all_ibans: frozenset[str]  # every account on file (vendors and staff)
+    all_ibans: frozenset[str]  # every account on file (the organisation's own, vendors' and staff's)
 
 
 def build_org_banking(org: OrgProfile) -> OrgBanking:
@@ -161,7 +161,8 @@ def build_org_banking(org: OrgProfile) -> OrgBanking:
         ibans = frozenset(compact_iban(i) for i in p.ibans)
         names = _name_regex([p.name, *p.aliases])
         people.append(KnownPerson(p, names, ibans, frozenset(i[:2] for i in ibans)))
-    every = frozenset().union(*(v.ibans for v in vendors), *(p.ibans for p in people))
+    own = frozenset(compact_iban(i) for i in org.ibans)
+    every = own.union(*(v.ibans for v in vendors), *(p.ibans for p in people))
     return OrgBanking(tuple(vendors), tuple(people), every)
 
 
