@@ -23,7 +23,9 @@ from rempart.domains import in_domains
 from rempart.message.model import Message
 
 MAX_HOPS = 30  # an internal route has a handful; a longer trail is not read
-_LOCAL_SUFFIXES = (".local", ".lan", ".internal", ".localdomain", ".intranet", ".corp", ".home.arpa")
+# Names of a private network: Active Directory domains are often .local, .corp or, in German companies, .intern.
+_LOCAL_SUFFIXES = (".local", ".lan", ".internal", ".intern", ".lokal", ".localdomain", ".intranet", ".corp",
+                   ".home.arpa")
 
 
 def is_private_address(ip: str) -> bool:
@@ -45,7 +47,9 @@ def travelled_inside(message: Message, domains: list[str]) -> bool:
     hops = message.received
     if not hops or not domains or len(hops) > MAX_HOPS:
         return False
-    if not in_domains(hops[0].by_host, domains):  # the newest line: the company's own server wrote it
+    # The newest line: the company's own server wrote it, named in its domain or its private network's
+    # (an Exchange server "EX01.hpt.intern"); every line below is checked the same way.
+    if not _local_name(hops[0].by_host, domains):
         return False
     for hop in hops:
         if not hop.by_host or not _local_name(hop.by_host, domains):

@@ -46,3 +46,13 @@ def test_the_sender_analyzer_reports_the_route_with_and_without_a_profile() -> N
     assert "sender.internal_route" not in outside and "sender.internal_unverifiable" in outside
     to_someone_else = (INTERNAL + BODY).replace("julien.roche@fonderie-martel.fr", "julien@client-exemple.fr")
     assert "sender.internal_route" not in _codes(to_someone_else, Config())
+
+
+def test_an_on_premises_exchange_named_in_its_private_network() -> None:
+    """Exchange servers on an Active Directory domain (EX01.hpt.intern) write every line of a colleague's mail."""
+    exchange = ("Received: from EX02.hpt.intern (10.20.1.22) by EX01.hpt.intern (10.20.1.21) with Microsoft SMTP"
+                " Server id 15.2.1748.36; Thu, 22 Oct 2026 11:40:23 +0200\r\n")
+    assert travelled_inside(parse_message((exchange + BODY).encode(), Limits()), ["fonderie-martel.fr"])
+    outside = exchange + ("Received: from relay.example (relay.example [193.42.33.118]) by EX02.hpt.intern"
+                          " with ESMTP; Thu, 22 Oct 2026 11:40:20 +0200\r\n")
+    assert not travelled_inside(parse_message((outside + BODY).encode(), Limits()), ["fonderie-martel.fr"])
