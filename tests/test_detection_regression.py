@@ -245,3 +245,27 @@ def test_blind_probes_round_10(profile: bool, most_missed: int) -> None:
     assert len(missed) <= most_missed, missed
     assert len(flagged) <= 5, flagged
     assert len(malicious) <= 1, malicious
+
+
+@pytest.mark.parametrize(("profile", "most_flagged"), [(True, 3), (False, 4)])
+def test_blind_probes_round_11(profile: bool, most_flagged: int) -> None:
+    """An invented Flemish haulier on Microsoft 365 (tests/messages/probes-blind-11/README.md). Blind at 3d1a2c1:
+    18/25 attacks and 4/25 legitimate flagged with the profile (1 malicious), 17/25 and 4/25 with none. After the
+    fixes it prompted (freight and Benelux brands, [org] ibans): 23/25 either way, 3/25 and 4/25, none malicious."""
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-11", profile)
+    assert (attacks, legitimate) == (25, 25)
+    assert len(missed) <= 2, missed
+    assert len(flagged) <= most_flagged, flagged
+    assert not malicious
+
+
+@pytest.mark.parametrize(("profile", "most_missed", "most_flagged"), [(True, 3, 6), (False, 4, 7)])
+def test_blind_probes_round_12(profile: bool, most_missed: int, most_flagged: int) -> None:
+    """An invented German manufacturer on on-premises Exchange (tests/messages/probes-blind-12/README.md). Blind at
+    3d1a2c1: 19/25 attacks and 5/25 legitimate flagged with the profile, 18/25 and 6/25 with none. After the fixes
+    it prompted: 22/25 and 6/25, 21/25 and 7/25, none malicious."""
+    missed, flagged, malicious, attacks, legitimate = _blind_round("probes-blind-12", profile)
+    assert (attacks, legitimate) == (25, 25)
+    assert len(missed) <= most_missed, missed
+    assert len(flagged) <= most_flagged, flagged
+    assert not malicious
