@@ -920,3 +920,9 @@ def test_the_organisations_own_account_on_a_direct_debit_invoice_is_no_mismatch(
     assert "intent.vendor_iban_mismatch" in codes(run(message))  # an account nobody said is yours
     with_own = config_from_mapping({"org": {**ORG["org"], "ibans": [own]}})
     assert "intent.vendor_iban_mismatch" not in codes(run(message, with_own))
+
+
+def test_a_lures_reassurance_is_not_a_forwarders_question() -> None:
+    lure = "Ce message est officiel, c'est tout à fait légitime : connectez-vous pour valider votre compte."
+    assert "intent.security_warning" not in {f.code for f in run(text_message(lure))}
+    assert "intent.security_warning" in {f.code for f in run(text_message("Est-ce légitime ? Je n'ai pas cliqué."))}
