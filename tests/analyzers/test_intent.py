@@ -925,4 +925,9 @@ def test_the_organisations_own_account_on_a_direct_debit_invoice_is_no_mismatch(
 def test_a_lures_reassurance_is_not_a_forwarders_question() -> None:
     lure = "Ce message est officiel, c'est tout à fait légitime : connectez-vous pour valider votre compte."
     assert "intent.security_warning" not in {f.code for f in run(text_message(lure))}
-    assert "intent.security_warning" in {f.code for f in run(text_message("Est-ce légitime ? Je n'ai pas cliqué."))}
+    forwarded = ("Est-ce légitime ? Je n'ai pas cliqué.\n\n-------- Message transféré --------\nDe : Service des impôts"
+                 " <info@dgfip-remboursement.com>\n\nConnectez-vous pour recevoir votre remboursement.")
+    assert "intent.security_warning" in {f.code for f in run(text_message(forwarded))}
+    # the same doubt with no forward beneath is a lure's own talk
+    assert "intent.security_warning" not in {f.code for f in run(text_message(
+        "Ça me semble bizarre de te demander ça, mais j'ai besoin de cartes cadeaux aujourd'hui."))}

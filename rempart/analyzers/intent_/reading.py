@@ -171,6 +171,11 @@ def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequenc
     hits = data.lexicon.find(scan.norm)
     # A message that warns about a lure quotes it: the lure's words are reported speech, not requests
     # to the reader. Forwarded or quoted lures are left out; what remains is flagged as a warning.
+    # A forwarder's doubt written above the forwarded message ("is this legit? I didn't click") is a warning too;
+    # elsewhere the same words are a lure's own talk ("it seems odd, I know, but…").
+    doubt = [h for h in hits.pop("doubt", []) if 0 <= h.start < scan.forward_start]
+    if doubt:
+        hits.setdefault("warning", []).extend(doubt)
     warning = bool(hits.get("warning"))
     if warning:
         if scan.forward_start >= 0 and any(h.start < scan.forward_start for h in hits["warning"]):
@@ -179,6 +184,7 @@ def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequenc
                 scan = blank_range(scan, scan.forward_start, end)
         scan = _blank_quotes(scan)
         hits = data.lexicon.find(scan.norm)
+        hits.pop("doubt", None)
         hits.setdefault("warning", [])
     _drop_advice(scan, hits, ask_categories)
     _drop_promised_never(scan, hits)
