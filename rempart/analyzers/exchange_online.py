@@ -44,11 +44,8 @@ def exchange_online_results(message: Message) -> str | None:
     (see the module docstring)."""
     if not delivered_by_exchange_online(message):
         return None
-    hops = iter(message.received)
-    for header in message.headers[:MAX_TOP_HEADERS]:
-        name = header.name.lower()
+    for name, header, hop in message.top_headers(MAX_TOP_HEADERS):
         if name == "received":
-            hop = next(hops, None)
             if hop is None or not is_microsoft_host(hop.by_host):
                 return None  # below here the sender's servers wrote
         elif name == "authentication-results" and _NO_AUTHSERV_ID.match(header.value):

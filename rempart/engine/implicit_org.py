@@ -83,11 +83,8 @@ def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[s
     # The top of the header block, in order: ("received", by-host) or ("results", authserv-id). The receiving
     # company's servers write at the top; how far down a sender's own headers go is not our business.
     top: list[tuple[str, str, ReceivedHop | None]] = []  # (kind, host, the parsed Received line)
-    hops = iter(message.received)  # the parsed Received headers, in header order (newest first)
-    for header in message.headers[:MAX_TOP_HEADERS]:
-        name = header.name.lower()
+    for name, header, hop in message.top_headers(MAX_TOP_HEADERS):
         if name == "received":
-            hop = next(hops, None)
             top.append(("received", hop.by_host if hop is not None else "", hop))
         elif name == "authentication-results":
             top.append(("results", parse_authentication_results(header.value).authserv_id, None))
@@ -108,12 +105,9 @@ def infer_org(message: Message, envelope: Envelope | None, freemail: frozenset[s
 def _google_verdict(message: Message) -> bool:
     """Gmail took the message (a ``Received … by mx.google.com`` line under Google's own lines only) and wrote its
     ``Authentication-Results: mx.google.com`` between that line and the sender's own (Gmail's placement)."""
-    hops = iter(message.received)
     inbound = False
-    for header in message.headers[:MAX_TOP_HEADERS]:
-        name = header.name.lower()
+    for name, header, hop in message.top_headers(MAX_TOP_HEADERS):
         if name == "received":
-            hop = next(hops, None)
             by_host = hop.by_host.lower() if hop is not None else ""
             if inbound or not (by_host == GOOGLE_ID or by_host.startswith("2002:") or by_host.endswith(".google.com")):
                 return False  # the sender's servers, or a line Google did not write above its MX's

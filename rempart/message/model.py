@@ -6,6 +6,7 @@ becomes a ``ParseDefect`` and the rest of the message is still filled in.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -133,6 +134,15 @@ class Message:
             if h.name.lower() == lowered:
                 return h.value
         return None
+
+    def top_headers(self, limit: int) -> Iterator[tuple[str, Header, ReceivedHop | None]]:
+        """The first ``limit`` headers in order, each as (lower-case name, header, its parsed Received line or None):
+        where a receiving server wrote what, read from the top of the block (``received`` holds the Received
+        headers' parsed lines in the same order)."""
+        hops = iter(self.received)
+        for header in self.headers[:limit]:
+            name = header.name.lower()
+            yield name, header, (next(hops, None) if name == "received" else None)
 
     def header_values(self, name: str) -> list[str]:
         """Every value of a header, in message order (duplicates kept)."""

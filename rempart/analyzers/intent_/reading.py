@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rempart.analyzers.intent_.lexicon import Hit
@@ -110,21 +110,26 @@ class Reading:
         return len(self.scan.norm[self.scan.body_offset:].strip())
 
 
-def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequence[str]) -> None:
-    """Drop ask phrases written inside a negation or naming the topic of a warning."""
-    norm = scan.norm
+def _drop_hits(hits: dict[str, list[Hit]], categories: Sequence[str], dropped: Callable[[Hit], bool]) -> None:
+    """Remove the ``dropped`` hits of ``categories``, and a category left with none."""
     for category in categories:
         found = hits.get(category)
         if not found:
             continue
-        kept = [h for h in found
-                if not _NEGATION.search(norm, max(0, h.start - _NEGATION_REACH), h.end + _NEGATION_AFTER)
-                and not _TOPIC_BEFORE.search(norm, max(0, h.start - _TOPIC_REACH), h.start)
-                and not _ALTERNATIVE_BEFORE.search(norm, max(0, h.start - _ALTERNATIVE_REACH), h.start)]
+        kept = [h for h in found if not dropped(h)]
         if kept:
             hits[category] = kept
         else:
             del hits[category]
+
+
+def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequence[str]) -> None:
+    """Drop ask phrases written inside a negation or naming the topic of a warning."""
+    norm = scan.norm
+    _drop_hits(hits, categories, lambda h: bool(
+        _NEGATION.search(norm, max(0, h.start - _NEGATION_REACH), h.end + _NEGATION_AFTER)
+        or _TOPIC_BEFORE.search(norm, max(0, h.start - _TOPIC_REACH), h.start)
+        or _ALTERNATIVE_BEFORE.search(norm, max(0, h.start - _ALTERNATIVE_REACH), h.start)))
 
 
 # Pressure a sender promises never to apply ("nous ne vous demanderons jamais de modifier nos coordonnées dans
@@ -144,15 +149,7 @@ def _promised_never(norm: str, start: int) -> bool:
 
 
 def _drop_promised_never(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
-    for category in _PRESSURE_CATEGORIES:
-        found = hits.get(category)
-        if not found:
-            continue
-        kept = [h for h in found if not _promised_never(scan.norm, h.start)]
-        if kept:
-            hits[category] = kept
-        else:
-            del hits[category]
+    _drop_hits(hits, _PRESSURE_CATEGORIES, lambda h: _promised_never(scan.norm, h.start))
 
 
 def _blank_quotes(scan: ScanText) -> ScanText:
