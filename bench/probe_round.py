@@ -38,6 +38,8 @@ def profile(company: dict[str, Any]) -> str:
         for person in people:
             lines.append(f"[[org.{table}]]")
             lines += [f"{key} = {_toml_string(person[key])}" for key in ("name", "email", "title") if person.get(key)]
+            if person.get("personal_addresses"):
+                lines.append(f"personal_addresses = {_toml_list(person['personal_addresses'])}")
     for party in [*company.get("vendors", []), *company.get("customers", [])]:
         lines += ["[[org.vendors]]", f"name = {_toml_string(party['name'])}",
                   f"domains = {_toml_list(party.get('domains', []))}"]

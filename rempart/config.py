@@ -46,6 +46,8 @@ class Person(_Strict):
     title: str = ""
     department: str = ""
     aliases: list[str] = Field(default_factory=list)  # other names the person signs with
+    # Addresses outside the organisation the person really writes from: a volunteer board chair's own mailbox.
+    personal_addresses: list[str] = Field(default_factory=list)
     ibans: list[str] = Field(default_factory=list)  # salary account(s) on file
 
     _ibans = field_validator("ibans")(classmethod(lambda cls, v: _valid_ibans(v)))
@@ -54,6 +56,14 @@ class Person(_Strict):
     @classmethod
     def _lower_email(cls, v: str) -> str:
         return v.strip().lower()
+
+    @field_validator("personal_addresses")
+    @classmethod
+    def _lower_addresses(cls, v: list[str]) -> list[str]:
+        for address in v:
+            if address.count("@") != 1 or "." not in address.split("@")[1]:
+                raise ValueError(f"'{address}' is not an e-mail address; write it as name@domain.example")
+        return [a.strip().lower() for a in v]
 
 
 class Vendor(_Strict):

@@ -54,6 +54,7 @@ def test_env_variable_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("[engine]\nsuspicious_threshold = 2\n", "'engine.suspicious_threshold'"),
         ("[surprise]\nx = 1\n", "unknown key 'surprise'"),
         ("[org\n", "not valid TOML"),
+        ("[[org.vips]]\nname = 'A B'\npersonal_addresses = ['a.b orange.fr']\n", "name@domain.example"),
     ],
 )
 def test_bad_config_fails_with_one_sentence_naming_the_key(tmp_path: Path, text: str, needle: str) -> None:

@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources as importlib_resources
+from urllib.parse import urlsplit
 
 from rempart.analyzers._links.tables import suffix_match, tables
 from rempart.analyzers.auth import authenticated_as, summary_from_findings
@@ -252,10 +253,20 @@ def _risky_links_for_credentials(message: Message, context: Context,
         host = str(f.evidence.get("host", ""))
         if f.code == "links.recipient_in_url" and own and host and icann_registered_domain(host) == own:
             continue
+        if f.code == "attachment.qr_code_url" and _qr_to_own_site(message, context, f, own):
+            continue
         if f.evidence.get("sender_site"):  # a shown address over the sender's own tracker (links analyzer)
             continue
         codes.add(f.code)
     return sorted(codes)
+
+
+def _qr_to_own_site(message: Message, context: Context, qr: Finding, own: str) -> bool:
+    """A QR code leading to the site of a sender who proved who they are (a known carrier's delivery note
+    linking to its tracking page). A look-alike's QR code leads to its own domain too, so only a verified
+    sender's counts."""
+    host = urlsplit(str(qr.evidence.get("url", ""))).hostname or ""
+    return bool(own and host) and icann_registered_domain(host) == own and _verified_sender(message, context)
 
 
 def _attachment_risky_link(context: Context, families: Mapping[str, frozenset[str]]) -> list[Finding]:

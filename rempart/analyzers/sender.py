@@ -248,7 +248,8 @@ def _build_index(config: Config, resources: Resources) -> NameIndex:
     for kind, people in (("vip", org.vips), ("employee", org.employees)):
         for p in people:
             for name in (p.name, *p.aliases):
-                index.add(Target(kind, p.name, name_tokens(name), tuple(org.domains), (p.email,)))
+                index.add(Target(kind, p.name, name_tokens(name), tuple(org.domains),
+                                 (p.email, *p.personal_addresses)))
     for v in org.vendors:
         contacts = tuple(c.lower() for c in v.contacts)
         index.add(Target("vendor", v.name, company_tokens(v.name), tuple(v.domains), contacts))
@@ -283,13 +284,21 @@ def _is_freemail(domain: str, context: Context) -> bool:
 
 def _legitimate(target: Target, address: Address, context: Context) -> bool:
     if address.address in target.addresses:
-        return True
+        # A known address outside the target's domains (a person's own mailbox, a vendor's contact on free mail)
+        # is theirs unless the receiving server saw it fail: a forged copy of it is no longer their mail.
+        return in_domains(address.domain, target.domains) or not _failed_authentication(context)
     if not in_domains(address.domain, target.domains):
         return False
     if target.kind == "brand" and address.domain in context.resources.data_list("freemail"):
         # gmail.com or orange.fr: anyone has a mailbox there; only a service sender is the brand
         return _service_local_part(address.local_part, context)
     return True
+
+
+def _failed_authentication(context: Context) -> bool:
+    summary = summary_from_findings(context.findings)
+    return summary is not None and summary.trusted and (
+        summary.dmarc == "fail" or (summary.spf in ("fail", "softfail") and not summary.dkim_domains))
 
 
 def _service_local_part(local: str, context: Context) -> bool:

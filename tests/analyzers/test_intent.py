@@ -931,3 +931,44 @@ def test_a_lures_reassurance_is_not_a_forwarders_question() -> None:
     # the same doubt with no forward beneath is a lure's own talk
     assert "intent.security_warning" not in {f.code for f in run(text_message(
         "Ça me semble bizarre de te demander ça, mais j'ai besoin de cartes cadeaux aujourd'hui."))}
+
+
+# --- a notary's call for funds (French notaries hold clients' money at the Caisse des Dépôts, bank code 40031) ---
+
+CDC_IBAN = "FR76 4003 1000 0100 0042 1773 108"  # valid, at the Caisse des Dépôts; belongs to no one
+NEOBANK_IBAN = "FR76 1695 8000 0100 0042 1773 115"
+
+
+def test_a_notarys_call_for_funds_to_the_caisse_des_depots_is_public_escrow() -> None:
+    message = text_message(f"Maître,\nPour la signature de l'acte authentique, ce montant doit nous parvenir au plus "
+                           f"tard le 21 octobre sur le compte de l'office : {CDC_IBAN}.\nOffice notarial Girard",
+                           sender="v.meunier@girard-notaires.fr")
+    findings = run(message)
+    assert "intent.iban_public_escrow" in {f.code for f in findings}
+    assert "intent.notary_iban_elsewhere" not in codes(findings)
+
+
+def test_a_notary_asking_for_funds_on_another_bank_is_the_faux_notaire_fraud() -> None:
+    message = text_message(f"Pour ce dossier, merci d'utiliser exclusivement le RIB du compte d'affectation spéciale "
+                           f"de l'office : {NEOBANK_IBAN}.\nClerc de notaire, Office notarial Girard",
+                           sender="v.meunier@girard-notaires.fr")
+    findings = run(message)
+    assert get(findings, "intent.notary_iban_elsewhere").weight >= 0.4
+    # the same account from someone who does not write as a notary is only an unknown account
+    plain = text_message(f"Merci d'utiliser exclusivement le RIB suivant : {NEOBANK_IBAN}.", sender="a@b.fr")
+    assert "intent.notary_iban_elsewhere" not in codes(run(plain))
+
+
+def test_cvc_is_card_data_only_beside_a_card() -> None:
+    """In the French building trade CVC is heating, ventilation and air conditioning."""
+    plans = text_message("Voici l'indice D des plans : coupes, réservations CVC R+2 et ferraillage des refends.")
+    assert "intent.personal_data_request" not in codes(run(plans))
+    card = text_message("Saisissez le code CVC de votre carte pour confirmer le paiement.")
+    assert "intent.personal_data_request" in codes(run(card))
+
+
+def test_the_minutes_of_a_meeting_are_no_fine() -> None:
+    minutes = text_message("Tu trouveras le procès-verbal du 18 juin et le budget prévisionnel 2027 pour le CA.")
+    assert "intent.fee_payment" not in codes(run(minutes))
+    fine = text_message("Votre procès-verbal n° 4471 reste impayé : réglez l'amende sous 48 heures.")
+    assert "intent.fee_payment" in codes(run(fine))

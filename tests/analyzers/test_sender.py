@@ -21,6 +21,8 @@ PROFILE = {
         "domains": ["exemple-industrie.fr"],
         "vips": [{"name": "Camille Roux", "email": "camille.roux@exemple-industrie.fr", "title": "DG",
                   "aliases": ["Cam Roux"]},
+                 {"name": "Monique Pujol", "email": "m.pujol@exemple-industrie.fr", "title": "Présidente (bénévole)",
+                  "personal_addresses": ["monique.pujol@orange.example"]},
                  {"name": "Anne-Laure de Saint-Just", "email": "al.desaintjust@exemple-industrie.fr"}],
         "employees": [{"name": "Nicolas Blanc", "email": "nicolas.blanc@exemple-industrie.fr"}],
         "vendors": [{"name": "Logistique Marchand", "domains": ["logistique-marchand.fr"],
@@ -91,6 +93,20 @@ def test_vip_name_variants(display: str) -> None:
 def test_partial_names_are_not_impersonation(display: str) -> None:
     findings = run(build(f'"{display}" <someone@outlook.example>'))
     assert not [f for f in findings if f.code.startswith(IMPERSONATION)], display
+
+
+def test_a_persons_own_personal_address_is_not_impersonation_unless_forged() -> None:
+    """A volunteer chair writes from her own mailbox, which the profile lists; a look-alike of it, or a copy the
+    receiving server saw fail authentication, is still her name on someone else's mail."""
+    own = '"Monique Pujol" <monique.pujol@orange.example>'
+    assert f"{IMPERSONATION}.vip" not in by_code(run(build(own, ar="spf=pass smtp.mailfrom=orange.example; "
+                                                              "dkim=pass header.d=orange.example; dmarc=pass")))
+    assert f"{IMPERSONATION}.vip" not in by_code(run(build(own)))  # a client export: nothing says it failed
+    forged = by_code(run(build(own, ar="spf=fail smtp.mailfrom=orange.example; dkim=none; dmarc=fail "
+                                      "header.from=orange.example")))
+    assert f"{IMPERSONATION}.vip" in forged
+    other = by_code(run(build('"Monique Pujol" <monique.pujol.ca@orange.example>')))
+    assert f"{IMPERSONATION}.vip" in other
 
 
 def test_employee_vendor_brand_and_org_names() -> None:

@@ -7,6 +7,7 @@ salary account. A matching IBAN is informative, and a small trust signal in a pl
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rempart.analyzers.intent_.banking import (
@@ -29,11 +30,19 @@ IBAN_WITH_BANK_CHANGE = 0.5
 PAYMENT_TO_UNKNOWN_IBAN = 0.2
 IBAN_INVALID = 0.1
 VENDOR_IBAN_ON_FILE_TRUST = -0.1
+NOTARY_IBAN_ELSEWHERE = 0.45
+
+# French notaries must hold their clients' money at the Caisse des Dépôts et Consignations (bank code 40031): a
+# call for funds to that bank is no diversion, and one from a writer presenting as a notary to any other account is
+# the "faux notaire" fraud. Nobody else can open an account there, so an attacker cannot give one of his own.
+PUBLIC_ESCROW_BANKS = {"FR": frozenset({"40031"})}
+_NOTARY = re.compile(r"\b(?:notaire|notaires|office notarial|etude notariale|etude de maitre)\b")
 
 CODES = frozenset({
     "intent.bank_details", "intent.vendor_iban_mismatch", "intent.vendor_iban_on_file",
     "intent.payroll_iban_mismatch", "intent.iban_country_unusual", "intent.iban_with_bank_change",
-    "intent.payment_to_unknown_iban", "intent.iban_invalid",
+    "intent.payment_to_unknown_iban", "intent.iban_invalid", "intent.iban_public_escrow",
+    "intent.notary_iban_elsewhere",
 })
 _CHANGE_ASKS = {"bank_change", "payroll_change"}
 _PAY_ASKS = {"payment", "bank_change", "payroll_change", "parcel_fee", "fine", "advance_fee"}
@@ -118,6 +127,16 @@ class _Bank:
                 self.add("intent.vendor_iban_on_file", VENDOR_IBAN_ON_FILE_TRUST, valid[0], vendor=owner,
                          matched_by="iban")
 
+    def escrow(self, valid: list[FoundIban]) -> None:
+        """Accounts at the Caisse des Dépôts (a notary's escrow), or a notary's call for funds to another bank."""
+        public = [i for i in valid if i.compact[4:9] in PUBLIC_ESCROW_BANKS.get(i.country, ())]
+        if len(public) == len(valid):
+            self.add("intent.iban_public_escrow", 0.0, public[0], bank="Caisse des Dépôts et Consignations")
+            return
+        elsewhere = [i for i in valid if i not in public and i.compact not in self.org.all_ibans]
+        if elsewhere and self.paying and not self.r.warning and _NOTARY.search(self.r.scan.norm):
+            self.add("intent.notary_iban_elsewhere", NOTARY_IBAN_ELSEWHERE, elsewhere[0])
+
     def request(self, valid: list[FoundIban], mismatch: bool) -> None:
         """An account nobody on file owns, given in a bank-change or a payment request."""
         unknown = [i for i in valid if i.compact not in self.org.all_ibans]
@@ -146,6 +165,7 @@ def bank_findings(message: Message, r: Reading, org: OrgBanking, ibans: list[Fou
         return bank.findings
     bank.add("intent.bank_details", 0.0, valid[0], ibans=[formatted(i) for i in valid],
              countries=sorted({i.country for i in valid}), bics=find_bics(r.scan.original))
+    bank.escrow(valid)
     mismatch = bank.vendor(valid)
     mismatch = bank.person(valid) or mismatch
     bank.known_accounts(valid, any(f.code.startswith("intent.vendor_iban") for f in bank.findings))
