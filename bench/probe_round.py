@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rempart.data import load_data_list
+
 
 def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
@@ -40,9 +42,15 @@ def profile(company: dict[str, Any]) -> str:
             lines += [f"{key} = {_toml_string(person[key])}" for key in ("name", "email", "title") if person.get(key)]
             if person.get("personal_addresses"):
                 lines.append(f"personal_addresses = {_toml_list(person['personal_addresses'])}")
+    freemail = load_data_list("freemail")
     for party in [*company.get("vendors", []), *company.get("customers", [])]:
-        lines += ["[[org.vendors]]", f"name = {_toml_string(party['name'])}",
-                  f"domains = {_toml_list(party.get('domains', []))}"]
+        # a party on free mail (a farmer's orange.fr) is known by its addresses, not by the provider's domain
+        domains = [d for d in party.get("domains", []) if d.lower() not in freemail]
+        lines += ["[[org.vendors]]", f"name = {_toml_string(party['name'])}", f"domains = {_toml_list(domains)}"]
+        contacts = [str(c.get("email", "")) for c in party.get("contacts", []) if isinstance(c, dict)]
+        contacts = [c for c in contacts if c.split("@")[-1].lower() in freemail]
+        if contacts:
+            lines.append(f"contacts = {_toml_list(contacts)}")
         if party.get("ibans"):  # writers annotate them ("FR76 … (from 01/01/2027)"): the account only
             lines.append(f"ibans = {_toml_list([i.split('(')[0].strip() for i in party['ibans']])}")
     # only the inbound gateway writes the verdict the mailbox should trust (the MX, in a company.json); hosted

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from rempart.data import load_data_list
 from rempart.errors import ConfigError
 
 CONFIG_ENV = "REMPART_CONFIG"
@@ -66,13 +67,26 @@ class Person(_Strict):
         return [a.strip().lower() for a in v]
 
 
+def _own_domains(values: list[str]) -> list[str]:
+    """A vendor's domain stands for the vendor: a free-mail provider's would make every one of its users the
+    vendor (trusted, never impersonating it)."""
+    domains = _lower_all(values)
+    freemail = load_data_list("freemail")
+    for domain in domains:
+        if domain in freemail:
+            raise ValueError(f"'{domain}' is a free-mail provider anyone can use; list the vendor's own addresses "
+                             "there under contacts instead")
+    return domains
+
+
 class Vendor(_Strict):
     name: str
     domains: list[str] = Field(default_factory=list)
     ibans: list[str] = Field(default_factory=list)
     contacts: list[str] = Field(default_factory=list)  # known contact addresses
 
-    _norm = field_validator("domains")(classmethod(lambda cls, v: _lower_all(v)))
+    _norm = field_validator("domains")(classmethod(lambda cls, v: _own_domains(v)))
+    _contacts = field_validator("contacts")(classmethod(lambda cls, v: _lower_all(v)))
     _ibans = field_validator("ibans")(classmethod(lambda cls, v: _valid_ibans(v)))
 
 

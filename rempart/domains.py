@@ -65,3 +65,17 @@ def same_name(a: str, b: str) -> bool:
         return False
     label = domain_label(a)
     return len(label) >= SAME_NAME_MIN_CHARS and label == domain_label(b)
+
+
+# Gmail delivers name.surname, namesurname and name.surname+tag to one mailbox, under either domain.
+_DOTLESS_MAILBOXES = frozenset({"gmail.com", "googlemail.com"})
+
+
+def mailbox_key(address: str) -> str:
+    """The mailbox an address reaches, for comparing it with a known address: ``anne.rouquette.blanc@gmail.com``
+    and ``anne.rouquetteblanc@gmail.com`` are one account (Gmail ignores dots and ``+tags``); elsewhere the address,
+    lower-cased."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    if domain in _DOTLESS_MAILBOXES:
+        return local.split("+", 1)[0].replace(".", "") + "@gmail.com"
+    return f"{local}@{domain}" if local else domain

@@ -85,3 +85,11 @@ def test_the_organisations_own_accounts_are_checked_and_kept() -> None:
     assert config_from_mapping({"org": {"ibans": ["BE07 7340 4125 9866"]}}).org.ibans == ["BE07 7340 4125 9866"]
     with pytest.raises(ConfigError, match=r"org\.ibans"):
         config_from_mapping({"org": {"ibans": ["BE07 7340 4125 9867"]}})
+
+
+def test_a_free_mail_provider_as_a_vendor_domain_stops_rempart_with_the_fix() -> None:
+    """orange.fr as a vendor's domain would make every orange.fr user that vendor: its addresses go under contacts."""
+    with pytest.raises(ConfigError, match="under contacts"):
+        config_from_mapping({"org": {"vendors": [{"name": "GAEC", "domains": ["orange.fr"]}]}})
+    kept = config_from_mapping({"org": {"vendors": [{"name": "GAEC", "contacts": ["GAEC.Kerherve@orange.fr"]}]}})
+    assert kept.org.vendors[0].contacts == ["gaec.kerherve@orange.fr"]

@@ -47,6 +47,7 @@ CODES = frozenset({
     "auth.no_aligned_auth",
     "auth.arc_fail",
     "auth.trusted_sender",
+    "auth.mail_gateway_sender",
     "auth.dkim_unverified",
 })
 
@@ -430,6 +431,19 @@ def _failures(summary: AuthSummary, from_domain: str) -> Iterator[Finding]:
                        "dkim_domains": list(summary.dkim_domains)})
 
 
+def _mail_gateway_domain(from_domain: str, context: Context) -> str:
+    """The registered domain of a trusted authserv-id when the From domain is it: the company whose server filters
+    the organisation's inbound mail (its quarantine digests and notices). Free-mail providers' ids
+    (protection.outlook.com) never count: anyone has an address there."""
+    domain = registered_domain(from_domain)
+    freemail = context.resources.data_list("freemail")
+    for authserv_id in context.config.auth.trusted_authserv_ids:
+        own = registered_domain(authserv_id)
+        if own == domain and "." in own and own not in freemail:
+            return own
+    return ""
+
+
 def _trust(summary: AuthSummary, from_domain: str, context: Context) -> Iterator[Finding]:
     """Mail really from the organisation's own domain, a known vendor's or a brand's (moderate: compromised
     mailboxes send with passing authentication too)."""
@@ -445,6 +459,10 @@ def _trust(summary: AuthSummary, from_domain: str, context: Context) -> Iterator
         return  # anyone can pass DMARC for gmail.com
     owner = owner_of(from_domain, context.resources)
     if owner is None:
+        gateway = _mail_gateway_domain(from_domain, context)
+        if gateway:  # the organisation's own mail filter writing about its mail (a quarantine digest)
+            yield Finding("auth.mail_gateway_sender", WEIGHTS["trust_vendor"],
+                          {"domain": from_domain, "gateway": gateway, "method": "dmarc" if dmarc_ok else "dkim"})
         return
     if owner.kind == "org":
         weight = WEIGHTS["trust_org"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import resources as importlib_resources
 from typing import Any, Protocol, TypeVar
 
 from rempart.config import Config
+from rempart.data import load_data_list
 from rempart.domains import icann_registered_domain
 from rempart.findings import Finding
 from rempart.message.model import Message
@@ -29,13 +29,6 @@ class Envelope:
     rcpt_to: tuple[str, ...] = ()
     client_ip: str = ""
     helo: str = ""
-
-
-def load_data_list(name: str) -> frozenset[str]:
-    """A shipped list ``rempart/data/<name>.txt``: one lower-case entry per line, ``#`` comments."""
-    text = importlib_resources.files("rempart.data").joinpath(f"{name}.txt").read_text(encoding="utf-8")
-    entries = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
-    return frozenset(e for e in entries if e)
 
 
 def claimed_domain(message: Message) -> str:

@@ -122,9 +122,10 @@ class _Seen:
 
     def __init__(self, findings: Iterable[Finding], families: Mapping[str, frozenset[str]]) -> None:
         # sender.freemail is informational (weight 0) on its own, yet a fact worth combining. An ask read in a
-        # message that warns about fraud is reported speech (intent marks it ``security_warning``): no combination.
+        # message that warns about fraud is reported speech (intent marks it ``security_warning``): no combination;
+        # nor new bank details for a direct debit the organisation collects (``direct_debit``): no money leaves.
         fired = {f.code for f in findings if (f.weight > 0 or f.code == "sender.freemail")
-                 and not f.evidence.get("security_warning")}
+                 and not f.evidence.get("security_warning") and not f.evidence.get("direct_debit")}
         # An identity claim counts only when it is not an honest relay: a known party's name on a platform that
         # says it relays ("Nordhafen Logistik" from coupahost.com, 0.15) or a list's rewriting (0.1).
         claimed = {f.code for f in findings if f.weight >= _IDENTITY_MIN}
@@ -446,7 +447,10 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
             out.append(Finding("correlate.sign_in_link_elsewhere",
                                WEIGHTS["sign_in_link_elsewhere_bulk" if bulk else "sign_in_link_elsewhere"],
                                {"request": access, "hosts": elsewhere, "bulk": bulk}))
-    if seen.any("free_mail") and (money or opener):
+    # Money asked from free mail is the fraud's shape, unless every account given is already on file for that
+    # sender (a farmer or a resident's family known by its orange.fr address: intent.vendor_iban_on_file).
+    on_file = any(f.code == "intent.vendor_iban_on_file" and f.weight < 0 for f in context.findings)
+    if seen.any("free_mail") and (money or opener) and not on_file:
         out.append(Finding("correlate.free_mail_money_request", WEIGHTS["free_mail_money_request"],
                            {"request": money + opener, "address": message.from_address.address
                             if message.from_address else ""}))

@@ -48,7 +48,7 @@ from rempart.analyzers.recipient_lookalike import recipient_lookalike
 from rempart.analyzers.signature_site import signature_site_mismatch
 from rempart.analyzers.thread_senders import EMAIL_IN_TEXT, lookalike_of_thread
 from rempart.config import Config
-from rempart.domains import domain_label, in_domains, public_suffix, registered_domain
+from rempart.domains import domain_label, in_domains, mailbox_key, public_suffix, registered_domain
 from rempart.findings import Finding
 from rempart.message.model import Address, Message
 
@@ -283,7 +283,8 @@ def _is_freemail(domain: str, context: Context) -> bool:
 
 
 def _legitimate(target: Target, address: Address, context: Context) -> bool:
-    if address.address in target.addresses:
+    key = mailbox_key(address.address)
+    if any(mailbox_key(a) == key for a in target.addresses if a):
         # A known address outside the target's domains (a person's own mailbox, a vendor's contact on free mail)
         # is theirs unless the receiving server saw it fail: a forged copy of it is no longer their mail.
         return in_domains(address.domain, target.domains) or not _failed_authentication(context)
@@ -322,11 +323,22 @@ def impersonated(address: Address, context: Context) -> Target | None:
     order = list(IMPERSONATION_WEIGHTS)
     hits = [t for t in name_index(context.resources).candidates(shown)
             if _matches(t, shown if t.kind == "brand" else own, lures)]
+    if hits and _profile_party(address, context):
+        # A vendor of the profile naming its own product after a public service ("BMB Net Entreprises", its online
+        # bank, beside URSSAF's net-entreprises.fr): only the profile's people and parties are impersonated there.
+        hits = [t for t in hits if t.kind != "brand"]
     for target in sorted(hits, key=lambda t: order.index(t.kind)):
         if _legitimate(target, address, context):
             return None  # the name is used by its real owner (possibly alongside another match)
         return target
     return None
+
+
+def _profile_party(address: Address, context: Context) -> bool:
+    """The address is on a domain of a vendor of the profile. (Not the organisation's own: "SharePoint" on a forged
+    copy of its own address is the classic lure, and many organisations publish no DMARC policy.)"""
+    owner = owner_of(address.domain, context.resources) if address.domain else None
+    return owner is not None and owner.kind == "vendor"
 
 
 def _impersonation(message: Message, address: Address, target: Target | None,

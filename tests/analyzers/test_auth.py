@@ -358,3 +358,22 @@ def test_comments_are_stripped_outside_quotes(value: str, stripped: str) -> None
 ])
 def test_results_split_at_unquoted_semicolons(value: str, pieces: list[str]) -> None:
     assert auth._split_semicolons(value) == pieces
+
+
+def test_the_organisations_mail_filter_company_is_trusted_for_its_own_domain_only() -> None:
+    """The MX is a filtering service (its authserv-id names it): its authenticated quarantine digests are its own
+    mail. A look-alike of its domain, a forged copy, or an authserv-id on a free-mail provider earns nothing."""
+    cfg = config(trusted_authserv_ids=["mx1.filtre-exemple.fr"])
+    ar = "Authentication-Results: mx1.filtre-exemple.fr; dkim=pass header.d={d}; dmarc={r} header.from={d}"
+    digest = build([ar.format(d="filtre-exemple.fr", r="pass")], sender="Filtre <quarantaine@filtre-exemple.fr>")
+    trust = next(f for f in run(digest, cfg) if f.code == "auth.mail_gateway_sender")
+    assert trust.weight < 0 and trust.evidence["gateway"] == "filtre-exemple.fr"
+    lookalike = build([ar.format(d="filtre-exemple-notification.fr", r="pass")],
+                      sender="Filtre <quarantaine@filtre-exemple-notification.fr>")
+    forged = build([ar.format(d="filtre-exemple.fr", r="fail").replace("dkim=pass", "dkim=fail")],
+                   sender="Filtre <quarantaine@filtre-exemple.fr>")
+    assert "auth.mail_gateway_sender" not in codes(run(lookalike, cfg)) | codes(run(forged, cfg))
+    outlook = config(trusted_authserv_ids=["protection.outlook.com"])
+    free = build(["Authentication-Results: protection.outlook.com; dkim=pass header.d=outlook.com; dmarc=pass "
+                  "header.from=outlook.com"], sender="Anyone <anyone@outlook.com>")
+    assert "auth.mail_gateway_sender" not in codes(run(free, outlook))

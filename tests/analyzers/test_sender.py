@@ -522,3 +522,11 @@ def test_domains_that_do_not_imitate_the_recipients(sender_header: str, to: str)
 def test_a_configured_organisation_is_judged_by_its_own_domains_only() -> None:
     found = by_code(run(_to("Marc Roux <marc.roux@maison-cazaiis.fr>", "compta@maison-cazalis.fr")))
     assert "sender.recipient_lookalike" not in found
+
+
+def test_a_gmail_address_written_without_its_dots_is_the_same_mailbox() -> None:
+    """Gmail ignores dots and +tags: a known contact's address written either way is that contact's mailbox."""
+    from rempart.domains import mailbox_key
+
+    assert mailbox_key("Anne.Rouquette.Blanc+ehpad@gmail.com") == mailbox_key("anne.rouquetteblanc@googlemail.com")
+    assert mailbox_key("anne.rouquette.blanc@orange.fr") != mailbox_key("anne.rouquetteblanc@orange.fr")

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rempart.analyzers import lookalike
-from rempart.analyzers.base import Resources, load_data_list
+from rempart.analyzers.base import Resources
+from rempart.data import load_data_list
 from rempart.domains import domain_label, icann_registered_domain
 
 # Shorter labels ("ups", "dhl", "sfr") are too often parts of ordinary words to be looked for in paths.

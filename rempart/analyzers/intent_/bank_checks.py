@@ -93,7 +93,9 @@ class _Bank:
             return True
         on_file = [i for i in valid if i.compact in known.ibans]
         if on_file and not foreign:
-            trust = VENDOR_IBAN_ON_FILE_TRUST if self.paying and not self.changing else 0.0
+            # A "new" account already on file for this vendor was recorded (and checked) before: no diversion
+            # either way. A payment elsewhere than the accounts on file is the mismatch above.
+            trust = VENDOR_IBAN_ON_FILE_TRUST if self.paying or self.changing else 0.0
             self.add("intent.vendor_iban_on_file", trust, on_file[0], **base)
         return False
 

@@ -15,7 +15,7 @@ from schwifty.registry import get_iban_spec
 
 from rempart.analyzers.intent_.text import ScanText, normalise
 from rempart.config import OrgProfile, Person, Vendor
-from rempart.domains import in_domains
+from rempart.domains import in_domains, mailbox_key
 from rempart.message.model import Message
 
 _IBAN_CANDIDATE = re.compile(r"[A-Z]{2}\d{2}(?:[ \u00a0.\-]?[A-Za-z0-9]){8,34}")
@@ -180,8 +180,9 @@ def match_vendor(message: Message, scan: ScanText, org: OrgBanking) -> tuple[Kno
         for kv in org.vendors:
             if kv.vendor.domains and in_domains(domain, kv.vendor.domains):
                 return kv, "domain"
+        key = mailbox_key(sender.address) if sender is not None else ""
         for kv in org.vendors:
-            if sender is not None and sender.address in kv.vendor.contacts:
+            if key and any(mailbox_key(c) == key for c in kv.vendor.contacts):
                 return kv, "contact"
     display = normalise(sender.name) if sender else ""
     if display:

@@ -128,6 +128,7 @@ def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequenc
     norm = scan.norm
     _drop_hits(hits, categories, lambda h: bool(
         _NEGATION.search(norm, max(0, h.start - _NEGATION_REACH), h.end + _NEGATION_AFTER)
+        or _never_in_sentence(norm, h.start, _NEVER_ASK_REACH)
         or _TOPIC_BEFORE.search(norm, max(0, h.start - _TOPIC_REACH), h.start)
         or _ALTERNATIVE_BEFORE.search(norm, max(0, h.start - _ALTERNATIVE_REACH), h.start)))
 
@@ -140,12 +141,24 @@ _PRESSURE_CATEGORIES = ("urgency", "deadline")
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
+# "la banque ne vous demandera jamais, par e-mail, SMS ou téléphone, de valider une opération, de communiquer vos
+# identifiants": the list of what is never asked runs past the negation's usual reach, up to the sentence's end or
+# a turn ("…jamais votre mot de passe, mais cliquez ici" still asks).
+_NEVER_ASK_REACH = 160
+_TURN = re.compile(r"\b(?:mais|cependant|toutefois|neanmoins|but|however|aber|maar)\b")
+
+
+def _never_in_sentence(norm: str, start: int, reach: int = _NEVER_REACH) -> bool:
+    """A "never" in the same sentence before the phrase at ``start``, with no turn between them."""
+    before = norm[max(0, start - reach):start]
+    ends = [m.end() for m in _NEVER.finditer(before)]
+    return bool(ends) and not _SENTENCE_END.search(before, ends[-1]) and not _TURN.search(before, ends[-1])
+
+
 def _promised_never(norm: str, start: int) -> bool:
     """A "never" in the same sentence, before the pressure phrase (a lure's "we will never ask for your password."
     followed by "act within 24 hours" keeps its pressure)."""
-    before = norm[max(0, start - _NEVER_REACH):start]
-    ends = [m.end() for m in _NEVER.finditer(before)]
-    return bool(ends) and not _SENTENCE_END.search(before, ends[-1])
+    return _never_in_sentence(norm, start)
 
 
 def _drop_promised_never(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
