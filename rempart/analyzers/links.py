@@ -28,6 +28,7 @@ from rempart.analyzers._links.shared_files import shared_file_password
 from rempart.analyzers._links.tables import LinkTables, tables
 from rempart.analyzers._links.urlparts import UrlParts, display_host, split_url, unwrap
 from rempart.analyzers.base import Context, claimed_domain, relayed_sender_domain
+from rempart.analyzers.name_domain import sender_name_plus_lure
 from rempart.domains import icann_registered_domain, same_name
 from rempart.findings import Finding
 from rempart.message.model import Message, Url, UrlOrigin
@@ -57,6 +58,7 @@ CODES = frozenset({
     "links.javascript_href",
     "links.credential_form",
     "links.shared_file_password",
+    "links.sender_name_lure_domain",
 })
 
 MAX_FINDINGS_PER_CODE = 20
@@ -74,6 +76,9 @@ BULK_LINKS = 20
 # Dev corpus: 11 legitimate newsletters (sponsor links through their own tracker) and no phishing message
 # have every shown-address mismatch on a link to the From domain itself.
 SHOWN_MISMATCH_SENDER_SITE = 0.1
+# A link to the sender's name plus lure words on another domain ("hartmannlevy-docs.fr" in mail from
+# hartmann-levy-avocats.fr): as strong as a look-alike of a known party's domain, with no profile needed.
+SENDER_NAME_LURE_DOMAIN = 0.6
 # A search or subscription box posting elsewhere is not reported: older newsletters often had one.
 _WEB_SCHEMES = frozenset({"http", "https", "ftp", ""})
 _SKIPPED_ORIGINS = frozenset({UrlOrigin.HEADER, UrlOrigin.LINK_TEXT})
@@ -201,6 +206,7 @@ class _Scan:
         self.host_checks(info, parts, base, trusted, punycode="xn--" in parts.host,
                          shown=url.origin == UrlOrigin.TEXT and url.url not in self.behind_text)
         if not trusted:
+            self.out.add(self.sender_name_lure(info), base)
             self.out.add(checks.deep_subdomain(info), base)
             self.out.add(checks.nonstandard_port(parts), base)
             self.out.add(checks.http_login(parts, self.t), base)
@@ -214,6 +220,19 @@ class _Scan:
                 self.out.add(download, base)
         self.redirects(info, parts, base)
         self.recipient(url, parts, info, trusted, base)
+
+    def sender_name_lure(self, info: HostInfo) -> Hit | None:
+        """The link's domain is the sender's own name plus lure words, on a domain that is not the sender's."""
+        sender = claimed_domain(self._message)
+        if not sender or not info.icann_registered or info.owner is not None or info.esp_tracking \
+                or sender in self.resources.data_list("freemail"):
+            return None
+        found = sender_name_plus_lure(sender, info.icann_registered, self.resources.data_list("lookalike_lures"))
+        if found is None:
+            return None
+        return Hit("links.sender_name_lure_domain", SENDER_NAME_LURE_DOMAIN,
+                   {"domain": info.icann_registered, "sender_domain": sender, "name": found.name,
+                    "added": " ".join(found.added)})
 
     def host_checks(self, info: HostInfo, parts: UrlParts, base: dict[str, Any], trusted: bool,
                     punycode: bool, shown: bool = False) -> None:

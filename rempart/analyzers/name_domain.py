@@ -77,6 +77,28 @@ def name_plus_lure(shown: tuple[str, ...], domain: str, lures: frozenset[str]) -
     return None
 
 
+MIN_SENDER_NAME_CHARS = 6  # "martin" + "docs"; shorter heads are other people's words
+
+
+def sender_name_plus_lure(sender_domain: str, link_domain: str, lures: frozenset[str]) -> NamePlusLure | None:
+    """A link's domain built from the name in the sender's own domain plus lure words, somewhere else:
+    ``partage.hartmannlevy-docs.fr`` in mail from ``hartmann-levy-avocats.fr``, ``lignesvolumes-docs.com`` from
+    ``lignes-volumes-archi.fr``. The name is the sender's domain label or its first words (a trade word such as
+    "avocats" dropped): the data room an attacker sets up to pass for the sender's, from a hijacked or a
+    look-alike mailbox. Companies share files through their own domain or a known platform."""
+    words = [w for w in domain_label(sender_domain).split("-") if w]
+    if not words or domain_label(link_domain) == domain_label(sender_domain):
+        return None
+    for k in range(len(words), 0, -1):
+        shown = tuple(words[:k])
+        if len("".join(shown)) < MIN_SENDER_NAME_CHARS:
+            break
+        found = name_plus_lure(shown, link_domain, lures)
+        if found is not None:
+            return found
+    return None
+
+
 # --- the display name imitated by the domain ----------------------------------------------------------
 # "Nadia Ducret <nadia@boulangerie-ducrett.ch>", "Transports Lemaire <compta@transports-lernaire.fr>",
 # "Atelier Orbis <x@atelier-оrbis.fr>" (a Cyrillic о): a word of the name the sender shows is written in its

@@ -640,3 +640,16 @@ def test_a_password_beside_a_file_share_link(href: str, body: str, expected: str
 def test_no_password_finding_without_both(href: str, body: str) -> None:
     found = run(Message(from_=(Address("", "x@expediteur.example"),), urls=(link(href),), text=body))
     assert "links.shared_file_password" not in codes(found)
+
+
+def test_a_link_to_the_senders_own_name_plus_lure_words_elsewhere() -> None:
+    """A hijacked or look-alike mailbox sends the reader to a data room named after the sender on another domain."""
+    lure = message(link("https://partage.hartmannlevy-docs.fr/edelweiss"), sender="a.levy@hartmann-levy-avocats.fr")
+    found = next(f for f in run(lure) if f.code == "links.sender_name_lure_domain")
+    assert found.weight >= 0.5 and found.evidence["name"] == "hartmannlevy" and found.evidence["added"] == "docs"
+    own = message(link("https://www.hartmann-levy-avocats.fr/docs"), sender="a.levy@hartmann-levy-avocats.fr")
+    app = message(link("https://app.kovalis.app/login"), sender="info@kovalis.fr")  # same name, other suffix
+    other = message(link("https://partage.dupont-docs.fr/x"), sender="a.levy@hartmann-levy-avocats.fr")
+    free = message(link("https://gmailx-docs.com/x"), sender="someone@gmail.com")
+    for clean in (own, app, other, free):
+        assert "links.sender_name_lure_domain" not in codes(run(clean))
