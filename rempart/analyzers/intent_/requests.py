@@ -27,6 +27,7 @@ ASKS: Mapping[str, tuple[str, float]] = {
     "remote_access": ("intent.remote_access_install", 0.45),
     "confidential_operation": ("intent.confidential_operation", 0.25),
     "availability": ("intent.availability_check", 0.2),
+    "channel_change": ("intent.channel_change", 0.25),
     "parcel_fee": ("intent.fee_payment", 0.35),
     "refund_claim": ("intent.fee_payment", 0.3),
     "fine": ("intent.fee_payment", 0.35),
