@@ -67,6 +67,7 @@ CODES = frozenset(
         "attachment.html_redirect",
         "attachment.html_obfuscated_script",
         "attachment.svg_script",
+        "attachment.svg_link",
         "attachment.qr_code_url",
         "attachment.embedded_urls",
         "attachment.document_text",

@@ -370,3 +370,14 @@ def test_through_the_engine_a_macro_downloader_is_malicious() -> None:
     verdict = engine.scan_message(msg)
     assert verdict.level.value == "malicious"
     assert any(r.code == "attachment.macro_auto_exec_and_run" for r in verdict.reasons)
+
+
+def test_an_svg_picture_drawn_around_a_web_link(run: Run) -> None:
+    """A 'voicemail' sent as an SVG: no script, only a player drawn around a link the message's own links lack."""
+    svg = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+           b'<a xlink:href="https://ecoute.voix-exemple.example/m/7a41?u=a%40b.example"><circle r="24"/>'
+           b'<text>Ecouter le message</text></a></svg>')
+    found = run(samples.message("Vous avez un nouveau message vocal.", [("Message_vocal.svg", svg, "image/svg+xml")]))
+    assert one(found, "attachment.svg_link").evidence["url"].startswith("https://ecoute.voix-exemple.example/")
+    logo = b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="10" height="10"/></svg>'
+    assert "attachment.svg_link" not in codes(run(samples.message("Logo.", [("logo.svg", logo, "image/svg+xml")])))

@@ -28,6 +28,9 @@ CREDENTIAL_FORM = 0.7
 REDIRECT = 0.5
 OBFUSCATED_SCRIPT = 0.5
 SVG_SCRIPT = 0.6
+# An SVG picture carrying a clickable web link: drawn to look like a player, a document or a button, it is a link
+# that mail filters reading the message's own links do not see (a "voicemail" sent as an .svg).
+SVG_LINK = 0.45
 MAX_HTML_CHARS = 4_000_000
 _DECODE = re.compile(r"\batob\s*\(|Uint8Array|charCodeAt|base64ToArrayBuffer|\bdecodeURIComponent\s*\(", re.I)
 _BUILD = re.compile(r"new\s+(?:Blob|File)\s*\(", re.IGNORECASE)
@@ -154,6 +157,14 @@ def _obfuscation(item: Item, deep: Deep, script: str) -> None:
             return
 
 
+def _svg_link(item: Item, deep: Deep, tree: LexborHTMLParser) -> None:
+    for anchor in tree.css("a"):
+        href = (anchor.attributes.get("xlink:href") or anchor.attributes.get("href") or "").strip()
+        if href.lower().startswith(("http://", "https://", "//")):
+            deep.report.add("attachment.svg_link", SVG_LINK, item.path, member=item.path, url=href[:500])
+            return
+
+
 def open_markup(item: Item, deep: Deep, svg: bool) -> None:
     text = item.data[:MAX_HTML_CHARS].decode("utf-8", "replace")
     tree = LexborHTMLParser(text)
@@ -164,6 +175,8 @@ def open_markup(item: Item, deep: Deep, svg: bool) -> None:
         deep.report.add(
             "attachment.svg_script", SVG_SCRIPT, item.path, member=item.path, sample=script.strip()[:160]
         )
+    elif svg:
+        _svg_link(item, deep, tree)
     _smuggling(item, deep, text, script)
     actions = _forms(item, deep, tree)
     redirects = _redirects(item, deep, tree, script)
