@@ -125,6 +125,12 @@ def ask_findings(r: Reading, message: Message,
         if category in CHANNEL_ASKS:
             extra["channel"] = channel = sign_in_channel(message, asked, r, own_site)
             weight *= NO_CHANNEL_FACTOR if channel in ("none", "sender_site") else 1.0
+        elif category == "card_data" and sign_in_channel(message, asked, r, own_site) == "sender_site":
+            # "update your payment method" with every link on the sender's own known site (a genuine billing
+            # notice from Google Ads): an impostor could not collect the card there. With no link at all it is not
+            # halved: a card number asked for by reply is worse.
+            weight *= NO_CHANNEL_FACTOR
+            extra["channel"] = "sender_site"
         elif category == "availability" and r.own_text_chars() < SHORT_MESSAGE_CHARS:
             weight, extra["short"] = AVAILABILITY_SHORT, True
         elif category == "bank_change" and direct_debit:
