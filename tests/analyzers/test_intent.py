@@ -327,6 +327,13 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.channel_change", "I'm writing from my personal email; please use this email address from now on."),
     ("intent.channel_change", "Te escribo desde nuestra nueva dirección: a partir de ahora utiliza esta."),
     ("intent.channel_change", "Passons sur WhatsApp, ce sera plus simple pour la suite."),
+    ("intent.availability_check", "Pouvez-vous m'envoyer votre numéro de portable ? Je vous écrirai sur WhatsApp."),
+    ("intent.bank_detail_change",
+     "Notre expert-comptable nous a conseillé de faire transiter les encaissements par notre compte secondaire."),
+    ("intent.bank_detail_change", "Nos encaissements clients sont désormais centralisés sur un compte dédié."),
+    ("intent.bank_detail_change", "Notre compte CIC est actuellement bloqué le temps de la mise à jour KYC."),
+    ("intent.bank_detail_change", "Refunds must be sent to the euro collection account operated by our treasury."),
+    ("intent.payment_request", "We kindly ask you to refund this amount by bank transfer before the year-end."),
     ("intent.fee_payment", "We would need your firm to receive the funds on your CARPA account and remit them to us."),
     ("intent.bank_detail_change", "Please find attached our updated settlement instructions for the proceeds."),
     ("intent.bank_detail_change", "All refunds are now centralised on the group's EUR collection account."),
@@ -983,3 +990,10 @@ def test_the_minutes_of_a_meeting_are_no_fine() -> None:
     assert "intent.fee_payment" not in codes(run(minutes))
     fine = text_message("Votre procès-verbal n° 4471 reste impayé : réglez l'amende sous 48 heures.")
     assert "intent.fee_payment" in codes(run(fine))
+
+
+def test_a_phrase_reads_across_an_elided_word() -> None:
+    """French elides: "(me|m') (envoyer)" is written "m'envoyer", with no space after the apostrophe."""
+    assert matches("(me|m') (envoyer|donner) (ton|votre) numero", "Pouvez-vous m'envoyer votre numéro ?")
+    assert matches("(je vous|je t') ecris", "je t'écris") and matches("(je vous|je t') ecris", "je t' écris")
+    assert not matches("a b", "ab")

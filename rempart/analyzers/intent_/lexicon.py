@@ -32,8 +32,9 @@ import yaml
 
 from rempart.analyzers.intent_.text import normalise
 
-# A gap between two words of a phrase: whitespace and light punctuation, never a sentence end.
-SEP = r"[^\w.!?]{1,12}"
+# A gap between two words of a phrase: whitespace and light punctuation, never a sentence end; none after an elided
+# word ("(me|m') (envoyer)" is written "m'envoyer", "(je t') (ecris)" "je t'ecris").
+SEP = r"(?:(?<=')|[^\w.!?]{1,12})"
 # ``#h`` in a phrase: a time of day as people write it (16h, 16 h 30, 16:00, 4pm, 4:30 p.m.).
 TIME = r"\d{1,2}(?:\s?(?:h|heures?|am|pm|a\.m\.|p\.m\.)(?:\s?\d{2})?|[:h]\d{2}(?:\s?(?:am|pm))?)"
 WORD = re.compile(r"\w+")
