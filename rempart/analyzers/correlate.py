@@ -309,11 +309,11 @@ def _verified_sender(message: Message, context: Context) -> bool:
 
 
 def _own_it_to_identity_provider(message: Message, context: Context, hosts: list[str]) -> bool:
-    """A sender who proved to be the organisation (or a trusted party) sends the reader to an identity provider's
-    own sign-in or account pages ("change it at myaccount.microsoft.com"): how IT departments word a password
-    expiry or an MFA roll-out. A forged sender cannot prove it; a compromised one links elsewhere."""
-    if not _verified_sender(message, context):
-        return False
+    """The reader is sent only to an identity provider's own sign-in or account pages ("register Authenticator at
+    aka.ms/mysecurityinfo"): how IT departments word an MFA roll-out or a password expiry. Nobody but the provider
+    collects what is typed there, so even an unverified sender (a client export of the IT manager's notice) asks
+    for nothing an impostor gets: device-code and consent lures, which do use the real pages, are read by the intent
+    (``devicelogin``) and links (``links.oauth_consent``) analyzers."""
     for host in hosts:
         owner = owner_of(host, context.resources)
         if owner is None or owner.brand is None or not owner.brand.on_account_host(host):

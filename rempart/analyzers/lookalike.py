@@ -59,6 +59,9 @@ class BrandInfo:
     all_cctlds: bool = False
     common_word: bool = False
     user_content: bool = False
+    # a portal that relays its members' messages with Reply-To the member's own (free) mailbox: a buyer on
+    # Leboncoin, a prospect on SeLoger
+    member_relay: bool = False
     tenant_domains: tuple[str, ...] = ()  # the brand's, but each subdomain is a customer's
     declared: bool = False  # one of the organisation's own [[org.brands]] (its group, its trade names)
     # hosts of an open platform's brand that serve only the brand's own words: its sign-in and account pages
@@ -84,6 +87,7 @@ def _brand_from_entry(entry: dict[str, Any]) -> BrandInfo:
         all_cctlds=bool(entry.get("all_cctlds", False)),
         common_word=bool(entry.get("common_word", False)),
         user_content=bool(entry.get("user_content", False)),
+        member_relay=bool(entry.get("member_relay", False)),
         tenant_domains=tuple(to_unicode_host(d) for d in entry.get("tenant_domains", [])),
         account_hosts=tuple(to_unicode_host(d) for d in entry.get("account_hosts", [])),
     )

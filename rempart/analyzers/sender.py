@@ -504,7 +504,9 @@ def _reply_to(message: Message, context: Context, claimed: Target | None) -> Ite
         if claimed is not None and (reply.address in claimed.addresses or in_domains(reply.domain, claimed.domains)):
             continue  # a platform relaying for the party it names, answers going to that party
         strong = (
-            (_is_freemail(reply.domain, context) and not _is_freemail(sender.domain, context))
+            # a platform relaying a member's message (a portal's lead, Reply-To the prospect's Gmail) is how it works
+            (_is_freemail(reply.domain, context) and not _is_freemail(sender.domain, context)
+             and not _relays_members(sender.domain, context))
             or in_domains(sender.domain, org_domains)
             or any(in_domains(sender.domain, v.domains) for v in context.config.org.vendors)
             or (claimed is not None and claimed.kind in ("vip", "employee", "vendor"))
@@ -513,6 +515,13 @@ def _reply_to(message: Message, context: Context, claimed: Target | None) -> Ite
                       {"reply_to": reply.address, "reply_to_domain": reply.domain, "address": sender.address,
                        "domain": sender.domain, "freemail": _is_freemail(reply.domain, context)})
         return
+
+
+def _relays_members(domain: str, context: Context) -> bool:
+    """A portal relaying its members' messages (``member_relay`` in brands.toml): they carry their own Reply-To.
+    (Not every open platform: a Drive share answering to a Gmail address is the impostor's way.)"""
+    owner = owner_of(domain, context.resources)
+    return owner is not None and owner.brand is not None and owner.brand.member_relay
 
 
 def _envelope_and_sender(message: Message, context: Context) -> Iterator[Finding]:

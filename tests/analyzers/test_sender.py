@@ -530,3 +530,15 @@ def test_a_gmail_address_written_without_its_dots_is_the_same_mailbox() -> None:
 
     assert mailbox_key("Anne.Rouquette.Blanc+ehpad@gmail.com") == mailbox_key("anne.rouquetteblanc@googlemail.com")
     assert mailbox_key("anne.rouquette.blanc@orange.fr") != mailbox_key("anne.rouquetteblanc@orange.fr")
+
+
+def test_a_portal_relaying_a_members_message_answers_to_the_member() -> None:
+    """SeLoger's lead notice answers to the prospect's Gmail: how the portal works. A Drive share that answers to a
+    Gmail address keeps the strong weight: the impostor's way."""
+    ar = "spf=pass smtp.mailfrom={d}; dkim=pass header.d={d}; dmarc=pass header.from={d}"
+    lead = by_code(run(build('"SeLoger Pro" <contact-pro@seloger.com>', "Reply-To: prospect.exemple@gmail.com",
+                             ar=ar.format(d="seloger.com"))))
+    assert lead["sender.reply_to_divergent"].weight < 0.1
+    share = by_code(run(build('"Google Drive" <drive-shares-dm-noreply@google.com>',
+                              "Reply-To: investor.exemple@gmail.com", ar=ar.format(d="google.com"))))
+    assert share["sender.reply_to_divergent"].weight >= 0.4
