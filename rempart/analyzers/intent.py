@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from rempart.analyzers.base import Context
+from rempart.analyzers.base import Context, Resources
 from rempart.analyzers.intent_ import bank_checks, requests
 from rempart.analyzers.intent_.banking import FoundIban, find_ibans
 from rempart.analyzers.intent_.phones import find_phones
@@ -150,6 +150,13 @@ def _document_findings(message: Message, context: Context, body_asks: set[str]) 
         where = {"document": doc.evidence.get("filename", ""), "location": doc.evidence.get("location", "")}
         findings += [Finding(f.code, f.weight, {**f.evidence, **where}, None) for f in found]
     return findings
+
+
+def prepare(resources: Resources) -> None:
+    """Load and compile the lexicons at engine start: a phrase that does not compile stops the start with its file
+    and phrase (rempart/data/intent/README.md), instead of failing every scan as an analyzer error."""
+    intent_data(resources)
+    org_banking(resources)
 
 
 def analyze(message: Message, context: Context) -> Iterable[Finding]:

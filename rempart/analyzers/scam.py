@@ -82,6 +82,11 @@ def _distinct(reading: Reading, hits: list[Hit]) -> list[Hit]:
     return out
 
 
+def prepare(resources: Resources) -> None:
+    """Load and compile the scam lexicon at engine start (a broken phrase stops the start)."""
+    scam_data(resources)
+
+
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
     findings = [*layout.picture_bait(message, context), *layout.random_link_path(message, context),
                 *layout.unrelated_links(message, context), *layout.disguised_letters(message)]

@@ -1,5 +1,7 @@
 from collections.abc import Iterable
 
+import pytest
+
 from rempart.analyzers.base import Context
 from rempart.analyzers.registry import ANALYZERS
 from rempart.config import Config
@@ -68,3 +70,24 @@ def test_soft_signals_alone_are_suspicious_not_malicious() -> None:
     assert only_soft.score >= 0.8 and only_soft.level is Level.SUSPICIOUS
     with_hard = Engine(Config(), analyzers=[("soft", soft), ("hard", hard)]).scan(RAW)
     assert with_hard.level is Level.MALICIOUS
+
+
+def test_a_lexicon_phrase_that_does_not_compile_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken phrase must fail the engine's start with its file and phrase, not every scan as an analyzer error
+    (each scan would reload the lexicons and find no intent at all)."""
+
+
+    from rempart.analyzers.intent_ import resources
+    from rempart.analyzers.intent_.lexicon import LexiconError
+
+    real = resources.load_yaml
+
+    def broken(name: str) -> dict[str, list[str]]:
+        data = dict(real(name))
+        if name == "pressure.fr.yaml":
+            data["threat"] = [*data["threat"], "(classee?s? sans suite)"]
+        return data
+
+    monkeypatch.setattr(resources, "load_yaml", broken)
+    with pytest.raises(LexiconError, match="threat"):
+        Engine(Config())
