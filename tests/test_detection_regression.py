@@ -273,14 +273,19 @@ def test_blind_probes_round_12(profile: bool, most_missed: int, most_flagged: in
 
 # Session 11's rounds (tests/messages/probes-blind-{13..17}/README.md): blind at 11e3946, then fixed. Each row: the
 # round, then with its profile and with none, the most attacks missed and legitimate messages flagged now, and
-# whether a legitimate message may be called malicious (a genuine bank change whose new IBAN is not on file for
-# that supplier, round 17; a farm's new account from free mail with no profile, round 15).
+# whether legitimate messages may be called malicious (at most two): a genuine bank change whose new IBAN is not on
+# file for that party (rounds 17, 19), a farm's new account from free mail with no profile (round 15), an
+# executive writing from a personal Gmail the profile does not know (rounds 18, 19).
 _SESSION_11_ROUNDS = [
     ("probes-blind-13", True, 0, 2, False), ("probes-blind-13", False, 1, 3, False),
     ("probes-blind-14", True, 0, 1, False), ("probes-blind-14", False, 0, 3, False),
     ("probes-blind-15", True, 1, 2, False), ("probes-blind-15", False, 2, 4, True),
     ("probes-blind-16", True, 0, 1, False), ("probes-blind-16", False, 2, 2, False),
     ("probes-blind-17", True, 1, 1, True), ("probes-blind-17", False, 2, 2, False),
+    # written after rounds 13-17's fixes and scanned blind at 4da973c (READMEs give those figures)
+    ("probes-blind-18", True, 1, 2, True), ("probes-blind-18", False, 3, 3, False),
+    ("probes-blind-19", True, 0, 5, True), ("probes-blind-19", False, 3, 6, True),
+    ("probes-blind-20", True, 0, 1, False), ("probes-blind-20", False, 1, 2, False),
 ]
 
 
@@ -291,9 +296,11 @@ def test_blind_probes_session_11(folder: str, profile: bool, most_missed: int, m
     """French building firm on OVH, law firm behind a filtering gateway, co-operative on Zimbra, association on
     Google Workspace, e-commerce bulk mail. Blind (with profile / none): round 13 23/25, 6/25 / 23/25, 7/25; round 14
     23/25, 4/25 / 21/25, 4/25; round 15 22/25, 4/25 (2 malicious) / 19/25, 5/25 (1); round 16 24/25, 4/25 (1) /
-    21/25, 5/25; round 17 24/25, 3/25 (1) / 23/25, 4/25."""
+    21/25, 5/25; round 17 24/25, 3/25 (1) / 23/25, 4/25. Rounds 18-20 (French BEC on Microsoft 365, an estate agency
+    at Gandi, an IT services firm on Google Workspace), blind after those fixes: 24/25, 3/25 (1) / 17/25, 6/25;
+    23/25, 6/25 (2) / 18/25, 7/25 (1); 25/25, 1/25 / 24/25, 2/25."""
     missed, flagged, malicious, attacks, legitimate = _blind_round(folder, profile)
     assert (attacks, legitimate) == (25, 25)
     assert len(missed) <= most_missed, missed
     assert len(flagged) <= most_flagged, flagged
-    assert len(malicious) <= (1 if malicious_allowed else 0), malicious
+    assert len(malicious) <= (2 if malicious_allowed else 0), malicious
