@@ -284,7 +284,7 @@ _SESSION_11_ROUNDS = [
     ("probes-blind-17", True, 1, 1, True), ("probes-blind-17", False, 2, 2, False),
     # written after rounds 13-17's fixes and scanned blind at 4da973c (READMEs give those figures)
     ("probes-blind-18", True, 1, 2, True), ("probes-blind-18", False, 3, 3, False),
-    ("probes-blind-19", True, 0, 5, True), ("probes-blind-19", False, 3, 6, True),
+    ("probes-blind-19", True, 0, 5, True), ("probes-blind-19", False, 4, 6, True),
     ("probes-blind-20", True, 0, 1, False), ("probes-blind-20", False, 1, 2, False),
 ]
 
