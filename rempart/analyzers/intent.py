@@ -63,6 +63,26 @@ def _as_warning(findings: list[Finding]) -> list[Finding]:
             if f.weight > 0 else f for f in findings]
 
 
+# An employee's own new salary account sent from a mailbox whose route proves it a colleague's (it travelled only
+# between the organisation's servers: sender.internal_route) is how HR learns of it; payroll diversion comes from
+# free mail, a look-alike or a forged address. Not on authentication alone: the organisation's own domain passes SPF
+# from a shared host's other customers (round 13's spoof through OVH). A taken-over colleague's mailbox sends the
+# same words, so the ask keeps half its weight.
+COLLEAGUE_PAYROLL_FACTOR = 0.5
+
+
+def _from_colleague(context: Context) -> bool:
+    return any(f.code == "sender.internal_route" for f in context.findings)
+
+
+def _payroll_from_colleague(findings: list[Finding]) -> list[Finding]:
+    def payroll(f: Finding) -> bool:
+        return f.weight > 0 and (f.code == "intent.payroll_diversion" or (
+            f.code == "intent.iban_with_bank_change" and f.evidence.get("ask") == "payroll_change"))
+    return [Finding(f.code, f.weight * COLLEAGUE_PAYROLL_FACTOR, {**f.evidence, "colleague": True}, f.span)
+            if payroll(f) else f for f in findings]
+
+
 def _open_platform(host: str, context: Context) -> str | None:
     """The brand owning ``host`` when it is an open platform (``user_content`` in brands.toml)."""
     owner = owner_of(host, context.resources) if host else None
@@ -165,6 +185,8 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     found, asked = _read_findings(message, context, r)
     findings += found
     findings += _document_findings(message, context, asked)
+    if _from_colleague(context):
+        findings = _payroll_from_colleague(findings)
     if r.scan.in_thread:
         findings.append(Finding("intent.thread_context", 0.0, {
             "quoted_chars": r.scan.quoted_chars, "forwarded": r.scan.forwarded, "warning": r.has("warning")}))

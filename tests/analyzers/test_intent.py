@@ -997,3 +997,15 @@ def test_a_phrase_reads_across_an_elided_word() -> None:
     assert matches("(me|m') (envoyer|donner) (ton|votre) numero", "Pouvez-vous m'envoyer votre numéro ?")
     assert matches("(je vous|je t') ecris", "je t'écris") and matches("(je vous|je t') ecris", "je t' écris")
     assert not matches("a b", "ab")
+
+
+def test_a_colleagues_own_new_salary_account_weighs_half_when_the_route_proves_it_internal() -> None:
+    """An employee sending HR her new RIB from inside the organisation (sender.internal_route): half the weight.
+    The same words from outside, or authenticated only (a shared host passes SPF for anyone), keep it all."""
+    text = (f"Bonjour, voici mon nouveau RIB pour le virement de mon salaire à partir du mois prochain : "
+            f"{NEOBANK_IBAN}. Merci !")
+    message = text_message(text, sender="l.roche@exemple-industrie.fr", name="Léa Roche")
+    outside = get(run(message), "intent.payroll_diversion")
+    inside_ctx = Context(CONFIG, RESOURCES, None, [Finding("sender.internal_route", -0.2, {})])
+    inside = get(list(intent.analyze(message, inside_ctx)), "intent.payroll_diversion")
+    assert inside.weight == pytest.approx(outside.weight * 0.5) and inside.evidence["colleague"] is True
