@@ -150,7 +150,10 @@ class _Scan:
         self.trusted = self.t.org_domains | ({self.sender} if self.sender else set())
         # Whom the sender says it is: the From domain, or the address a list or masking relay shows
         # in the display name (a newsletter reaching the reader through such a relay).
-        self.claimed = {d for d in (claimed_domain(message), relayed_sender_domain(context.findings)) if d}
+        from_domain = claimed_domain(message)
+        self.claimed = {d for d in (from_domain, relayed_sender_domain(context.findings)) if d}
+        # whose name a link's domain may be built on (sender_name_lure); nobody's for a free-mail sender
+        self.sender_name = "" if from_domain in context.resources.data_list("freemail") else from_domain
         self._message, self._context = message, context
         self._recipients: list[RecipientPattern] | None = None  # built on first use
         self.out = _Findings()
@@ -223,9 +226,8 @@ class _Scan:
 
     def sender_name_lure(self, info: HostInfo) -> Hit | None:
         """The link's domain is the sender's own name plus lure words, on a domain that is not the sender's."""
-        sender = claimed_domain(self._message)
-        if not sender or not info.icann_registered or info.owner is not None or info.esp_tracking \
-                or sender in self.resources.data_list("freemail"):
+        sender = self.sender_name
+        if not sender or not info.icann_registered or info.owner is not None or info.esp_tracking:
             return None
         found = sender_name_plus_lure(sender, info.icann_registered, self.resources.data_list("lookalike_lures"))
         if found is None:
