@@ -62,6 +62,7 @@ CODES = frozenset(
         "attachment.pdf_open_action_uri",
         "attachment.pdf_form_submit",
         "attachment.pdf_embedded_file",
+        "attachment.pdf_einvoice_data",
         "attachment.html_smuggling",
         "attachment.html_credential_form",
         "attachment.html_redirect",

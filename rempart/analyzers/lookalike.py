@@ -418,6 +418,9 @@ class ProtectedIndex:
     """Every structure the matcher needs, built once per engine."""
 
     owners: dict[str, Owner] = field(default_factory=dict)  # protected domain -> owner
+    # protected domain -> shipped brand, also where a profile's vendor owns it first (google.com as the vendor
+    # of the organisation's Workspace subscription is still Google's platform)
+    brand_owners: dict[str, Owner] = field(default_factory=dict)
     by_skeleton: dict[str, list[ProtectedLabel]] = field(default_factory=dict)
     by_first_token: dict[str, list[ProtectedLabel]] = field(default_factory=dict)
     # labels open to typos, by length: (label, its bigrams, allowed distance, owners)
@@ -440,6 +443,8 @@ class ProtectedIndex:
         domains = [d for d in domains if d]
         for d in domains:
             self.owners.setdefault(d, owner)
+            if owner.kind == "brand":
+                self.brand_owners.setdefault(d, owner)
             if "." in d:
                 self.domain_skeletons.setdefault(".".join(skeleton(x) for x in d.split(".")), (d, owner))
         labelled: dict[str, str] = {}
@@ -485,6 +490,14 @@ class ProtectedIndex:
     # -- queries
     def owner_of(self, host: str) -> Owner | None:
         """Who really owns ``host`` (it is one of their domains or a subdomain of one), else None."""
+        return self._owner_in(self.owners, host)
+
+    def brand_of(self, host: str) -> Owner | None:
+        """The shipped or declared brand owning ``host``, even where a vendor of the profile owns it first."""
+        return self._owner_in(self.brand_owners, host)
+
+    @staticmethod
+    def _owner_in(owners: dict[str, Owner], host: str) -> Owner | None:
         host = to_unicode_host(host)
         if not host:
             return None
@@ -492,7 +505,7 @@ class ProtectedIndex:
         labels = host.split(".")
         for i in range(len(labels)):
             candidate = ".".join(labels[i:])
-            owner = self.owners.get(candidate)
+            owner = owners.get(candidate)
             # A private suffix (x.s3.amazonaws.com, x.blogspot.com) is someone else's site even
             # though the brand owns the parent; a protected public suffix (gouv.fr) covers all.
             if owner is not None and (len(candidate) >= len(registered) or candidate == public_suffix(host)):
@@ -786,3 +799,8 @@ def find_lookalike(host: str, resources: Resources) -> LookalikeMatch | None:
 def owner_of(host: str, resources: Resources) -> Owner | None:
     """The organisation, vendor or brand that really owns ``host``; None when it is no one we know."""
     return protected_index(resources).owner_of(host)
+
+
+def brand_of(host: str, resources: Resources) -> Owner | None:
+    """The brand that really owns ``host``, whether or not the profile also lists its domain as a vendor's."""
+    return protected_index(resources).brand_of(host)

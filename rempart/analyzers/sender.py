@@ -35,6 +35,7 @@ from rempart.analyzers.lookalike import (
     BRAND_TLD_SWAP_WEIGHT,
     BrandInfo,
     LookalikeMatch,
+    brand_of,
     brands,
     find_lookalike,
     fold_confusables,
@@ -44,6 +45,7 @@ from rempart.analyzers.lookalike import (
     owner_of,
 )
 from rempart.analyzers.name_domain import imitated_name, name_plus_lure
+from rempart.analyzers.recipient_lookalike import WEIGHTS as RECIPIENT_WEIGHTS
 from rempart.analyzers.recipient_lookalike import recipient_lookalike
 from rempart.analyzers.signature_site import signature_site_mismatch
 from rempart.analyzers.thread_senders import EMAIL_IN_TEXT, lookalike_of_thread
@@ -374,8 +376,8 @@ def _free_account_behind(message: Message, target: Target, context: Context) -> 
 
 def _platform_brand(domain: str, context: Context) -> str:
     """The brand whose real domain this is ("Google" for docs.google.com), else ""."""
-    owner = owner_of(domain, context.resources)
-    return owner.name if owner is not None and owner.kind == "brand" else ""
+    owner = brand_of(domain, context.resources)
+    return owner.name if owner is not None else ""
 
 
 def _address_in_name(address: Address, context: Context) -> Iterator[Finding]:
@@ -474,16 +476,48 @@ def _lookalike_weight(match: LookalikeMatch) -> float:
     return BRAND_TLD_SWAP_WEIGHT if is_brand_tld_swap(match) else LOOKALIKE_WEIGHTS[match.target_kind]
 
 
+# Country-code suffixes of the European countries a group's subsidiaries register their name under.
+EUROPEAN_CCTLDS = frozenset({
+    "fr", "de", "es", "it", "be", "nl", "lu", "ch", "at", "pt", "pl", "ie", "uk", "dk", "se", "no", "fi", "cz",
+    "sk", "hu", "ro", "bg", "gr", "hr", "si", "ee", "lv", "lt", "mc", "mt", "cy"})
+
+
+def _country_suffix(domain: str) -> str:
+    """The European country code a domain is registered under ("uk" for x.co.uk), else ""."""
+    last = domain.lower().rstrip(".").rsplit(".", 1)[-1]
+    return last if last in EUROPEAN_CCTLDS else ""
+
+
+def _implicit_org_suffix(domain: str, match: LookalikeMatch, context: Context) -> bool:
+    """The name of the company the message was delivered to under another European country's suffix, when that
+    company was inferred from the message (``engine.implicit_org``): it is known by one domain only, and a
+    European group's other domains are its name under the countries' suffixes (vannerys.fr writing to
+    vannerys.es). Weighed as the recipient comparison of an install without any organisation weighs it
+    (``recipient_lookalike.py``). A generic suffix (exemple-industrie.co, .com, .net for a .fr company) is what
+    the fraud buys: it keeps its full weight."""
+    if match.technique != "tld_swap" or match.target_kind != "org" \
+            or not any(f.code == "engine.implicit_org" for f in context.findings):
+        return False
+    mine, theirs = _country_suffix(domain), _country_suffix(match.target_domain)
+    return bool(mine and theirs and mine != theirs)
+
+
 def _lookalikes(message: Message, context: Context) -> Iterator[Finding]:
     sender = message.from_address
     if sender is not None and sender.domain:
         match = find_lookalike(sender.domain, context.resources)
-        if match is not None:
+        if match is not None and _implicit_org_suffix(sender.domain, match, context):
+            yield Finding("sender.recipient_other_suffix", RECIPIENT_WEIGHTS["tld_swap"], {
+                "address": sender.address, "domain": sender.domain.lower(), "recipient_domain": match.target_domain,
+                "technique": match.technique})
+        elif match is not None:
             yield Finding("sender.lookalike_domain", _lookalike_weight(match),
                           {"domain": sender.domain, "address": sender.address, **match.evidence()})
     for reply in message.reply_to:
         if reply.domain and (sender is None or reply.domain != sender.domain):
             match = find_lookalike(reply.domain, context.resources)
+            if match is not None and _implicit_org_suffix(reply.domain, match, context):
+                return  # answers going to the company's probable other domain
             if match is not None:
                 weight = _lookalike_weight(match) * REPLY_TO_LOOKALIKE_FACTOR
                 yield Finding("sender.reply_to_lookalike", weight,

@@ -185,6 +185,21 @@ def test_pdf_embedded_script_is_judged_like_an_archive_member(run: Run) -> None:
     assert embedded.evidence["location"] == "dossier.pdf/lisezmoi.js"
 
 
+def test_hybrid_e_invoice_data_is_not_reported_as_an_embedded_file(run: Run) -> None:
+    """A Factur-X / ZUGFeRD invoice is a PDF carrying its XML under the name its standard prescribes: the rule
+    on PDF active content must not read every French invoice of the 2026 reform as one. Another name, or a
+    file that is not XML under that name, is still an embedded file."""
+    xml = b"\xef\xbb\xbf<?xml version='1.0'?><rsm:CrossIndustryInvoice/>"
+    invoice = samples.pdf_with_attachment("factur-x.xml", xml)
+    found = run(samples.message("Facture.", [("F-2026-0917.pdf", invoice, "application/pdf")]))
+    assert one(found, "attachment.pdf_einvoice_data").evidence["location"] == "F-2026-0917.pdf/factur-x.xml"
+    assert not [f for f in found if f.code == "attachment.pdf_embedded_file"]
+    for name, data in (("annexe.xml", b"<a/>"), ("factur-x.xml", b"MZ\x90\x00")):
+        pdf = samples.pdf_with_attachment(name, data)
+        other = run(samples.message("Facture.", [("f.pdf", pdf, "application/pdf")]))
+        assert one(other, "attachment.pdf_embedded_file").evidence["location"] == f"f.pdf/{name}"
+
+
 def test_qr_code_image_to_a_lookalike_login_page(run: Run) -> None:
     url = "https://login.micr0soft-secure.example/auth?u=achats"
     image = samples.png(samples.qr_image(url))

@@ -878,6 +878,29 @@ def test_pressure_a_sender_promises_never_to_apply_is_no_pressure() -> None:
     assert "intent.pressure_urgency" in codes(run(text_message("Virement à faire en urgence aujourd'hui.")))
 
 
+@pytest.mark.parametrize("text", [
+    "Mon ancien compte reste ouvert jusqu'à fin octobre, donc aucune urgence pour la paie de septembre.",
+    "Ce n'est pas urgent, tu peux le traiter la semaine prochaine.",
+    "Nothing urgent: whenever you have a minute.",
+    "No es urgente, lo vemos el lunes.",
+    "Non è urgente, ne parliamo lunedì.",
+])
+def test_urgency_the_writer_denies_is_no_pressure(text: str) -> None:
+    assert "intent.pressure_urgency" not in codes(run(text_message(text)))
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Ho bisogno che tu esegua oggi stesso un bonifico di 48.600,00 € come acconto.", "intent.payment_request"),
+    ("Vi preghiamo di aggiornare la Vs. anagrafica fornitori e di utilizzare le nuove coordinate già per le "
+     "fatture in scadenza.", "intent.bank_detail_change"),
+    ("Para la remesa del 30 aplicad ya las dos facturas a la cuenta nueva.", "intent.bank_detail_change"),
+    ("He cambiado de banco y me gustaría que la nómina de octubre me la ingreséis en la cuenta nueva.",
+     "intent.payroll_diversion"),
+])
+def test_spanish_and_italian_transfer_and_bank_change_asks(text: str, code: str) -> None:
+    assert code in codes(run(text_message(text)))
+
+
 def test_german_ab_sofort_announces_and_does_not_rush() -> None:
     assert "intent.pressure_urgency" not in codes(run(text_message(
         "Ihre Standbestätigung finden Sie ab sofort im Online Service Center.")))

@@ -161,8 +161,21 @@ def _promised_never(norm: str, start: int) -> bool:
     return _never_in_sentence(norm, start)
 
 
+# Urgency the writer denies: "aucune urgence pour la paie de septembre", "ce n'est pas urgent", "nothing urgent",
+# "no es urgente", "non è urgente", "nicht dringend" (the genuine request's calm, the very opposite of pressure).
+_NOT_PRESSING = re.compile(
+    r"\b(?:aucune?|pas d'|pas|rien d'|sans|no|not|nothing|non|nessuna|niente di|nada|keine|nicht|sin|geen|niet)"
+    r"(?: (?:es|e|est|is|ist|very|tres|trop|so|si|molto|muy|sehr|erg|zo))?\s*$")
+_NOT_PRESSING_REACH = 24
+
+
+def _not_pressing(norm: str, start: int) -> bool:
+    return bool(_NOT_PRESSING.search(norm[max(0, start - _NOT_PRESSING_REACH):start]))
+
+
 def _drop_promised_never(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
     _drop_hits(hits, _PRESSURE_CATEGORIES, lambda h: _promised_never(scan.norm, h.start))
+    _drop_hits(hits, ("urgency",), lambda h: _not_pressing(scan.norm, h.start))
 
 
 def _blank_quotes(scan: ScanText) -> ScanText:

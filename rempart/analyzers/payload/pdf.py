@@ -102,6 +102,16 @@ def _resolve(value: Any) -> Any:
     return value.get_object() if isinstance(value, IndirectObject) else value
 
 
+# The XML invoice data of a hybrid e-invoice, under the file name its standard prescribes: Factur-X (France, PDF/A-3
+# since the 2026 e-invoicing reform), ZUGFeRD 1/2 and XRechnung (Germany), Order-X. Every such invoice is a PDF
+# with an embedded file: that file is the invoice itself, not active content (it is still analysed as a member).
+EINVOICE_NAMES = frozenset({"factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "order-x.xml"})
+
+
+def _einvoice_data(name: str, data: bytes) -> bool:
+    return name.strip().lower() in EINVOICE_NAMES and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
 def _text(value: Any, limit: int = MAX_JS_BYTES) -> str:
     value = _resolve(value)
     if isinstance(value, StreamObject):
@@ -240,9 +250,8 @@ class _PdfScan:
             self.deep.report.add("attachment.analysis_limit", 0.2, self.item.path, limit="expanded_bytes", member=name)
             return
         self.deep.report.bytes_left -= len(data)
-        self.deep.report.add(
-            "attachment.pdf_embedded_file", 0.0, f"{self.item.path}/{name}", member=self.item.path, file=name
-        )
+        code = "attachment.pdf_einvoice_data" if _einvoice_data(name, data) else "attachment.pdf_embedded_file"
+        self.deep.report.add(code, 0.0, f"{self.item.path}/{name}", member=self.item.path, file=name)
         self.deep.child(self.item, name, data, "pdf")
 
     def run(self) -> None:
