@@ -40,4 +40,8 @@ def train(
                 b = metrics[cv][scorer]
                 console.print(f"{cv:8s} {scorer:10s} AUC {b['auc']:.4f}  detection @1% FPR "
                               f"{100 * b['tpr_at_fpr_0.01']:.1f} %  @0.1% {100 * b['tpr_at_fpr_0.001']:.1f} %")
+    for name, blocks in metrics.get("grouped", {}).get("collections", {}).items():
+        b = blocks["fused"]
+        console.print(f"grouped  fused      {name}: AUC {b['auc']:.4f}  detection @1% FPR "
+                      f"{100 * b['tpr_at_fpr_0.01']:.1f} %  @0.1% {100 * b['tpr_at_fpr_0.001']:.1f} %")
     console.print(f"wrote {result.artifact} and {result.card}")

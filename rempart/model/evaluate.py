@@ -15,7 +15,7 @@ the model never saw that source's era, language mix or conventions, which is wha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,20 +91,38 @@ def weight_sweep(oof: OutOfFold, weights: Sequence[float] = WEIGHTS, suspicious:
     return out
 
 
-def summarise(oof: OutOfFold, *, suspicious: float = 0.5) -> dict[str, Any]:
-    """Overall, AI-written phishing (against AI-written legitimate mail and all ham) and per source."""
-    records = oof.records
-    by_scorer = {"model": oof.model, "analyzers": oof.analyzers, "fused": oof.fused}
-    pos_idx = [i for i, r in enumerate(records) if r.positive]
-    neg_idx = [i for i, r in enumerate(records) if not r.positive]
+def _scorer_blocks(records: Sequence[Record], by_scorer: Mapping[str, Sequence[float]], idx: Sequence[int],
+                   suspicious: float) -> dict[str, Any]:
+    """Each scorer's figures over the messages ``idx``: overall, AI-written phishing (against AI-written
+    legitimate mail and all ham of ``idx``) and the shares flagged."""
+    pos_idx = [i for i in idx if records[i].positive]
+    neg_idx = [i for i in idx if not records[i].positive]
     ai_pos = [i for i in pos_idx if records[i].label == "ai_phish"]
-    report: dict[str, Any] = {"n_pos": len(pos_idx), "n_neg": len(neg_idx)}
+    out: dict[str, Any] = {"n_pos": len(pos_idx), "n_neg": len(neg_idx)}
     for name, scores in by_scorer.items():
         block = _block([scores[i] for i in pos_idx], [scores[i] for i in neg_idx])
         block["ai_phish"] = _block([scores[i] for i in ai_pos], [scores[i] for i in neg_idx])
         block["flagged_pos"] = sum(1 for i in pos_idx if scores[i] >= suspicious) / max(len(pos_idx), 1)
         block["flagged_neg"] = sum(1 for i in neg_idx if scores[i] >= suspicious) / max(len(neg_idx), 1)
-        report[name] = block
+        out[name] = block
+    return out
+
+
+def summarise(oof: OutOfFold, *, suspicious: float = 0.5,
+              collections: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Overall, AI-written phishing (against AI-written legitimate mail and all ham) and per source; with
+    ``collections`` (message path -> the labelled collection it came from, e.g. the dev corpus or the French
+    bench), the same figures within each collection holding both classes, thresholds set on its own ham."""
+    records = oof.records
+    by_scorer = {"model": oof.model, "analyzers": oof.analyzers, "fused": oof.fused}
+    report: dict[str, Any] = _scorer_blocks(records, by_scorer, range(len(records)), suspicious)
+    if collections:
+        groups: dict[str, list[int]] = {}
+        for i, r in enumerate(records):
+            groups.setdefault(collections.get(r.path, "other"), []).append(i)
+        report["collections"] = {name: _scorer_blocks(records, by_scorer, idx, suspicious)
+                                 for name, idx in sorted(groups.items())
+                                 if len({records[i].positive for i in idx}) == 2}
     report["model"]["ece"] = expected_calibration_error(oof.model, [int(r.positive) for r in records])
     per_source: dict[str, Any] = {}
     for source, label in sorted({(r.source, r.label) for r in records}):

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from rempart.config import ModelSettings
+from rempart.evaluation.labels import read_labels
 from rempart.model.artifact import ARTIFACT_NAME, LearnedModel, save
 from rempart.model.card import write_card
 from rempart.model.dataset import Record, build_records, data_digests, dedupe, load_rows, source_family
@@ -74,6 +75,19 @@ def _counts(records: Sequence[Record]) -> dict[str, int]:
     return dict(sorted(Counter(f"{r.source}:{r.label}" for r in records).items()))
 
 
+def collections_of(label_files: Sequence[Path]) -> dict[str, str]:
+    """Message path -> the collection its labels file belongs to: the folder holding that file, or the folder
+    above when several labels files sit in sibling folders (each French bench organisation, each probe round:
+    one collection each), as the model card reports them."""
+    parents = Counter(p.resolve().parent.parent for p in label_files)
+    out: dict[str, str] = {}
+    for csv_path in label_files:
+        folder = csv_path.parent.parent if parents[csv_path.resolve().parent.parent] > 1 else csv_path.parent
+        for item in read_labels(csv_path):
+            out[str(item.path)] = folder.as_posix()
+    return out
+
+
 def train(
     label_files: Sequence[Path], out_dir: Path, *, seed: int = 0, settings: TrainSettings | None = None,
     spec: FeatureSpec | None = None, model_weight: float | None = None, evaluate: bool = True,
@@ -93,15 +107,17 @@ def train(
     x = featurizer.transform([r.extracted for r in usable])
     metrics: dict[str, Any] = {}
     if evaluate:
+        groups = collections_of(label_files)
         log("cross-validation: random stratified folds")
         metrics["random"] = summarise(cross_validate(usable, featurizer, settings, grouped=False,
-                                                     model_weight=weight, x=x))
+                                                     model_weight=weight, x=x), collections=groups)
         families = {source_family(r.source) for r in usable}
         if len(families) >= 3:
             log(f"cross-validation: leave one source out ({len(families)} sources)")
             try:
                 metrics["grouped"] = summarise(cross_validate(usable, featurizer, settings, grouped=True,
-                                                              model_weight=weight, x=x, progress=log))
+                                                              model_weight=weight, x=x, progress=log),
+                                               collections=groups)
             except ValueError as err:  # a source holding all of one class: grouped CV is not defined
                 metrics["grouped_error"] = str(err)
     log("fitting the final model on all training mail")
