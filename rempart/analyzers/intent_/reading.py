@@ -21,6 +21,8 @@ _NEGATION = re.compile(
     r"|n'(?:ont|a|avons) (?:pas|jamais) (?:ete )?(?:change|modifie)\w*|restent les memes"
     # "nos coordonnées bancaires ne changent pas", "our bank details will not change"
     r"|ne (?:changent|change|changeront|changera) (?:pas|jamais)|(?:do|does|will) not change|(?:don't|won't) change"
+    # "la paie sur leur RIB habituel, pas de nouveau compte": the new account itself denied
+    r"|pas de (?:nouveau|nouvel) (?:compte|rib|iban)|no new (?:account|bank account|iban)"
     r"|ne (?:cliquez|repondez|communiquez|transmettez|ouvrez|saisissez|donnez) (?:pas|jamais)"
     r"|do not (?:click|reply|share|enter|provide|open)"
     # conditional advice: "only enter card details on a site you trust"
