@@ -310,25 +310,32 @@ def test_blind_probes_session_11(folder: str, profile: bool, most_missed: int, m
 
 
 _SESSION_12_ROUNDS = [
-    ("probes-blind-21", True, 1, 2, True), ("probes-blind-21", False, 2, 2, False),
-    ("probes-blind-22", True, 1, 3, True), ("probes-blind-22", False, 2, 3, False),
-    ("probes-blind-23", True, 0, 2, True), ("probes-blind-23", False, 0, 2, False),
-    ("probes-blind-24", True, 2, 0, False), ("probes-blind-24", False, 3, 1, False),
+    ("probes-blind-21", True, 1, 2, 1), ("probes-blind-21", False, 2, 2, 0),
+    ("probes-blind-22", True, 1, 3, 2), ("probes-blind-22", False, 2, 3, 0),
+    ("probes-blind-23", True, 0, 2, 1), ("probes-blind-23", False, 0, 2, 0),
+    ("probes-blind-24", True, 2, 0, 0), ("probes-blind-24", False, 3, 1, 0),
+    # written after rounds 21-24's fixes and the retrained model, scanned blind at 6495364 (READMEs give the figures)
+    ("probes-blind-25", True, 3, 1, 1), ("probes-blind-25", False, 3, 1, 0),
+    ("probes-blind-26", True, 2, 4, 3), ("probes-blind-26", False, 4, 5, 1),
+    ("probes-blind-27", True, 0, 3, 2), ("probes-blind-27", False, 3, 5, 1),
 ]
 
 
-@pytest.mark.parametrize(("folder", "profile", "most_missed", "most_flagged", "malicious_allowed"),
+@pytest.mark.parametrize(("folder", "profile", "most_missed", "most_flagged", "most_malicious"),
                          _SESSION_12_ROUNDS)
 def test_blind_probes_session_12(folder: str, profile: bool, most_missed: int, most_flagged: int,
-                                 malicious_allowed: bool) -> None:
+                                 most_malicious: int) -> None:
     """A university faculty on RENATER Partage, the Spanish and Italian subsidiaries of a French group on Microsoft
     365, a network of medical laboratories behind a French gateway, an exporter on Google Workspace (payloads and
     hijacked threads). Blind at 76e22ff (with profile / none): round 21 23/25, 2/25 (1 malicious) / 22/25, 2/25;
     round 22 21/25, 3/25 (2) / 16/25, 6/25 (4); round 23 22/25, 3/25 (1) / 21/25, 4/25; round 24 23/25, 2/25 (1) /
-    21/25, 2/25 (1). Every legitimate message still called malicious with the profile is a genuine bank change
-    whose new IBAN differs from the one on file: the verdict asks for a call-back on a known number."""
+    21/25, 2/25 (1). Rounds 25-27 (a regional media company, a wealth manager on OVHcloud Exchange, French BEC
+    against a building-materials wholesaler), blind after those fixes: 21/25, 1/25 (1) / 20/25, 1/25; 23/25, 6/25
+    (3) / 20/25, 7/25 (1); 25/25, 4/25 (2) / 22/25, 6/25 (1). Legitimate messages called malicious with the profile
+    are genuine bank changes (or a factoring notice) whose new IBAN differs from the one on file, where the verdict
+    asks for a call-back on a known number, and round 26's client forwarding a scam to ask if it is real."""
     missed, flagged, malicious, attacks, legitimate = _blind_round(folder, profile)
     assert (attacks, legitimate) == (25, 25)
     assert len(missed) <= most_missed, missed
     assert len(flagged) <= most_flagged, flagged
-    assert len(malicious) <= (2 if malicious_allowed else 0), malicious
+    assert len(malicious) <= most_malicious, malicious
