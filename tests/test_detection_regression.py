@@ -316,7 +316,7 @@ _SESSION_12_ROUNDS = [
     ("probes-blind-24", True, 2, 0, 0), ("probes-blind-24", False, 3, 1, 0),
     # written after rounds 21-24's fixes and the retrained model, scanned blind at 6495364 (READMEs give the figures)
     ("probes-blind-25", True, 3, 1, 1), ("probes-blind-25", False, 3, 1, 0),
-    ("probes-blind-26", True, 2, 4, 3), ("probes-blind-26", False, 4, 5, 1),
+    ("probes-blind-26", True, 2, 4, 2), ("probes-blind-26", False, 4, 5, 1),
     ("probes-blind-27", True, 0, 3, 2), ("probes-blind-27", False, 3, 5, 1),
 ]
 
@@ -333,7 +333,8 @@ def test_blind_probes_session_12(folder: str, profile: bool, most_missed: int, m
     against a building-materials wholesaler), blind after those fixes: 21/25, 1/25 (1) / 20/25, 1/25; 23/25, 6/25
     (3) / 20/25, 7/25 (1); 25/25, 4/25 (2) / 22/25, 6/25 (1). Legitimate messages called malicious with the profile
     are genuine bank changes (or a factoring notice) whose new IBAN differs from the one on file, where the verdict
-    asks for a call-back on a known number, and round 26's client forwarding a scam to ask if it is real."""
+    asks for a call-back on a known number (round 26's client forwarding the scam to ask whether it is real was too,
+    until a reported lure became at most suspicious)."""
     missed, flagged, malicious, attacks, legitimate = _blind_round(folder, profile)
     assert (attacks, legitimate) == (25, 25)
     assert len(missed) <= most_missed, missed

@@ -154,7 +154,7 @@ def _read_findings(message: Message, context: Context, r: Reading, *, skipped_as
     if r.warning:
         findings = _as_warning(findings)
         findings.append(Finding("intent.security_warning", 0.0, {
-            "phrases": r.phrases(r.hits.get("warning", [])), "lang": r.lang}))
+            "phrases": r.phrases(r.hits.get("warning", [])), "lang": r.lang, "reported": r.reported}))
     return findings, asked
 
 

@@ -20,7 +20,7 @@ from rempart.catalogue import Catalogue
 from rempart.config import Config, OrgProfile
 from rempart.engine import warmup
 from rempart.engine.facts import build_facts
-from rempart.engine.fusion import fuse, has_decisive_signal, level_for
+from rempart.engine.fusion import fuse, has_decisive_signal, level_for, reports_a_lure
 from rempart.engine.implicit_org import ImplicitOrg, infer_org, recipient_domains
 from rempart.engine.verdict import Verdict
 from rempart.findings import Finding
@@ -193,7 +193,7 @@ class Engine:
         score, reasons = fuse(findings, rule_hits, model_score, weights=settings.weights, model_weight=model_weight,
                               hard_evidence=settings.malicious_evidence_weight)
         decisive = has_decisive_signal(findings, rule_hits, minimum=settings.malicious_evidence_weight,
-                                       weights=settings.weights)
+                                       weights=settings.weights) and not reports_a_lure(findings)
         level = level_for(score, settings.suspicious_threshold, settings.malicious_threshold, decisive=decisive)
         return Verdict(level, score, tuple(reasons[: settings.max_reasons]), tuple(findings), tuple(rule_hits),
                        model_score, timings, facts)

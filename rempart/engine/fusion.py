@@ -136,3 +136,11 @@ def has_decisive_signal(findings: Iterable[Finding], rule_hits: Iterable[RuleHit
     malicious — and quarantining it — takes at least one piece of hard evidence a person can check."""
     return any(weights.get(f.code, f.weight) >= minimum for f in findings) or any(
         h.weight >= minimum for h in rule_hits)
+
+
+def reports_a_lure(findings: Iterable[Finding]) -> bool:
+    """Someone forwarding a message to ask whether it is genuine ("is this really you? I didn't click"): the
+    forwarded lure's evidence still scores, but the message is a report for the reader, who must receive it, not a
+    message to quarantine. Read from the forwarder's own words above the forward (``intent.security_warning`` with
+    ``reported``), never from the forwarded text."""
+    return any(f.code == "intent.security_warning" and f.evidence.get("reported") for f in findings)

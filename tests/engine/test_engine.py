@@ -91,3 +91,32 @@ def test_a_lexicon_phrase_that_does_not_compile_stops_the_start(monkeypatch: pyt
     monkeypatch.setattr(resources, "load_yaml", broken)
     with pytest.raises(LexiconError, match="threat"):
         Engine(Config())
+
+
+_FORWARDED_LURE = (
+    "-------- Message transféré --------\r\n"
+    "De : \"Cabinet Arnal\" <contact@cabinet-arnal.fr>\r\n"
+    "Objet : Offre réservée à nos clients\r\n\r\n"
+    "Réservez votre allocation depuis votre espace client : https://espace.cabinet-arnal-prive.com/reservation\r\n")
+
+
+def _forward(own_words: str) -> bytes:
+    return (f"From: Martine Kessler <martine.kessler@sfr.fr>\r\nTo: conseil@cabinet-arnal.fr\r\n"
+            f"Subject: TR: Offre réservée à nos clients\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            f"{own_words}\r\n\r\n{_FORWARDED_LURE}").encode()
+
+
+def test_a_client_reporting_a_lure_reaches_the_reader() -> None:
+    """A forward whose sender asks whether it is genuine is a report: the lure's evidence still scores, but the
+    message must reach the adviser (suspicious), not be quarantined; the same lure forwarded without that doubt
+    keeps its verdict."""
+    def lookalike(message: Message, context: Context) -> Iterable[Finding]:
+        yield Finding("test.lookalike_link", 0.9)  # hard evidence: a link to a look-alike of the firm's domain
+
+    analyzers = [*ANALYZERS[:-1], ("lookalike", lookalike), ANALYZERS[-1]]
+    engine = Engine(Config(), analyzers=analyzers)
+    report = engine.scan(_forward("Bonjour, ça me paraît bizarre. Est-ce bien vous ? Je n'ai cliqué sur rien."))
+    assert report.level is Level.SUSPICIOUS
+    assert any(f.code == "intent.security_warning" and f.evidence["reported"] for f in report.findings)
+    plain = engine.scan(_forward("Bonjour, voir ci-dessous."))
+    assert plain.level is Level.MALICIOUS

@@ -68,11 +68,13 @@ _MAX_PHRASE_CHARS = 80
 class Reading:
     """The scan text, the lexicon hits per category and the message language, plus evidence helpers."""
 
-    def __init__(self, scan: ScanText, hits: dict[str, list[Hit]], lang: str, warning: bool = False) -> None:
+    def __init__(self, scan: ScanText, hits: dict[str, list[Hit]], lang: str, warning: bool = False,
+                 reported: bool = False) -> None:
         self.scan = scan
         self.hits = hits
         self.lang = lang
         self.warning = warning  # the message warns about a fraud: its asks are reported speech
+        self.reported = reported  # a forwarder's doubt above a forwarded message: someone reporting a lure
 
     def has(self, category: str) -> bool:
         return bool(self.hits.get(category))
@@ -214,4 +216,4 @@ def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequenc
     _drop_advice(scan, hits, ask_categories)
     _drop_promised_never(scan, hits)
     lang, _, _ = detect_language(scan.norm, data.stopwords["fr"], data.stopwords["en"], data.other_stopwords)
-    return Reading(scan, hits, lang, warning)
+    return Reading(scan, hits, lang, warning, reported=bool(doubt))
