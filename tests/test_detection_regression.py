@@ -318,6 +318,10 @@ _SESSION_12_ROUNDS = [
     ("probes-blind-25", True, 3, 1, 1), ("probes-blind-25", False, 3, 1, 0),
     ("probes-blind-26", True, 2, 4, 2), ("probes-blind-26", False, 4, 5, 1),
     ("probes-blind-27", True, 0, 3, 2), ("probes-blind-27", False, 3, 5, 1),
+    # written after rounds 25-27's fixes, scanned blind at 9f817d4
+    ("probes-blind-28", True, 2, 1, 1), ("probes-blind-28", False, 3, 2, 0),
+    ("probes-blind-29", True, 0, 1, 1), ("probes-blind-29", False, 4, 2, 0),
+    ("probes-blind-30", True, 3, 2, 1), ("probes-blind-30", False, 4, 3, 0),
 ]
 
 
@@ -331,7 +335,10 @@ def test_blind_probes_session_12(folder: str, profile: bool, most_missed: int, m
     round 22 21/25, 3/25 (2) / 16/25, 6/25 (4); round 23 22/25, 3/25 (1) / 21/25, 4/25; round 24 23/25, 2/25 (1) /
     21/25, 2/25 (1). Rounds 25-27 (a regional media company, a wealth manager on OVHcloud Exchange, French BEC
     against a building-materials wholesaler), blind after those fixes: 21/25, 1/25 (1) / 20/25, 1/25; 23/25, 6/25
-    (3) / 20/25, 7/25 (1); 25/25, 4/25 (2) / 22/25, 6/25 (1). Legitimate messages called malicious with the profile
+    (3) / 20/25, 7/25 (1); 25/25, 4/25 (2) / 22/25, 6/25 (1). Rounds 28-30 (an engineering firm living on public
+    tenders, a car-dealership group behind a French gateway, an English-speaking software scale-up), blind after
+    those: 22/25, 1/25 (1) / 21/25, 2/25; 25/25, 1/25 (1) / 21/25, 2/25; 22/25, 2/25 (1) / 21/25, 4/25.
+    Legitimate messages called malicious with the profile
     are genuine bank changes (or a factoring notice) whose new IBAN differs from the one on file, where the verdict
     asks for a call-back on a known number (round 26's client forwarding the scam to ask whether it is real was too,
     until a reported lure became at most suspicious)."""
