@@ -321,7 +321,7 @@ _SESSION_12_ROUNDS = [
     # written after rounds 25-27's fixes, scanned blind at 9f817d4
     ("probes-blind-28", True, 2, 1, 1), ("probes-blind-28", False, 3, 2, 0),
     ("probes-blind-29", True, 0, 1, 1), ("probes-blind-29", False, 4, 2, 0),
-    ("probes-blind-30", True, 3, 2, 1), ("probes-blind-30", False, 4, 3, 0),
+    ("probes-blind-30", True, 3, 1, 1), ("probes-blind-30", False, 4, 2, 0),
 ]
 
 
