@@ -117,6 +117,15 @@ class OrgProfile(_Strict):
     def people(self) -> list[Person]:
         return [*self.vips, *self.employees]
 
+    def known_free_address(self, address: str) -> bool:
+        """A person's own personal address or a vendor's contact on free mail, as the profile lists them (compared as
+        mailboxes: Gmail's dots and +tags reach one account)."""
+        from rempart.domains import mailbox_key  # config is imported by everything: keep its imports minimal
+
+        key = mailbox_key(address) if address else ""
+        return bool(key) and any(mailbox_key(a) == key for a in (
+            *(a for p in self.people for a in p.personal_addresses), *(c for v in self.vendors for c in v.contacts)))
+
 
 class AuthSettings(_Strict):
     # Authentication-Results from any other authserv-id may have been written by the sender: ignored.

@@ -450,7 +450,11 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     # Money asked from free mail is the fraud's shape, unless every account given is already on file for that
     # sender (a farmer or a resident's family known by its orange.fr address: intent.vendor_iban_on_file).
     on_file = any(f.code == "intent.vendor_iban_on_file" and f.weight < 0 for f in context.findings)
-    if seen.any("free_mail") and (money or opener) and not on_file:
+    # Nor from a free-mail address the profile lists (an executive's personal Gmail), unless the receiving server
+    # saw it fail authentication: a forged copy of a known address is no longer its owner's mail.
+    known = message.from_address is not None and context.config.org.known_free_address(message.from_address.address) \
+        and not _failed(context)
+    if seen.any("free_mail") and (money or opener) and not on_file and not known:
         out.append(Finding("correlate.free_mail_money_request", WEIGHTS["free_mail_money_request"],
                            {"request": money + opener, "address": message.from_address.address
                             if message.from_address else ""}))
@@ -473,3 +477,10 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
         evidence = {"service": str(hidden[0].evidence.get("service", "")), "url": hidden[0].evidence.get("url", "")}
         out.append(Finding("correlate.shortened_links_elsewhere", WEIGHTS["shortened_links_elsewhere"], evidence))
     return out
+
+
+def _failed(context: Context) -> bool:
+    """The receiving server saw the sender fail DMARC (or SPF with no DKIM)."""
+    summary = summary_from_findings(context.findings)
+    return summary is not None and summary.trusted and (
+        summary.dmarc == "fail" or (summary.spf in ("fail", "softfail") and not summary.dkim_domains))

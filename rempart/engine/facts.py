@@ -199,6 +199,8 @@ def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[st
         "is_org": bool(domain) and (domain in own or registered in own),
         "is_vendor": bool(domain) and (domain in vendors or registered in vendors),
         "is_freemail": "sender.freemail" in codes,
+        # a free-mail address the profile knows (an executive's personal address, a vendor's contact)
+        "is_known_address": address is not None and org.known_free_address(address.address),
         "impersonates": impersonation.rpartition(".")[2],
         "impersonated_name": str(evidence.get(impersonation, {}).get("target", "")) if impersonation else "",
         # "Camille Roux via SharePoint": the name of someone we know, relayed by a real platform

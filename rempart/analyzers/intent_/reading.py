@@ -26,7 +26,8 @@ _NEGATION = re.compile(
     r"|ne (?:cliquez|repondez|communiquez|transmettez|ouvrez|saisissez|donnez) (?:pas|jamais)"
     r"|do not (?:click|reply|share|enter|provide|open)"
     # a report of what someone did not do ("the sign-in was blocked after the user did not confirm the prompt")
-    r"|(?:did|does) not (?:confirm|approve|accept|answer|enter|respond to)|(?:didn't|doesn't) (?:confirm|approve|accept)"
+    r"|(?:did|does) not (?:confirm|approve|accept|answer|enter|respond to)"
+    r"|(?:didn't|doesn't) (?:confirm|approve|accept)"
     # conditional advice: "only enter card details on a site you trust"
     r"|only (?:enter|provide|share|give|type|submit) )\b"
 )
