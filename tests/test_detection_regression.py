@@ -322,6 +322,10 @@ _SESSION_12_ROUNDS = [
     ("probes-blind-28", True, 2, 1, 1), ("probes-blind-28", False, 3, 2, 0),
     ("probes-blind-29", True, 0, 1, 1), ("probes-blind-29", False, 4, 2, 0),
     ("probes-blind-30", True, 3, 1, 1), ("probes-blind-30", False, 4, 2, 0),
+    # written after rounds 28-30's fixes, scanned blind at 9a51b08 (model trained on rounds 1-30)
+    ("probes-blind-31", True, 3, 1, 0), ("probes-blind-31", False, 5, 3, 1),
+    ("probes-blind-32", True, 2, 0, 0), ("probes-blind-32", False, 5, 1, 0),
+    ("probes-blind-33", True, 4, 1, 1), ("probes-blind-33", False, 4, 0, 0),
 ]
 
 
@@ -337,7 +341,9 @@ def test_blind_probes_session_12(folder: str, profile: bool, most_missed: int, m
     against a building-materials wholesaler), blind after those fixes: 21/25, 1/25 (1) / 20/25, 1/25; 23/25, 6/25
     (3) / 20/25, 7/25 (1); 25/25, 4/25 (2) / 22/25, 6/25 (1). Rounds 28-30 (an engineering firm living on public
     tenders, a car-dealership group behind a French gateway, an English-speaking software scale-up), blind after
-    those: 22/25, 1/25 (1) / 21/25, 2/25; 25/25, 1/25 (1) / 21/25, 2/25; 22/25, 2/25 (1) / 21/25, 4/25.
+    those: 22/25, 1/25 (1) / 21/25, 2/25; 25/25, 1/25 (1) / 21/25, 2/25; 22/25, 2/25 (1) / 21/25, 4/25. Rounds
+    31-33 (a leather-goods importer, a Brussels non-profit, an IT managed-services provider), blind after those:
+    22/25, 2/25 (1) / 20/25, 3/25 (1); 23/25, 1/25 / 20/25, 2/25; 21/25, 1/25 (1) / 19/25, 0/25.
     Legitimate messages called malicious with the profile
     are genuine bank changes (or a factoring notice) whose new IBAN differs from the one on file, where the verdict
     asks for a call-back on a known number (round 26's client forwarding the scam to ask whether it is real was too,
