@@ -513,3 +513,11 @@ def summary_from_findings(findings: Iterable[Finding]) -> AuthSummary | None:
                 dkim_verified=bool(e.get("dkim_verified", False)),
             )
     return None
+
+
+def failed_authentication(findings: Iterable[Finding]) -> bool:
+    """The organisation's own receiving server saw the sender fail DMARC, or SPF with no DKIM signature: a copy of
+    a known address forged by someone else."""
+    summary = summary_from_findings(findings)
+    return summary is not None and summary.trusted and (
+        summary.dmarc == "fail" or (summary.spf in ("fail", "softfail") and not summary.dkim_domains))

@@ -15,7 +15,7 @@ from importlib import resources as importlib_resources
 from urllib.parse import urlsplit
 
 from rempart.analyzers._links.tables import suffix_match, tables
-from rempart.analyzers.auth import authenticated_as, summary_from_findings
+from rempart.analyzers.auth import authenticated_as, failed_authentication, summary_from_findings
 from rempart.analyzers.base import Context, claimed_domain
 from rempart.analyzers.links import BULK_LINKS
 from rempart.analyzers.lookalike import fold_confusables, owner_of
@@ -453,7 +453,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     # Nor from a free-mail address the profile lists (an executive's personal Gmail), unless the receiving server
     # saw it fail authentication: a forged copy of a known address is no longer its owner's mail.
     known = message.from_address is not None and context.config.org.known_free_address(message.from_address.address) \
-        and not _failed(context)
+        and not failed_authentication(context.findings)
     if seen.any("free_mail") and (money or opener) and not on_file and not known:
         out.append(Finding("correlate.free_mail_money_request", WEIGHTS["free_mail_money_request"],
                            {"request": money + opener, "address": message.from_address.address
@@ -477,10 +477,3 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
         evidence = {"service": str(hidden[0].evidence.get("service", "")), "url": hidden[0].evidence.get("url", "")}
         out.append(Finding("correlate.shortened_links_elsewhere", WEIGHTS["shortened_links_elsewhere"], evidence))
     return out
-
-
-def _failed(context: Context) -> bool:
-    """The receiving server saw the sender fail DMARC (or SPF with no DKIM)."""
-    summary = summary_from_findings(context.findings)
-    return summary is not None and summary.trusted and (
-        summary.dmarc == "fail" or (summary.spf in ("fail", "softfail") and not summary.dkim_domains))

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from rempart.analyzers.auth import authenticated_as, summary_from_findings
+from rempart.analyzers.auth import authenticated_as, failed_authentication, summary_from_findings
 from rempart.analyzers.base import Context, Resources
 from rempart.analyzers.exchange_online import submitted_inside_tenant
 from rempart.analyzers.internal_route import travelled_inside
@@ -299,9 +299,7 @@ def _legitimate(target: Target, address: Address, context: Context) -> bool:
 
 
 def _failed_authentication(context: Context) -> bool:
-    summary = summary_from_findings(context.findings)
-    return summary is not None and summary.trusted and (
-        summary.dmarc == "fail" or (summary.spf in ("fail", "softfail") and not summary.dkim_domains))
+    return failed_authentication(context.findings)
 
 
 def _service_local_part(local: str, context: Context) -> bool:
