@@ -71,10 +71,6 @@ def _as_warning(findings: list[Finding]) -> list[Finding]:
 COLLEAGUE_PAYROLL_FACTOR = 0.5
 
 
-def _from_colleague(context: Context) -> bool:
-    return any(f.code == "sender.internal_route" for f in context.findings)
-
-
 def _payroll_from_colleague(findings: list[Finding]) -> list[Finding]:
     def payroll(f: Finding) -> bool:
         return f.weight > 0 and (f.code == "intent.payroll_diversion" or (
@@ -185,7 +181,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     found, asked = _read_findings(message, context, r)
     findings += found
     findings += _document_findings(message, context, asked)
-    if _from_colleague(context):
+    if context.has("sender.internal_route"):
         findings = _payroll_from_colleague(findings)
     if r.scan.in_thread:
         findings.append(Finding("intent.thread_context", 0.0, {

@@ -494,7 +494,7 @@ def _implicit_org_suffix(domain: str, match: LookalikeMatch, context: Context) -
     (``recipient_lookalike.py``). A generic suffix (exemple-industrie.co, .com, .net for a .fr company) is what
     the fraud buys: it keeps its full weight."""
     if match.technique != "tld_swap" or match.target_kind != "org" \
-            or not any(f.code == "engine.implicit_org" for f in context.findings):
+            or not context.has("engine.implicit_org"):
         return False
     mine, theirs = _country_suffix(domain), _country_suffix(match.target_domain)
     return bool(mine and theirs and mine != theirs)

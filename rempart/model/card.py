@@ -35,7 +35,9 @@ def _metrics_table(metrics: Mapping[str, Any]) -> list[str]:
 
 def _collections_table(metrics: Mapping[str, Any]) -> list[str]:
     """The same figures within each labelled collection (thresholds on its own legitimate mail)."""
-    lines = ["| CV | collection | scorer | ROC AUC | detection @ 1 % FPR | detection @ 0.1 % FPR | ai_phish @ 1 % FPR "
+    lines = ["The same out-of-fold scores within each labelled collection, thresholds set on that collection's "
+             "own legitimate mail (the dev corpus is where the project's accuracy targets are set):", "",
+             "| CV | collection | scorer | ROC AUC | detection @ 1 % FPR | detection @ 0.1 % FPR | ai_phish @ 1 % FPR "
              "| attacks / legitimate |", "|---|---|---|---|---|---|---|---|"]
     found = False
     for cv in ("random", "grouped"):
@@ -47,7 +49,7 @@ def _collections_table(metrics: Mapping[str, Any]) -> list[str]:
                 ai = _pct(b["ai_phish"]["tpr_at_fpr_0.01"])
                 lines.append(f"| {cv} | `{name}` | {label} | {_num(b['auc'])} | {_pct(b['tpr_at_fpr_0.01'])} | "
                              f"{_pct(b['tpr_at_fpr_0.001'])} | {ai} | {blocks['n_pos']} / {blocks['n_neg']} |")
-    return lines if found else []
+    return [*lines, ""] if found else []
 
 
 def _per_source(metrics: Mapping[str, Any]) -> list[str]:
@@ -200,9 +202,7 @@ def write_card(path: Path, meta: Mapping[str, Any], artifact: Path) -> None:
         f"Spam (not trained on) flagged by the final model: {_pct(metrics.get('spam_flagged_by_model'))}; "
         f"by the fused verdict: {_pct(metrics.get('spam_flagged_fused'))}.",
         "",
-        *(["The same out-of-fold scores within each labelled collection, thresholds set on that collection's "
-           "own legitimate mail (the dev corpus is where the project's accuracy targets are set):", "",
-           *_collections_table(metrics), ""] if _collections_table(metrics) else []),
+        *_collections_table(metrics),
         *_within_table(metrics),
         "The fused verdict with other `[model] weight` values (same out-of-fold scores):",
         "",
