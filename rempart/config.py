@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,15 @@ class OrgProfile(_Strict):
         from rempart.domains import mailbox_key  # config is imported by everything: keep its imports minimal
 
         key = mailbox_key(address) if address else ""
-        return bool(key) and any(mailbox_key(a) == key for a in (
+        return bool(key) and key in self._known_mailboxes
+
+    @cached_property
+    def _known_mailboxes(self) -> frozenset[str]:
+        """Mailbox keys of the listed personal and vendor addresses, built once (facts and correlate ask per
+        message). The profile is frozen, so the set never goes stale."""
+        from rempart.domains import mailbox_key
+
+        return frozenset(mailbox_key(a) for a in (
             *(a for p in self.people for a in p.personal_addresses), *(c for v in self.vendors for c in v.contacts)))
 
 

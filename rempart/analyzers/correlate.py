@@ -18,7 +18,7 @@ from rempart.analyzers._links.tables import suffix_match, tables
 from rempart.analyzers.auth import authenticated_as, failed_authentication, summary_from_findings
 from rempart.analyzers.base import Context, claimed_domain
 from rempart.analyzers.links import BULK_LINKS
-from rempart.analyzers.lookalike import fold_confusables, owner_of
+from rempart.analyzers.lookalike import brand_of, fold_confusables, owner_of
 from rempart.analyzers.sender import WEIGHTS as SENDER_WEIGHTS
 from rempart.domains import domain_label, icann_registered_domain, in_domains, registered_domain
 from rempart.findings import Finding
@@ -396,9 +396,10 @@ def _relayed_for_customer(message: Message, context: Context) -> bool:
     name names, whose domain the Reply-To is on: "Échafaudages Dumas via Pennylane" <no-reply@pennylane.com>,
     Reply-To compta@echafaudages-dumas.fr. Not when the answers go to free mail (a strong
     ``sender.reply_to_divergent``), nor when the display name is the platform's own ("Microsoft account team"
-    from a forged microsoft.com, Reply-To elsewhere: a lure to write back)."""
+    from a forged microsoft.com, Reply-To elsewhere: a lure to write back). brand_of, so a profile's vendor entry
+    for the platform does not hide it."""
     sender = message.from_address
-    owner = owner_of(sender.domain, context.resources) if sender is not None and sender.domain else None
+    owner = brand_of(sender.domain, context.resources) if sender is not None and sender.domain else None
     if sender is None or owner is None or owner.brand is None or not owner.brand.user_content:
         return False
     strong = SENDER_WEIGHTS["reply_to_strong"]  # answers to free mail, or leaving a known party

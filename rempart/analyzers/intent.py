@@ -36,7 +36,7 @@ from rempart.analyzers.intent_.banking import FoundIban, find_ibans
 from rempart.analyzers.intent_.phones import find_phones
 from rempart.analyzers.intent_.reading import Reading, read_message, read_text
 from rempart.analyzers.intent_.resources import intent_data, org_banking
-from rempart.analyzers.lookalike import owner_of
+from rempart.analyzers.lookalike import brand_of, owner_of
 from rempart.findings import Finding
 from rempart.message.model import Message, Url
 
@@ -81,7 +81,9 @@ def _payroll_from_colleague(findings: list[Finding]) -> list[Finding]:
 
 def _open_platform(host: str, context: Context) -> str | None:
     """The brand owning ``host`` when it is an open platform (``user_content`` in brands.toml)."""
-    owner = owner_of(host, context.resources) if host else None
+    # brand_of: a profile's vendor entry for the same domain (google.com as the Workspace vendor) must not hide
+    # that anyone can publish there
+    owner = brand_of(host, context.resources) if host else None
     return owner.name if owner is not None and owner.brand is not None and owner.brand.user_content else None
 
 
@@ -94,7 +96,8 @@ def _sender_site(message: Message, context: Context) -> Callable[[Url], bool] | 
     owner = owner_of(sender.domain, context.resources) if sender is not None and sender.domain else None
     if owner is None:
         return None
-    brand = owner.brand
+    platform = brand_of(sender.domain, context.resources) if sender is not None and sender.domain else None
+    brand = platform.brand if platform is not None else None
     if brand is not None and brand.user_content:
         # an open platform's own account pages only, written to from its own alert address
         # (no-reply@accounts.google.com linking to myaccount.google.com)

@@ -551,8 +551,9 @@ def _reply_to(message: Message, context: Context, claimed: Target | None) -> Ite
 
 def _relays_members(domain: str, context: Context) -> bool:
     """A portal relaying its members' messages (``member_relay`` in brands.toml): they carry their own Reply-To.
-    (Not every open platform: a Drive share answering to a Gmail address is the impostor's way.)"""
-    owner = owner_of(domain, context.resources)
+    (Not every open platform: a Drive share answering to a Gmail address is the impostor's way.) brand_of, so a
+    profile's vendor entry for the portal does not hide it."""
+    owner = brand_of(domain, context.resources)
     return owner is not None and owner.brand is not None and owner.brand.member_relay
 
 

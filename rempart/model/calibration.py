@@ -16,25 +16,45 @@ from numpy.typing import NDArray
 SCORE_BINS = 10  # fixed [0, 0.1), …, [0.9, 1] bins for ECE and PSI
 
 
+def _platt_loss(m: NDArray[np.float64], target: NDArray[np.float64], a: float, b: float) -> float:
+    z = a * m + b
+    # Σ t·log(1 + e^-z) + (1 − t)·log(1 + e^z), written so that no exponential overflows
+    return float(np.sum(target * np.logaddexp(0.0, -z) + (1.0 - target) * np.logaddexp(0.0, z)))
+
+
 def fit_platt(margins: NDArray[np.float64], labels: NDArray[np.int_]) -> tuple[float, float]:
-    """(a, b) such that p = 1 / (1 + exp(-(a·m + b))), by Newton's method on the log-loss with Platt's
-    smoothed targets (robust when classes separate perfectly)."""
+    """(a, b) such that p = 1 / (1 + exp(-(a·m + b))), by Newton's method with a backtracking line search on the
+    log-loss with Platt's smoothed targets (Lin, Lin and Weng, 2007). The smoothed targets keep the optimum
+    finite when the classes separate; the line search keeps Newton from overshooting when the margins are
+    large (an undamped step from a = 1 on margins of ±40 diverged to a ≈ 1e9, every score 0 or 1)."""
     m = np.asarray(margins, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
     n_pos, n_neg = float(y.sum()), float(len(y) - y.sum())
     target = np.where(y > 0, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-    a, b = 1.0, 0.0
+    a, b = 0.0, math.log((n_pos + 1.0) / (n_neg + 1.0))  # the prior odds: a flat start the search leaves safely
+    loss = _platt_loss(m, target, a, b)
     for _ in range(100):
-        z = np.clip(a * m + b, -35.0, 35.0)
-        p = 1.0 / (1.0 + np.exp(-z))
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * m + b, -35.0, 35.0)))
         g = p - target
-        w = np.maximum(p * (1.0 - p), 1e-12)
         grad = np.array([float(np.dot(g, m)), float(g.sum())])
+        if float(np.abs(grad).max()) < 1e-9:
+            break
+        w = np.maximum(p * (1.0 - p), 1e-12)
         hess = np.array([[float(np.dot(w, m * m)) + 1e-9, float(np.dot(w, m))],
                          [float(np.dot(w, m)), float(w.sum()) + 1e-9]])
         step = np.linalg.solve(hess, grad)
-        a, b = a - float(step[0]), b - float(step[1])
-        if float(np.abs(step).max()) < 1e-10:
+        decrease = float(np.dot(grad, step))
+        t = 1.0
+        while t > 1e-10:
+            na, nb = a - t * float(step[0]), b - t * float(step[1])
+            new_loss = _platt_loss(m, target, na, nb)
+            if new_loss <= loss - 1e-4 * t * decrease:
+                break
+            t /= 2.0
+        else:
+            break  # no step lowers the loss: at the optimum, to the precision of floats
+        a, b, loss = na, nb, new_loss
+        if float(np.abs(t * step).max()) < 1e-10:
             break
     return a, b
 

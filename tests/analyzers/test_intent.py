@@ -631,6 +631,16 @@ def test_a_callback_scam_carried_by_an_open_platform_is_callback_phishing() -> N
     assert "intent.callback_phishing" not in codes(run(vendor))
 
 
+def test_a_profile_listing_the_platform_as_a_vendor_does_not_hide_that_anyone_publishes_there() -> None:
+    # The organisation pays by PayPal, so its profile lists paypal.com as a vendor: that entry owns the domain
+    # first, and the open-platform flag was read through it and lost (round 31's a13, only suspicious).
+    listed = config_from_mapping({"org": {**ORG["org"], "vendors": [
+        *ORG["org"]["vendors"], {"name": "PayPal", "domains": ["paypal.com"]}]}})
+    carried = text_message(RENEWAL_SCAM, "Invoice from Norton Secure Billing", "service@paypal.com", "PayPal",
+                           urls=(_https("www.paypal.com", "/invoice/p/#INV2-8841"),))
+    assert "intent.callback_phishing" in codes(run(carried, listed))
+
+
 @pytest.mark.parametrize("ask", [
     "Questions about your order? Give us a call at +1 (844) 555-0142.",
     "You can reach us on our support number +1 818 555 0199 for any assistance.",

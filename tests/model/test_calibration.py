@@ -27,6 +27,20 @@ def test_separable_data_does_not_blow_up() -> None:
     assert np.isfinite(a) and np.isfinite(b) and a > 0
 
 
+def test_large_margins_keep_a_graded_probability() -> None:
+    # Margins of ±40 (a fold whose held-out sources the linear model separates with a wide gap): the undamped
+    # Newton step diverged to a ≈ 1e9 and every score became exactly 0 or 1, tying all the ranks.
+    rng = np.random.default_rng(0)
+    m = np.concatenate([rng.normal(2, 1, 500), rng.normal(-2, 1, 500)]) * 20
+    y = np.array([1] * 500 + [0] * 500)
+    a, b = fit_platt(m, y)
+    assert 0 < a < 1 and abs(b) < 1
+    p = apply_platt(m, a, b)
+    # the smoothed targets (1/502, 501/502) bound the confidence: no score saturates, ranks stay distinct
+    assert float(p.max()) < 1.0 and float(p.min()) > 0.0
+    assert len(np.unique(p)) > 990
+
+
 def test_shift_statistics() -> None:
     ref = [0.1, 0.2, 0.15, 0.8, 0.9]
     assert psi(histogram(ref), histogram(ref)) == 0.0
