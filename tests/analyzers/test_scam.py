@@ -73,6 +73,18 @@ def families(findings: list[Finding]) -> dict[str, float]:
      "scam.registration_renewal_lure"),
     ("Notice", "We received an application to register your company name as a China domain and internet keyword.",
      "scam.registration_renewal_lure"),
+    ("Brand Name and Domain Name Registration (Notice)",
+     "On September 8 we received an application from Hongda Trading Co. requested \"lisenne\" as their internet"
+     " keyword and China (CN) domain names. After checking it, we find this name conflict with your company name.",
+     "scam.registration_renewal_lure"),
+    ("Domain name expiration notice",
+     "Your search engine submission for yourcompany.com expires on 10/12. This notice is not a bill and does not"
+     " constitute a domain registration: search engine optimization is optional.",
+     "scam.registration_renewal_lure"),
+    ("AVIS D'EXPIRATION – NOM DE DOMAINE",
+     "L'enregistrement de votre nom de domaine auprès de nos services de référencement et de soumission aux moteurs"
+     " de recherche arrive à échéance. Sans renouvellement, le domaine sera retiré de notre annuaire. Ce courrier"
+     " n'est pas un enregistrement de nom de domaine.", "scam.registration_renewal_lure"),
 ])
 def test_each_family_is_found_in_its_language(subject: str, body: str, code: str) -> None:
     found = families(run(message(body, subject)))
@@ -124,6 +136,12 @@ def test_html_only_lure_is_read() -> None:
      "Revenue grew to 3.2 million dollars. The board thanks the team; bonuses will be paid with March salaries."),
     ("Nouveau message dans Teams",
      "Julie Martin vous a envoyé un message : « Tu as vu le planning de la semaine ? » Répondre dans Teams."),
+    ("Votre nom de domaine expire dans 30 jours",
+     "Le nom de domaine atelier-exemple.fr expire le 12/12/2026. Pour le renouveler, connectez-vous à votre espace"
+     " client ; sans renouvellement, il sera supprimé et pourra être enregistré par un tiers."),
+    ("Domain renewal reminder",
+     "Your domain example-shop.com will expire on December 12. Auto-renew is off: renew it from your control panel"
+     " to keep your website and email working."),
     ("Welcome to the team",
      "Congratulations on your new role! Your laptop is ready at the IT desk; your manager will show you around."),
 ])
