@@ -323,7 +323,7 @@ _SESSION_12_ROUNDS = [
     ("probes-blind-29", True, 0, 1, 1), ("probes-blind-29", False, 4, 2, 0),
     ("probes-blind-30", True, 3, 1, 1), ("probes-blind-30", False, 4, 2, 0),
     # written after rounds 28-30's fixes, scanned blind at 9a51b08 (model trained on rounds 1-30)
-    ("probes-blind-31", True, 2, 1, 0), ("probes-blind-31", False, 4, 3, 1),
+    ("probes-blind-31", True, 1, 1, 0), ("probes-blind-31", False, 3, 3, 1),
     ("probes-blind-32", True, 2, 0, 0), ("probes-blind-32", False, 5, 1, 0),
     ("probes-blind-33", True, 3, 1, 1), ("probes-blind-33", False, 3, 0, 0),
 ]

@@ -405,6 +405,15 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.pressure_secrecy", "Il est informé, inutile de le mettre en copie."),
     ("intent.pressure_threat", "Without payment your coverage will be suspended on 15 October."),
     ("intent.pressure_threat", "Sans règlement sous huit jours, le dossier sera transmis à notre service contentieux."),
+    ("intent.desktop_only_file", "C'est un .zip assez lourd : il faut l'ouvrir depuis un ordinateur, ça ne passe pas"
+                                 " sur mobile."),
+    ("intent.desktop_only_file", "Le dossier ne s'ouvre pas sur les smartphones."),
+    ("intent.desktop_only_file", "Ouvrez-le depuis votre ordinateur et non depuis votre téléphone."),
+    ("intent.desktop_only_file", "Le lecteur est incompatible avec les mobiles."),
+    ("intent.desktop_only_file", "The brief is a large archive and won't open on a phone."),
+    ("intent.desktop_only_file", "The presentation must be opened on a Windows PC."),
+    ("intent.desktop_only_file", "Please download it on your laptop rather than your phone."),
+    ("intent.desktop_only_file", "The viewer is not supported on mobile devices."),
 ]
 
 
@@ -421,6 +430,14 @@ def test_sending_back_a_contract_or_waiting_for_a_delivery_code_asks_no_code() -
     for text in ("Voici le contrat de maintenance. Merci de me le renvoyer signé avant vendredi.",
                  "Vous allez recevoir un SMS avec un code de retrait. Le livreur vous le demandera à la livraison."):
         assert "intent.mfa_code_request" not in codes(run(text_message(text))), text
+
+
+def test_mobile_apps_and_devices_mentioned_in_passing_ask_no_desktop_file() -> None:
+    for text in ("Notre application est disponible sur iPhone et Android.",
+                 "Vous pouvez signer depuis votre ordinateur ou votre téléphone.",
+                 "The report is attached; it opens on any computer or phone.",
+                 "Le nouvel ordinateur portable vous attend à l'accueil, le téléphone suivra."):
+        assert "intent.desktop_only_file" not in codes(run(text_message(text))), text
 
 
 @pytest.mark.parametrize(("code", "text"), PARAPHRASES)

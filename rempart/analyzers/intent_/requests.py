@@ -21,6 +21,7 @@ ASKS: Mapping[str, tuple[str, float]] = {
     "callback": ("intent.callback_request", 0.15),
     "attachment": ("intent.open_document_request", 0.15),
     "qr_code": ("intent.qr_code_scan", 0.25),
+    "desktop_only": ("intent.desktop_only_file", 0.3),
     "card_data": ("intent.personal_data_request", 0.4),
     "identity_data": ("intent.personal_data_request", 0.25),
     "access_grant": ("intent.access_grant_request", 0.35),
