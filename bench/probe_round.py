@@ -30,6 +30,24 @@ def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(_toml_string(v) for v in values) + "]"
 
 
+_KNOWN_KEYS = ("executives", "employees", "vendors", "customers")
+
+
+def _other_counterparties(company: dict[str, Any]) -> list[dict[str, Any]]:
+    """Other lists of parties the organisation pays or is paid by, with their accounts on file (a cooperative's
+    members, a notary's clients): written as a vendor with the party's address as its contact."""
+    out: list[dict[str, Any]] = []
+    for key, value in company.items():
+        if key in _KNOWN_KEYS or not isinstance(value, list):
+            continue
+        for item in value:
+            if isinstance(item, dict) and item.get("name") and item.get("ibans") and "@" in str(item.get("email", "")):
+                email = str(item["email"])
+                out.append({"name": item["name"], "ibans": item["ibans"], "domains": [email.split("@")[-1]],
+                            "contacts": [{"name": item["name"], "email": email}]})
+    return out
+
+
 def profile(company: dict[str, Any]) -> str:
     lines = ["# Profile of the invented organisation of these probes, built from company.json by",
              "# bench/probe_round.py (its customers listed as vendors).", "[org]",
@@ -43,7 +61,7 @@ def profile(company: dict[str, Any]) -> str:
             if person.get("personal_addresses"):
                 lines.append(f"personal_addresses = {_toml_list(person['personal_addresses'])}")
     freemail = load_data_list("freemail")
-    for party in [*company.get("vendors", []), *company.get("customers", [])]:
+    for party in [*company.get("vendors", []), *company.get("customers", []), *_other_counterparties(company)]:
         # a party on free mail (a farmer's orange.fr) is known by its addresses, not by the provider's domain
         domains = [d for d in party.get("domains", []) if d.lower() not in freemail]
         lines += ["[[org.vendors]]", f"name = {_toml_string(party['name'])}", f"domains = {_toml_list(domains)}"]

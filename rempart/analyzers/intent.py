@@ -163,7 +163,7 @@ def _document_findings(message: Message, context: Context, body_asks: set[str]) 
     findings: list[Finding] = []
     documents = [f for f in context.findings if f.code == "attachment.document_text"]
     for doc in documents[:MAX_DOCUMENTS]:
-        r = read_text("", str(doc.evidence.get("text", "")), data, (*requests.ASKS, "link_offer"))
+        r = read_text("", str(doc.evidence.get("text", "")), data, requests.REQUEST_CATEGORIES)
         found, _ = _read_findings(message, context, r, skipped_asks=DOCUMENT_SKIPPED_ASKS,
                                   context_asks=frozenset(body_asks))
         where = {"document": doc.evidence.get("filename", ""), "location": doc.evidence.get("location", "")}
@@ -179,7 +179,7 @@ def prepare(resources: Resources) -> None:
 
 
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
-    r = read_message(message, intent_data(context.resources), (*requests.ASKS, "link_offer"))
+    r = read_message(message, intent_data(context.resources), requests.REQUEST_CATEGORIES)
     findings = [Finding("intent.language", 0.0, {"lang": r.lang})]
     found, asked = _read_findings(message, context, r)
     findings += found

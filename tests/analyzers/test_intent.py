@@ -405,6 +405,7 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.pressure_secrecy", "Il est informé, inutile de le mettre en copie."),
     ("intent.pressure_threat", "Without payment your coverage will be suspended on 15 October."),
     ("intent.pressure_threat", "Sans règlement sous huit jours, le dossier sera transmis à notre service contentieux."),
+    ("intent.credentials_request", "Merci de vous connecter à votre espace avec vos identifiants habituels."),
     ("intent.desktop_only_file", "C'est un .zip assez lourd : il faut l'ouvrir depuis un ordinateur, ça ne passe pas"
                                  " sur mobile."),
     ("intent.desktop_only_file", "Le dossier ne s'ouvre pas sur les smartphones."),
@@ -430,6 +431,15 @@ def test_sending_back_a_contract_or_waiting_for_a_delivery_code_asks_no_code() -
     for text in ("Voici le contrat de maintenance. Merci de me le renvoyer signé avant vendredi.",
                  "Vous allez recevoir un SMS avec un code de retrait. Le livreur vous le demandera à la livraison."):
         assert "intent.mfa_code_request" not in codes(run(text_message(text))), text
+
+
+def test_gift_cards_offered_to_staff_with_the_usual_reminder_ask_for_none() -> None:
+    text = ("Comme chaque année, les associés offrent à chaque collaborateur une carte cadeau de 170 €. Indiquez votre"
+            " enseigne dans le tableau joint. Rappel : aucun associé ne vous demandera jamais d'acheter des cartes"
+            " cadeaux ou d'en transmettre les codes par mail.")
+    assert "intent.gift_card_request" not in codes(run(text_message(text)))
+    ask = "Achète-moi 5 cartes Google Play de 100 € et envoie-moi les codes en photo, c'est pour un client."
+    assert "intent.gift_card_request" in codes(run(text_message(ask)))
 
 
 def test_mobile_apps_and_devices_mentioned_in_passing_ask_no_desktop_file() -> None:
@@ -996,6 +1006,12 @@ def test_a_lures_reassurance_is_not_a_forwarders_question() -> None:
     forwarded = ("Est-ce légitime ? Je n'ai pas cliqué.\n\n-------- Message transféré --------\nDe : Service des impôts"
                  " <info@dgfip-remboursement.com>\n\nConnectez-vous pour recevoir votre remboursement.")
     assert "intent.security_warning" in {f.code for f in run(text_message(forwarded))}
+    # a buyer forwarding the "notary's" new account and asking the notary whether it came from her
+    for doubt in ("Il nous semble bizarre. Pouvez-vous nous confirmer qu'il ne vient pas de vous ? Nous n'avons rien"
+                  " viré.", "Could you confirm whether this really came from you? We haven't paid anything yet."):
+        asked = (f"{doubt}\n\n---------- Forwarded message ---------\nDe : Office notarial <etude@notaires-ldc.fr>\n\n"
+                 "Merci de virer votre apport sur le compte de transit ci-dessous.")
+        assert "intent.security_warning" in {f.code for f in run(text_message(asked))}, doubt
     # the same doubt with no forward beneath is a lure's own talk
     assert "intent.security_warning" not in {f.code for f in run(text_message(
         "Ça me semble bizarre de te demander ça, mais j'ai besoin de cartes cadeaux aujourd'hui."))}

@@ -41,3 +41,15 @@ def test_disabled_rules_are_not_evaluated(pack_config: Config) -> None:
     ruleset = RuleSet.load([PACK], settings)
     assert ruleset.get("bec-vip-impersonation-payment") is None
     assert len(ruleset.compiled) == len(ruleset.all_rules) - 1
+
+
+def test_gift_cards_offered_on_a_route_that_never_left_the_company_are_no_outside_request() -> None:
+    # No profile: the Received trail alone proves the message stayed on the company's own servers
+    # (sender.internal_route), so bec-gift-card-request ("an outside sender asks…") does not fire, though the text
+    # names gift cards and codes (in its reminder that nobody will ever ask for them).
+    from pathlib import Path
+
+    raw = (Path(__file__).parents[1] / "messages" / "rules" / "giftcard-internal-route-no-profile.eml").read_bytes()
+    verdict = build_engine(Config()).scan(raw)
+    assert "sender.internal_route" in {f.code for f in verdict.findings}
+    assert not verdict.rule_hits and verdict.level == Level.CLEAN

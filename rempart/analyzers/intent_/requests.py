@@ -35,6 +35,9 @@ ASKS: Mapping[str, tuple[str, float]] = {
     "advance_fee": ("intent.fee_payment", 0.35),
 }
 GIFT_CARDS = ("intent.gift_card_request", 0.6)
+# Lexicon categories whose phrases are requests: dropped when written inside a negation or naming a warning's topic
+# ("aucun associé ne vous demandera jamais d'acheter des cartes cadeaux ou d'en transmettre les codes").
+REQUEST_CATEGORIES = (*ASKS, "giftcard_action", "link_offer")
 PRESSURE: Mapping[str, tuple[str, float]] = {
     "urgency": ("intent.pressure_urgency", 0.05),
     "deadline": ("intent.pressure_deadline", 0.05),
