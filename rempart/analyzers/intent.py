@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from rempart.analyzers.auth import summary_from_findings
 from rempart.analyzers.base import Context, Resources
 from rempart.analyzers.intent_ import bank_checks, requests
 from rempart.analyzers.intent_.banking import FoundIban, find_ibans
@@ -37,6 +38,7 @@ from rempart.analyzers.intent_.phones import find_phones
 from rempart.analyzers.intent_.reading import Reading, read_message, read_text
 from rempart.analyzers.intent_.resources import intent_data, org_banking
 from rempart.analyzers.lookalike import brand_of, owner_of
+from rempart.domains import in_domains
 from rempart.findings import Finding
 from rempart.message.model import Message, Url
 
@@ -64,7 +66,8 @@ def _as_warning(findings: list[Finding]) -> list[Finding]:
 
 
 # An employee's own new salary account sent from a mailbox whose route proves it a colleague's (it travelled only
-# between the organisation's servers: sender.internal_route) is how HR learns of it; payroll diversion comes from
+# between the organisation's servers: sender.internal_route; or it bears the organisation's own DKIM signature)
+# is how HR learns of it; payroll diversion comes from
 # free mail, a look-alike or a forged address. Not on authentication alone: the organisation's own domain passes SPF
 # from a shared host's other customers (round 13's spoof through OVH). A taken-over colleague's mailbox sends the
 # same words, so the ask keeps half its weight.
@@ -178,13 +181,27 @@ def prepare(resources: Resources) -> None:
     org_banking(resources)
 
 
+def _signed_by_own_domain(message: Message, context: Context) -> bool:
+    """A message from one of the organisation's domains bearing a passing DKIM signature of one of them, as its
+    trusted receiving server checked it: only the organisation's own mail system holds that key (Google Workspace
+    and Microsoft 365, once set up, sign each customer's mail with its own key), where SPF passes for a shared host's
+    other customers too. Internal mail on hosted platforms never shows an internal route; this is its proof."""
+    sender = message.from_address
+    domains = context.config.org.domains
+    if sender is None or not sender.domain or not in_domains(sender.domain, domains):
+        return False
+    summary = summary_from_findings(context.findings)
+    return summary is not None and summary.trusted and summary.dkim == "pass" \
+        and any(in_domains(d, domains) for d in summary.dkim_domains)
+
+
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
     r = read_message(message, intent_data(context.resources), requests.REQUEST_CATEGORIES)
     findings = [Finding("intent.language", 0.0, {"lang": r.lang})]
     found, asked = _read_findings(message, context, r)
     findings += found
     findings += _document_findings(message, context, asked)
-    if context.has("sender.internal_route"):
+    if context.has("sender.internal_route") or _signed_by_own_domain(message, context):
         findings = _payroll_from_colleague(findings)
     if r.scan.in_thread:
         findings.append(Finding("intent.thread_context", 0.0, {

@@ -406,6 +406,10 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.pressure_threat", "Without payment your coverage will be suspended on 15 October."),
     ("intent.pressure_threat", "Sans règlement sous huit jours, le dossier sera transmis à notre service contentieux."),
     ("intent.credentials_request", "Merci de vous connecter à votre espace avec vos identifiants habituels."),
+    ("intent.open_document_request", "Por favor revise y firme la confirmación en nuestro portal seguro antes del"
+                                     " viernes."),
+    ("intent.open_document_request", "La proforma está disponible para su firma en nuestro portal."),
+    ("intent.open_document_request", "La preghiamo di verificare e firmare la conferma sul nostro portale sicuro."),
     ("intent.desktop_only_file", "C'est un .zip assez lourd : il faut l'ouvrir depuis un ordinateur, ça ne passe pas"
                                  " sur mobile."),
     ("intent.desktop_only_file", "Le dossier ne s'ouvre pas sur les smartphones."),
@@ -1075,3 +1079,23 @@ def test_a_colleagues_own_new_salary_account_weighs_half_when_the_route_proves_i
     inside_ctx = Context(CONFIG, RESOURCES, None, [Finding("sender.internal_route", -0.2, {})])
     inside = get(list(intent.analyze(message, inside_ctx)), "intent.payroll_diversion")
     assert inside.weight == pytest.approx(outside.weight * 0.5) and inside.evidence["colleague"] is True
+
+
+def test_a_colleagues_own_new_salary_account_signed_with_the_organisations_dkim_weighs_half() -> None:
+    """Hosted mail (Google Workspace, Microsoft 365) shows no internal route: the organisation's own DKIM signature,
+    as its trusted server checked it, proves the colleague's mailbox instead. SPF alone does not (a shared host)."""
+    text = (f"Bonjour, voici mon nouveau RIB pour le virement de mon salaire à partir du mois prochain : "
+            f"{NEOBANK_IBAN}. Merci !")
+    message = text_message(text, sender="julien.roche@fonderie-martel.fr", name="Julien Roche")
+
+    def payroll(**auth: Any) -> Finding:
+        results = Finding("auth.results", 0.0, {"spf": "pass", "dmarc": "pass", "trusted": True, **auth})
+        return get(list(intent.analyze(message, Context(CONFIG, RESOURCES, None, [results]))),
+                   "intent.payroll_diversion")
+
+    signed = payroll(dkim="pass", dkim_domains=["fonderie-martel.fr"])
+    assert signed.evidence["colleague"] is True
+    assert payroll(dkim="none", dkim_domains=[]).weight == pytest.approx(signed.weight * 2)  # SPF alone
+    assert payroll(dkim="pass", dkim_domains=["mailer.example-esp.com"]).weight == pytest.approx(signed.weight * 2)
+    assert payroll(dkim="pass", dkim_domains=["fonderie-martel.fr"], trusted=False).weight == pytest.approx(
+        signed.weight * 2)  # written by a server the organisation does not trust
