@@ -309,14 +309,6 @@ def test_blind_probes_session_11(folder: str, profile: bool, most_missed: int, m
     assert len(malicious) <= (2 if malicious_allowed else 0), malicious
 
 
-def _within(folder: str, profile: bool, most_missed: int, most_flagged: int, most_malicious: int) -> None:
-    """One round of 25 attacks and 25 legitimate messages stays within its recorded limits."""
-    missed, flagged, malicious, attacks, legitimate = _blind_round(folder, profile)
-    assert (attacks, legitimate) == (25, 25)
-    assert len(missed) <= most_missed, missed
-    assert len(flagged) <= most_flagged, flagged
-    assert len(malicious) <= most_malicious, malicious
-
 
 _SESSION_12_ROUNDS = [
     ("probes-blind-21", True, 1, 2, 1), ("probes-blind-21", False, 2, 2, 0),
@@ -338,8 +330,20 @@ _SESSION_12_ROUNDS = [
 ]
 
 
+# Session 13: a hotel group on the Riviera (Google Workspace; OTA lures, FR/EN/IT), a notarial office in Bordeaux
+# (escrow fraud), an agricultural cooperative in Brittany (members' payments, goods diversion, FR/EN/DE/NL/ES).
+# Blind at c8bbcff (with profile / none): round 34 22/25, 2/25 / 20/25, 3/25; round 35 23/25, 3/25 (2 malicious) /
+# 24/25, 4/25 (2); round 36 23/25, 2/25 (2) / 19/25, 2/25 (1).
+_SESSION_13_ROUNDS = [
+    # written after session 12's fixes and the model retrained on rounds 1-33, scanned blind at c8bbcff
+    ("probes-blind-34", True, 2, 1, 0), ("probes-blind-34", False, 4, 2, 0),
+    ("probes-blind-35", True, 2, 1, 1), ("probes-blind-35", False, 1, 2, 0),
+    ("probes-blind-36", True, 1, 2, 2), ("probes-blind-36", False, 4, 2, 1),
+]
+
+
 @pytest.mark.parametrize(("folder", "profile", "most_missed", "most_flagged", "most_malicious"),
-                         _SESSION_12_ROUNDS)
+                         _SESSION_12_ROUNDS + _SESSION_13_ROUNDS)
 def test_blind_probes_session_12(folder: str, profile: bool, most_missed: int, most_flagged: int,
                                  most_malicious: int) -> None:
     """A university faculty on RENATER Partage, the Spanish and Italian subsidiaries of a French group on Microsoft
@@ -357,24 +361,8 @@ def test_blind_probes_session_12(folder: str, profile: bool, most_missed: int, m
     are genuine bank changes (or a factoring notice) whose new IBAN differs from the one on file, where the verdict
     asks for a call-back on a known number (round 26's client forwarding the scam to ask whether it is real was too,
     until a reported lure became at most suspicious)."""
-    _within(folder, profile, most_missed, most_flagged, most_malicious)
-
-
-_SESSION_13_ROUNDS = [
-    # written after session 12's fixes and the model retrained on rounds 1-33, scanned blind at c8bbcff
-    ("probes-blind-34", True, 2, 1, 0), ("probes-blind-34", False, 4, 2, 0),
-    ("probes-blind-35", True, 2, 1, 1), ("probes-blind-35", False, 1, 2, 0),
-    ("probes-blind-36", True, 1, 2, 2), ("probes-blind-36", False, 4, 2, 1),
-]
-
-
-@pytest.mark.parametrize(("folder", "profile", "most_missed", "most_flagged", "most_malicious"),
-                         _SESSION_13_ROUNDS)
-def test_blind_probes_session_13(folder: str, profile: bool, most_missed: int, most_flagged: int,
-                                 most_malicious: int) -> None:
-    """A hotel group on the Riviera (Google Workspace; OTA lures, FR/EN/IT), a notarial office in Bordeaux (escrow
-    fraud), an agricultural cooperative in Brittany (members' payments, goods diversion, FR/EN/DE/NL/ES). Blind at
-    c8bbcff (with profile / none): round 34 22/25, 2/25 / 20/25, 3/25; round 35 23/25, 3/25 (2 malicious) / 24/25,
-    4/25 (2); round 36 23/25, 2/25 (2) / 19/25, 2/25 (1). Legitimate messages called malicious with the profile are
-    genuine bank changes whose new IBAN is not on file (the verdict asks for a call-back on a known number)."""
-    _within(folder, profile, most_missed, most_flagged, most_malicious)
+    missed, flagged, malicious, attacks, legitimate = _blind_round(folder, profile)
+    assert (attacks, legitimate) == (25, 25)
+    assert len(missed) <= most_missed, missed
+    assert len(flagged) <= most_flagged, flagged
+    assert len(malicious) <= most_malicious, malicious
