@@ -338,7 +338,7 @@ _SESSION_13_ROUNDS = [
     # written after session 12's fixes and the model retrained on rounds 1-33, scanned blind at c8bbcff
     ("probes-blind-34", True, 2, 1, 0), ("probes-blind-34", False, 4, 2, 0),
     ("probes-blind-35", True, 2, 1, 1), ("probes-blind-35", False, 1, 2, 0),
-    ("probes-blind-36", True, 1, 2, 2), ("probes-blind-36", False, 4, 2, 1),
+    ("probes-blind-36", True, 0, 2, 2), ("probes-blind-36", False, 3, 2, 1),
 ]
 
 

@@ -201,10 +201,30 @@ def organisation_matches(target: tuple[str, ...], shown: tuple[str, ...], lures:
     distinctive = len(target) > 1 or len(target[0]) >= 4  # not "CAF" or "UPS" alone
     if set(target) <= present:
         if strict or not distinctive:
+            if not strict and len(target) == 1:
+                extra = _without_branch_place(target[0], shown, extra)
             return all(is_lure(t, lures) or t.isdigit() for t in extra) or speaks_for(target, shown)
         return len(extra) <= MAX_EXTRA_NAME_TOKENS - 1
     missing = [t for t in target if t not in present]
     return not strict and len(shown) >= 2 and not extra and len(missing) == 1
+
+
+# "MSA d'Armorique", "CAF du Rhône", "CPAM de la Sarthe": a public body's regional branch is its acronym, then
+# "de"/"du"/"d'" and the place. The place is no service word, yet it claims the body as much as the acronym alone.
+BRANCH_CONNECTORS = frozenset({"de", "du", "d", "des", "la", "l"})
+MAX_PLACE_TOKENS = 2
+
+
+def _without_branch_place(acronym: str, shown: tuple[str, ...], extra: list[str]) -> list[str]:
+    """``extra`` less the place named right after the acronym (at most two words after a connector)."""
+    at = shown.index(acronym)
+    k = at + 1
+    while k < len(shown) and shown[k] in BRANCH_CONNECTORS:
+        k += 1
+    if k == at + 1:
+        return extra
+    place = set(shown[at + 1:k + MAX_PLACE_TOKENS])
+    return [t for t in extra if t not in place]
 
 
 def speaks_for(target: tuple[str, ...], shown: tuple[str, ...]) -> bool:

@@ -133,6 +133,8 @@ def test_employee_vendor_brand_and_org_names() -> None:
         ("Hilan from Ledger", "Ledger"),  # someone speaking for an everyday-word brand
         ("Julie de Free", "Free"),
         ("Maersk Line - Invoice Dispute", "Maersk"),  # shipping lines, for logistics companies
+        ("MSA d'Armorique - Recouvrement", "MSA"),  # a public body's regional branch: acronym, "de", the place
+        ("CAF du Rhône", "CAF"),
     ],
 )
 def test_brand_names(display: str, target: str) -> None:
@@ -167,6 +169,8 @@ def test_organisation_known_by_its_domain_name() -> None:
         '"Hapag-Lloyd Customer Service" <noreply@hlag.com>',  # a brand's mail domain that is not its name
         '"Service public" <info@service-public.fr>',
         '"Linus Torvalds" <torvalds@linux-foundation.org>',
+        '"MSA Grand Ouest" <contact@msa-grand-ouest.example>',  # an acronym with other words and no "de": a company
+        '"CAF de Lyon Basket Club" <club@caf-lyon.example>',  # more than a place after the connector
     ],
 )
 def test_legitimate_names(header: str) -> None:
