@@ -410,6 +410,9 @@ PARAPHRASES: list[tuple[str, str]] = [
                                      " viernes."),
     ("intent.open_document_request", "La proforma está disponible para su firma en nuestro portal."),
     ("intent.open_document_request", "La preghiamo di verificare e firmare la conferma sul nostro portale sicuro."),
+    ("intent.open_document_request", "La pediatra ci ha preparato un documento con l'elenco dei prodotti, lo trovate"
+                                     " qui: https://drive.example/f/1"),
+    ("intent.open_document_request", "Le hemos preparado un documento con las instrucciones, lo encontrará aquí."),
     ("intent.desktop_only_file", "C'est un .zip assez lourd : il faut l'ouvrir depuis un ordinateur, ça ne passe pas"
                                  " sur mobile."),
     ("intent.desktop_only_file", "Le dossier ne s'ouvre pas sur les smartphones."),
