@@ -297,12 +297,13 @@ _PRESSURE_PREFIX = "intent.pressure_"
 def _verified_sender(message: Message, context: Context) -> bool:
     """The sender proved who they are: a trust signal fired (a known vendor's or brand's aligned
     authentication, a vendor's IBAN on file…), the message travelled only between the organisation's own
-    servers (``sender.internal_route``), or the From address is the organisation's own and a trusted server
-    saw an aligned pass for it."""
+    servers (``sender.internal_route``), or the From address is the organisation's own, or a personal address the
+    profile lists (an executive's Gmail), and a trusted server saw an aligned pass for it."""
     if _trust_fired(context) or any(f.code == "sender.internal_route" for f in context.findings):
         return True
     sender = message.from_address
-    if sender is None or not sender.domain or not in_domains(sender.domain, context.config.org.domains):
+    if sender is None or not sender.domain or not (in_domains(sender.domain, context.config.org.domains)
+                                                   or context.config.org.known_free_address(sender.address)):
         return False
     summary = summary_from_findings(context.findings)
     return summary is not None and authenticated_as(summary, sender.domain)

@@ -170,6 +170,23 @@ def test_money_under_pressure_from_an_authenticated_colleague_is_not_correlated(
     assert "correlate.pressured_request_unverified" not in codes
 
 
+def test_money_under_pressure_from_the_executives_listed_personal_address_that_authenticated() -> None:
+    listed = config_from_mapping({"org": {**CONFIG.org.model_dump(), "vips": [{
+        "name": "Camille Roux", "email": "camille.roux@exemple-industrie.fr",
+        "personal_addresses": ["camille.roux.perso@gmail.com"]}]}, "auth": {"trusted_authserv_ids": [
+            "mx.exemple-industrie.fr"]}})
+    gmail = "spf=pass smtp.mailfrom=gmail.com; dkim=pass header.d=gmail.com; dmarc=pass header.from=gmail.com"
+
+    def codes(sender: str, auth: str) -> set[str]:
+        return {f.code for f in Engine(listed).scan(_mail(sender, "Règlement urgent", PAY_NOW, auth)).findings}
+
+    assert "correlate.pressured_request_unverified" not in codes("Camille Roux <camille.roux.perso@gmail.com>", gmail)
+    # a Gmail address the profile does not list, or the listed one where the receiving server saw it fail
+    assert "correlate.pressured_request_unverified" in codes("Camille Roux <camille.roux.dg@gmail.com>", gmail)
+    assert "correlate.pressured_request_unverified" in codes("Camille Roux <camille.roux.perso@gmail.com>",
+                                                              "spf=fail smtp.mailfrom=gmail.com; dkim=none; dmarc=fail")
+
+
 def test_the_own_domain_without_authentication_is_not_proof() -> None:
     codes = _codes(_mail("Camille Roux <camille.roux@exemple-industrie.fr>", "Règlement urgent", PAY_NOW,
                          "spf=fail smtp.mailfrom=exemple-industrie.fr; dkim=none; dmarc=fail"))
