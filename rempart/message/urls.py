@@ -75,10 +75,17 @@ def looks_like_url(text: str) -> str | None:
     return stripped if "." in stripped and _DOMAIN_LIKE.fullmatch(stripped) else None
 
 
+_TRAILING_JUNK = ")}>,;'\"*!"
+
+
 @text_cache(8192)
 def normalise_host(raw_host: str) -> str:
-    """Lower-case, without trailing dot or brackets, punycode decoded to Unicode when valid."""
+    """Lower-case, without trailing dot or brackets, punycode decoded to Unicode when valid. Closing punctuation a
+    linkifier left at the end ("(https://myminfin.be)" linked whole) is no part of any name DNS can hold: dropped,
+    so the host is the site the writer meant rather than a different, unregistrable domain."""
     host = raw_host.strip().rstrip(".").lower()
+    if host and host[-1] in _TRAILING_JUNK and not host.startswith("["):
+        host = host.rstrip(_TRAILING_JUNK).rstrip(".")
     if "%" in host:
         host = unquote(host).lower()
     if host.startswith("[") and host.endswith("]"):

@@ -72,3 +72,13 @@ def test_link_text_urls() -> None:
 
 def test_normalise_host_keeps_unicode_lower_case() -> None:
     assert normalise_host("ÉCOLE.example") == "école.example"
+
+
+def test_a_linkifiers_closing_punctuation_is_no_part_of_the_host() -> None:
+    # "(https://myminfin.be)" linked whole: "myminfin.be)" is no domain anyone can register, the writer meant
+    # myminfin.be (round 39's genuine MyMinfin notice was read as a look-alike of its own site).
+    assert normalise_host("myminfin.be)") == "myminfin.be"
+    assert normalise_host("example.com),") == "example.com"
+    assert normalise_host("[2001:db8::1]") == "2001:db8::1"
+    url = make_url("https://myminfin.be)", UrlOrigin.HREF)
+    assert url is not None and url.host == "myminfin.be"

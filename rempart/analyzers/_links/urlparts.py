@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote
 
-import idna
-
 from rempart.domains import public_suffix
+from rempart.message.urls import normalise_host
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]{0,30}):")
 _IPV4_PART = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")
@@ -215,13 +214,6 @@ def shown_host(text: str, filename_suffixes: frozenset[str]) -> str | None:
 
 @lru_cache(maxsize=8192)
 def display_host(raw: str) -> str:
-    """A host as ``Url.host`` writes it: lower-case, %-decoded, punycode shown as Unicode when valid."""
-    host = raw.strip().strip("[]").rstrip(".").lower()
-    if "%" in host:
-        host = unquote(host).lower()
-    if "xn--" in host:
-        try:
-            return str(idna.decode(host))
-        except (idna.IDNAError, UnicodeError, ValueError):
-            return host
-    return host
+    """A host as ``Url.host`` writes it (``normalise_host``): lower-case, %-decoded, punycode shown as Unicode when
+    valid, without a linkifier's trailing punctuation."""
+    return normalise_host(raw.strip().strip("[]"))
