@@ -666,9 +666,12 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     findings.extend(_reply_to(message, context, claimed))
     findings.extend(_envelope_and_sender(message, context))
     findings.extend(_internal(message, context))
+    # A message that never left the company's servers is the company's: a signature naming a site its domain is
+    # built on is the company's other domain ("cardabelle.fr" under mail from cardabelle-formation.fr), not a mask.
+    inside = any(f.code == "sender.internal_route" for f in findings)
     if sender is not None:
         findings.extend(_thread_lookalike(sender, message))
-        if unmatched:
+        if unmatched and not inside:
             findings.extend(_signature_site(sender, message, context))
         if unmatched and not context.config.org.domains:
             findings.extend(_recipient_lookalike(sender, message, context))

@@ -196,7 +196,8 @@ def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[st
     brand = evidence.get("sender.brand_domain", {})
     return {
         "local_part": address.local_part if address else "",
-        "is_org": bool(domain) and (domain in own or registered in own),
+        # with no profile, a route that provably never left the recipients' own servers names the organisation too
+        "is_org": bool(domain) and (domain in own or registered in own or "sender.internal_route" in codes),
         "is_vendor": bool(domain) and (domain in vendors or registered in vendors),
         "is_freemail": "sender.freemail" in codes,
         # a free-mail address the profile knows (an executive's personal address, a vendor's contact)

@@ -653,3 +653,4 @@ def test_a_link_to_the_senders_own_name_plus_lure_words_elsewhere() -> None:
     free = message(link("https://gmailx-docs.com/x"), sender="someone@gmail.com")
     for clean in (own, app, other, free):
         assert "links.sender_name_lure_domain" not in codes(run(clean))
+

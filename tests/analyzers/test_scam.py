@@ -263,3 +263,10 @@ def test_links_that_all_lead_away_from_the_sender() -> None:
     for host in ("remittance-docs.github.io", "voicemail-pbx.web.app"):
         hosted = f'<p>Le document est partagé</p><a href="https://{host}/devis">Ouvrir</a>'
         assert "scam.unrelated_links" in families(run(html_message(hosted))), host
+    # The sender brand's other domain is the sender's own (WeTransfer's notice linking to its we.tl), but not for
+    # free mail, where the sender is anyone with an account (gmail.com and sites.google.com are both Google's).
+    transfer = '<p>Mathilde vous a envoyé 2 fichiers</p><a href="https://we.tl/t-8Fq2LmZ7xR">Obtenir</a>'
+    notice = html_message(transfer, sender="WeTransfer <noreply@wetransfer.com>")
+    assert "scam.unrelated_links" not in families(run(notice))
+    site = '<p>Voici le dossier</p><a href="https://sites.google.com/view/dossier-medical-x">Ouvrir</a>'
+    assert "scam.unrelated_links" in families(run(html_message(site, sender="Paul <paul.moreau@gmail.com>")))

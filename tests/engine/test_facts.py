@@ -81,3 +81,12 @@ def test_with_no_organisation_links_on_the_recipients_own_domain_are_the_organis
     assert is_org("tous@fonderie-martel.fr", "https://intranet.fonderie-martel.fr/mfa")
     assert not is_org("tous@fonderie-martel.fr", "https://fonderie-martel-mfa.example/login")
     assert not is_org("someone@gmail.com", "https://mail.gmail.com/")
+
+
+def test_with_no_profile_a_sender_on_an_internal_route_is_the_organisation() -> None:
+    """The Received trail proves the message never left the recipients' own servers (sender.internal_route): its
+    sender's domain is the organisation's, for the rules as for a profile. Only with that proof."""
+    message = parse_message(RAW, Limits())
+    inside = build_facts(message, [Finding("sender.internal_route", -0.2, {})], Config().org)
+    assert inside["from"]["is_org"] is True
+    assert build_facts(message, [], Config().org)["from"]["is_org"] is False

@@ -23,7 +23,7 @@ from itertools import pairwise
 
 from rempart.analyzers._links.tables import suffix_match, tables
 from rempart.analyzers.base import Context, claimed_domain
-from rempart.analyzers.lookalike import owner_of, protected_index
+from rempart.analyzers.lookalike import brand_of, owner_of, protected_index
 from rempart.domains import icann_registered_domain, in_domains, registered_domain, same_name
 from rempart.findings import Finding
 from rempart.message.model import Message, UrlOrigin
@@ -81,6 +81,12 @@ def _vouched_for(host: str, sender_domain: str, context: Context, shared_service
     shared = bool(suffix_match(host, t.shorteners)) or bool(suffix_match(host, t.free_hosts))
     if registered == sender_domain or same_name(registered, sender_domain) \
             or in_domains(host, context.config.org.domains) or suffix_match(host, t.esp_tracking):
+        return True
+    # the sender brand's other domain (wetransfer.com linking to its own we.tl); not from free mail, where the
+    # sender is anyone with an account (gmail.com is Google's, and so is sites.google.com)
+    brand = brand_of(host, context.resources) if sender_domain not in context.resources.data_list("freemail") \
+        else None
+    if brand is not None and sender_domain and brand == brand_of(sender_domain, context.resources):
         return True
     if shared:  # a free host stays anyone's site even when a brand runs it as a platform (x.github.io)
         return shared_services
