@@ -280,15 +280,15 @@ _SESSION_11_ROUNDS = [
     # With no profile, the model retrained in session 12 (trained on every probe round, scanned with its profile)
     # puts round 13's a07 (0.498) and a23 (0.465) and round 15's a18 (0.445) just under 0.5, while it takes 11
     # legitimate messages of rounds 1-20 under 0.5 (with or without profile) and lifts round 9's a missed attack.
-    ("probes-blind-13", True, 0, 1, False), ("probes-blind-13", False, 3, 3, False),
+    ("probes-blind-13", True, 0, 0, False), ("probes-blind-13", False, 2, 2, False),
     ("probes-blind-14", True, 0, 1, False), ("probes-blind-14", False, 0, 3, False),
-    ("probes-blind-15", True, 1, 1, False), ("probes-blind-15", False, 3, 3, True),
+    ("probes-blind-15", True, 1, 0, False), ("probes-blind-15", False, 3, 3, True),
     ("probes-blind-16", True, 0, 1, False), ("probes-blind-16", False, 2, 2, False),
-    ("probes-blind-17", True, 1, 1, True), ("probes-blind-17", False, 2, 2, False),
+    ("probes-blind-17", True, 1, 1, True), ("probes-blind-17", False, 2, 1, False),
     # written after rounds 13-17's fixes and scanned blind at 4da973c (READMEs give those figures)
     ("probes-blind-18", True, 1, 1, True), ("probes-blind-18", False, 3, 2, False),
-    ("probes-blind-19", True, 0, 5, True), ("probes-blind-19", False, 4, 6, True),
-    ("probes-blind-20", True, 0, 1, False), ("probes-blind-20", False, 1, 2, False),
+    ("probes-blind-19", True, 0, 2, True), ("probes-blind-19", False, 4, 6, True),
+    ("probes-blind-20", True, 0, 0, False), ("probes-blind-20", False, 1, 1, False),
 ]
 
 
@@ -321,10 +321,11 @@ _SESSION_12_ROUNDS = [
     ("probes-blind-27", True, 0, 3, 2), ("probes-blind-27", False, 3, 5, 1),
     # written after rounds 25-27's fixes, scanned blind at 9f817d4
     ("probes-blind-28", True, 2, 1, 1), ("probes-blind-28", False, 3, 2, 0),
-    ("probes-blind-29", True, 0, 1, 1), ("probes-blind-29", False, 4, 2, 0),
+    ("probes-blind-29", True, 0, 1, 1), ("probes-blind-29", False, 3, 2, 0),
     ("probes-blind-30", True, 3, 1, 1), ("probes-blind-30", False, 4, 2, 0),
-    # written after rounds 28-30's fixes, scanned blind at 9a51b08 (model trained on rounds 1-30)
-    ("probes-blind-31", True, 1, 1, 0), ("probes-blind-31", False, 3, 3, 1),
+    # written after rounds 28-30's fixes, scanned blind at 9a51b08 (model trained on rounds 1-30); round 31's a08 (an
+    # influencer's ZIP on Drive) is at 0.444 with the model retrained on rounds 1-39 (0.509 before): one more miss
+    ("probes-blind-31", True, 2, 1, 0), ("probes-blind-31", False, 4, 3, 1),
     ("probes-blind-32", True, 2, 0, 0), ("probes-blind-32", False, 5, 1, 0),
     ("probes-blind-33", True, 3, 1, 1), ("probes-blind-33", False, 3, 0, 0),
 ]
@@ -333,12 +334,18 @@ _SESSION_12_ROUNDS = [
 # Session 13: a hotel group on the Riviera (Google Workspace; OTA lures, FR/EN/IT), a notarial office in Bordeaux
 # (escrow fraud), an agricultural cooperative in Brittany (members' payments, goods diversion, FR/EN/DE/NL/ES).
 # Blind at c8bbcff (with profile / none): round 34 22/25, 2/25 / 20/25, 3/25; round 35 23/25, 3/25 (2 malicious) /
-# 24/25, 4/25 (2); round 36 23/25, 2/25 (2) / 19/25, 2/25 (1).
+# 24/25, 4/25 (2); round 36 23/25, 2/25 (2) / 19/25, 2/25 (1). Rounds 37-39 (a direct-to-consumer e-commerce brand,
+# a training organisation, a Luxembourg fiduciary): round 37 22/25, 1/25 / 19/25, 2/25; round 38 24/25, 3/25 (1) /
+# 24/25, 7/25 (1); round 39 19/25, 4/25 (2) / 20/25, 4/25.
 _SESSION_13_ROUNDS = [
     # written after session 12's fixes and the model retrained on rounds 1-33, scanned blind at c8bbcff
-    ("probes-blind-34", True, 2, 1, 0), ("probes-blind-34", False, 4, 2, 0),
-    ("probes-blind-35", True, 2, 1, 1), ("probes-blind-35", False, 1, 2, 0),
+    ("probes-blind-34", True, 2, 0, 0), ("probes-blind-34", False, 4, 2, 0),
+    ("probes-blind-35", True, 1, 1, 1), ("probes-blind-35", False, 1, 2, 0),
     ("probes-blind-36", True, 0, 2, 2), ("probes-blind-36", False, 3, 2, 1),
+    # written after rounds 34-36's fixes: round 37 scanned blind at 606ec8b, rounds 38-39 at 075d465
+    ("probes-blind-37", True, 3, 0, 0), ("probes-blind-37", False, 5, 1, 0),
+    ("probes-blind-38", True, 1, 2, 1), ("probes-blind-38", False, 1, 3, 0),
+    ("probes-blind-39", True, 3, 2, 2), ("probes-blind-39", False, 2, 2, 0),
 ]
 
 
