@@ -17,7 +17,7 @@ from rempart.rules.loader import load_rules
 from rempart.rules.model import Rule
 from rempart.rules.ruleset import RuleSet
 from rempart.rules.testing import finding_codes_in
-from rempart.rules.tokens import bound_names, tokenize
+from rempart.rules.tokens import bound_names, string_value, tokenize
 
 
 class Validator:
@@ -99,8 +99,25 @@ class RegexOnEveryElement(Validator):
         return []
 
 
+class ControlCharacterInString(Validator):
+    description = "a string literal holds a control character meant as a regex escape (\\b read as backspace)"
+    severity = "warning"
+
+    def validate(self, rule: Rule, compiled: Compiled) -> list[RuleError]:
+        # In a CEL string "\b" is a backspace, not a word boundary: a pattern written "\bants\b" never matches.
+        out: list[RuleError] = []
+        for token in tokenize(rule.condition):
+            value = string_value(token) if token.kind == "string" else None
+            bad = sorted({c for c in value or "" if c in "\a\b\f\v"})
+            if bad:
+                named = ", ".join({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\v": "\\v"}[c] for c in bad)
+                out.append(self.issue(rule, f"a string holds {named} as a control character; in a regex write it "
+                                            f"with two backslashes ({named.replace(chr(92), chr(92) * 2)})"))
+        return out
+
+
 VALIDATORS: tuple[type[Validator], ...] = (TestFilesExist, UnlistedTestFiles, KnownFacts, KnownFunctions,
-                                          KnownFindingCodes, RegexOnEveryElement)
+                                          KnownFindingCodes, RegexOnEveryElement, ControlCharacterInString)
 
 
 def lint(sources: Iterable[Path | str], known_codes: frozenset[str] = frozenset()) -> list[RuleError]:

@@ -65,6 +65,16 @@ def test_rules_lint_reports_file_and_line(tmp_path: Path) -> None:
     assert clean.exit_code == 0, clean.output
 
 
+def test_rules_lint_warns_of_a_backspace_written_for_a_word_boundary(tmp_path: Path) -> None:
+    # In a CEL string "\b" is a backspace: the pattern "\bants\b" never matched (fr-gov-payment-from-non-gov).
+    root = _rule_dir(tmp_path, RULE.replace('"cartes? cadeaux?"', '"\\bcartes? cadeaux?\\b"'))
+    result = runner.invoke(app, ["rules", "lint", str(root)])
+    assert "\\b as a control character" in result.stdout, result.stdout
+    fixed = runner.invoke(app, ["rules", "lint", str(_rule_dir(tmp_path / "ok", RULE.replace(
+        '"cartes? cadeaux?"', '"\\\\bcartes? cadeaux?\\\\b"')))])
+    assert "control character" not in fixed.stdout, fixed.stdout
+
+
 def test_rules_explain_shows_each_part_and_the_facts_it_read() -> None:
     msg = PACK / "tests" / "bec-gift-card-request" / "match" / "ceo-giftcards.eml"
     result = runner.invoke(app, ["rules", "explain", "bec-gift-card-request", str(msg), "-c", str(PROFILE)])
