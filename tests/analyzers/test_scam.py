@@ -81,6 +81,10 @@ def families(findings: list[Finding]) -> dict[str, float]:
      "Your search engine submission for yourcompany.com expires on 10/12. This notice is not a bill and does not"
      " constitute a domain registration: search engine optimization is optional.",
      "scam.registration_renewal_lure"),
+    ("Facture – Insertion annuelle 2026-2027",
+     "Suite à la validation de votre bon de commande (validation téléphonique enregistrée auprès du service accueil),"
+     " voici la facture relative à l'insertion de votre collectivité dans l'édition 2026-2027 du Guide National.",
+     "scam.registration_renewal_lure"),
     ("AVIS D'EXPIRATION – NOM DE DOMAINE",
      "L'enregistrement de votre nom de domaine auprès de nos services de référencement et de soumission aux moteurs"
      " de recherche arrive à échéance. Sans renouvellement, le domaine sera retiré de notre annuaire. Ce courrier"
