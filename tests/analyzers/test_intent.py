@@ -451,6 +451,19 @@ def test_gift_cards_offered_to_staff_with_the_usual_reminder_ask_for_none() -> N
     assert "intent.gift_card_request" in codes(run(text_message(ask)))
 
 
+def test_the_usual_account_and_a_denied_change_are_no_bank_change() -> None:
+    for text in ("Merci de nous reverser ce montant par virement sur le compte de cantonnement habituel.",
+                 "Potete rimborsarlo sul nostro conto abituale. Non c'è alcuna variazione delle nostre coordinate"
+                 " bancarie.",
+                 "No hay ningún cambio de cuenta: paguen como siempre."):
+        assert "intent.bank_detail_change" not in codes(run(text_message(text))), text
+    # a new account is still one
+    assert "intent.bank_detail_change" in codes(run(text_message(
+        "Merci de régler désormais sur notre compte de cantonnement : IBAN ci-dessous.")))
+    assert "intent.bank_detail_change" in codes(run(text_message(
+        "Vi comunichiamo la variazione delle nostre coordinate bancarie a partire da novembre.")))
+
+
 def test_mobile_apps_and_devices_mentioned_in_passing_ask_no_desktop_file() -> None:
     for text in ("Notre application est disponible sur iPhone et Android.",
                  "Vous pouvez signer depuis votre ordinateur ou votre téléphone.",

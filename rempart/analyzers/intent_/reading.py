@@ -23,6 +23,8 @@ _NEGATION = re.compile(
     r"|ne (?:changent|change|changeront|changera) (?:pas|jamais)|(?:do|does|will) not change|(?:don't|won't) change"
     # "la paie sur leur RIB habituel, pas de nouveau compte": the new account itself denied
     r"|pas de (?:nouveau|nouvel) (?:compte|rib|iban)|no new (?:account|bank account|iban)"
+    # Italian and Spanish: "non c'è alcuna variazione delle nostre coordinate", "no hay ningún cambio"
+    r"|nessun[ao]?|alcuna variazione|alcun cambio|ningun[ao]?"
     r"|ne (?:cliquez|repondez|communiquez|transmettez|ouvrez|saisissez|donnez) (?:pas|jamais)"
     r"|do not (?:click|reply|share|enter|provide|open)"
     # a report of what someone did not do ("the sign-in was blocked after the user did not confirm the prompt")
@@ -130,6 +132,16 @@ def _drop_hits(hits: dict[str, list[Hit]], categories: Sequence[str], dropped: C
             del hits[category]
 
 
+# "sur le compte de cantonnement habituel", "sul nostro conto abituale": the account named is the usual one, so
+# the phrase is no change of bank details (a factor's or a supplier's ordinary payment instruction).
+_USUAL_AFTER = re.compile(r"\s*(?:habituel\w*|usuel\w*|d'usage|abituale|habitual\w*|usual)\b")
+_CHANGE_CATEGORIES = ("bank_change", "payroll_change")
+
+
+def _drop_usual_account(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
+    _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_USUAL_AFTER.match(scan.norm, h.end)))
+
+
 def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequence[str]) -> None:
     """Drop ask phrases written inside a negation or naming the topic of a warning."""
     norm = scan.norm
@@ -217,6 +229,7 @@ def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequenc
         hits.pop("doubt", None)
         hits.setdefault("warning", [])
     _drop_advice(scan, hits, ask_categories)
+    _drop_usual_account(scan, hits)
     _drop_promised_never(scan, hits)
     lang, _, _ = detect_language(scan.norm, data.stopwords["fr"], data.stopwords["en"], data.other_stopwords)
     return Reading(scan, hits, lang, warning, reported=bool(doubt))
