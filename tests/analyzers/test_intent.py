@@ -406,6 +406,10 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.pressure_threat", "Without payment your coverage will be suspended on 15 October."),
     ("intent.pressure_threat", "Sans règlement sous huit jours, le dossier sera transmis à notre service contentieux."),
     ("intent.credentials_request", "Merci de vous connecter à votre espace avec vos identifiants habituels."),
+    ("intent.bank_detail_change", "Merci d'effectuer vos prochains règlements sur notre compte de transition"
+                                  " ci-dessous."),
+    ("intent.bank_detail_change", "Notre ancien compte au Crédit Agricole est désormais clôturé ; merci de ne plus"
+                                  " l'utiliser."),
     ("intent.credentials_request", "Connectez-vous au Guichet Numérique des Autorisations d'Urbanisme avec l'adresse"
                                    " e-mail utilisée lors du dépôt."),
     ("intent.open_document_request", "Por favor revise y firme la confirmación en nuestro portal seguro antes del"
