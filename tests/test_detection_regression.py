@@ -344,7 +344,9 @@ _SESSION_12_ROUNDS = [
 # Blind at c8bbcff (with profile / none): round 34 22/25, 2/25 / 20/25, 3/25; round 35 23/25, 3/25 (2 malicious) /
 # 24/25, 4/25 (2); round 36 23/25, 2/25 (2) / 19/25, 2/25 (1). Rounds 37-39 (a direct-to-consumer e-commerce brand,
 # a training organisation, a Luxembourg fiduciary): round 37 22/25, 1/25 / 19/25, 2/25; round 38 24/25, 3/25 (1) /
-# 24/25, 7/25 (1); round 39 19/25, 4/25 (2) / 20/25, 4/25.
+# 24/25, 7/25 (1); round 39 19/25, 4/25 (2) / 20/25, 4/25. Rounds 40-42 (French BEC against an industrial SME on
+# OVHcloud Exchange, a Norman municipality, a Paris architecture firm): round 40 25/25, 3/25 / 20/25, 3/25; round
+# 41 22/25, 2/25 (2) / 22/25, 2/25; round 42 20/25, 2/25 (1) / 19/25, 3/25.
 _SESSION_13_ROUNDS = [
     # written after session 12's fixes and the model retrained on rounds 1-33, scanned blind at c8bbcff
     ("probes-blind-34", True, 2, 0, 0), ("probes-blind-34", False, 4, 2, 0),
@@ -354,6 +356,10 @@ _SESSION_13_ROUNDS = [
     ("probes-blind-37", True, 3, 0, 0), ("probes-blind-37", False, 5, 1, 0),
     ("probes-blind-38", True, 1, 2, 1), ("probes-blind-38", False, 1, 3, 0),
     ("probes-blind-39", True, 3, 2, 2), ("probes-blind-39", False, 2, 2, 0),
+    # written after rounds 37-39's fixes: round 40 scanned blind at 57f1799, rounds 41-42 at ec89a55
+    ("probes-blind-40", True, 0, 0, 0), ("probes-blind-40", False, 4, 0, 0),
+    ("probes-blind-41", True, 3, 2, 2), ("probes-blind-41", False, 2, 3, 0),
+    ("probes-blind-42", True, 4, 1, 1), ("probes-blind-42", False, 4, 2, 0),
 ]
 
 
