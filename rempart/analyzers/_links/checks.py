@@ -189,7 +189,8 @@ def onenote_notebook(info: HostInfo, parts: UrlParts, own_tenants: frozenset[str
         or (host == "1drv.ms" and path.startswith("/o/")) or bool(suffix_match(host, _ONENOTE_HOSTS))
     if not notebook:
         return None
-    tenant = host.split(".", 1)[0].removesuffix("-my")
+    # "acme-my.sharepoint.com" is Acme's tenant; 1drv.ms and onenote.com name nobody: shown as the host
+    tenant = host.split(".", 1)[0].removesuffix("-my") if host.endswith(".sharepoint.com") else host
     if tenant in own_tenants:
         return None
     return Hit("links.onenote_notebook", ONENOTE_NOTEBOOK, {"tenant": tenant})
