@@ -106,6 +106,16 @@ def test_french_probes_without_a_profile() -> None:
 BLIND = ROOT / "tests" / "messages"
 
 
+def _assert_round_within(folder: str, profile: bool, most_missed: int, most_flagged: int,
+                         most_malicious: int) -> None:
+    """A round of 25 attacks and 25 legitimate messages stays within its recorded limits (the session tables)."""
+    missed, flagged, malicious, attacks, legitimate = _blind_round(folder, profile)
+    assert (attacks, legitimate) == (25, 25)
+    assert len(missed) <= most_missed, missed
+    assert len(flagged) <= most_flagged, flagged
+    assert len(malicious) <= most_malicious, malicious
+
+
 @functools.cache
 def _default_engine() -> Engine:
     """The embedded defaults' engine, built once for every round scanned with no profile (a build takes ~1 s)."""
@@ -310,12 +320,7 @@ def test_blind_probes_session_11(folder: str, profile: bool, most_missed: int, m
     21/25, 5/25; round 17 24/25, 3/25 (1) / 23/25, 4/25. Rounds 18-20 (French BEC on Microsoft 365, an estate agency
     at Gandi, an IT services firm on Google Workspace), blind after those fixes: 24/25, 3/25 (1) / 17/25, 6/25;
     23/25, 6/25 (2) / 18/25, 7/25 (1); 25/25, 1/25 / 24/25, 2/25."""
-    missed, flagged, malicious, attacks, legitimate = _blind_round(folder, profile)
-    assert (attacks, legitimate) == (25, 25)
-    assert len(missed) <= most_missed, missed
-    assert len(flagged) <= most_flagged, flagged
-    assert len(malicious) <= (2 if malicious_allowed else 0), malicious
-
+    _assert_round_within(folder, profile, most_missed, most_flagged, 2 if malicious_allowed else 0)
 
 
 _SESSION_12_ROUNDS = [
@@ -382,8 +387,4 @@ def test_blind_probes_session_12(folder: str, profile: bool, most_missed: int, m
     are genuine bank changes (or a factoring notice) whose new IBAN differs from the one on file, where the verdict
     asks for a call-back on a known number (round 26's client forwarding the scam to ask whether it is real was too,
     until a reported lure became at most suspicious)."""
-    missed, flagged, malicious, attacks, legitimate = _blind_round(folder, profile)
-    assert (attacks, legitimate) == (25, 25)
-    assert len(missed) <= most_missed, missed
-    assert len(flagged) <= most_flagged, flagged
-    assert len(malicious) <= most_malicious, malicious
+    _assert_round_within(folder, profile, most_missed, most_flagged, most_malicious)
