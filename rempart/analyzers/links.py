@@ -29,7 +29,7 @@ from rempart.analyzers._links.tables import LinkTables, tables
 from rempart.analyzers._links.urlparts import UrlParts, display_host, split_url, unwrap
 from rempart.analyzers.base import Context, claimed_domain, relayed_sender_domain
 from rempart.analyzers.name_domain import sender_name_plus_lure
-from rempart.domains import domain_label, icann_registered_domain, same_name
+from rempart.domains import icann_registered_domain, same_name
 from rempart.findings import Finding
 from rempart.message.model import Message, Url, UrlOrigin
 
@@ -149,8 +149,6 @@ class _Scan:
         self.resources = context.resources
         self.sender = _aligned_sender_domain(message, context)
         self.trusted = self.t.org_domains | ({self.sender} if self.sender else set())
-        # the organisation's own SharePoint / OneDrive tenants are named after its domains (acme-fr.fr: acmefr)
-        self.own_tenants = frozenset(domain_label(d).replace("-", "") for d in self.t.org_domains)
         self.inside = context.has("sender.internal_route")
         # Whom the sender says it is: the From domain, or the address a list or masking relay shows
         # in the display name (a newsletter reaching the reader through such a relay).
@@ -226,7 +224,7 @@ class _Scan:
             if download is not None and self.t.risky_extensions.get(str(download.evidence["extension"])) == "run":
                 self.out.add(download, base)
         if not info.org and not self.inside:
-            self.out.add(checks.onenote_notebook(info, parts, self.own_tenants), base)
+            self.out.add(checks.onenote_notebook(info, parts, self.t.own_tenants), base)
         self.redirects(info, parts, base)
         self.recipient(url, parts, info, trusted, base)
 

@@ -48,6 +48,8 @@ class LinkTables:
     unsubscribe_words: frozenset[str]
     oauth_scopes: frozenset[str]  # permissions that open a mailbox or files to an application
     org_domains: frozenset[str]  # registered domains of the organisation
+    # the organisation's SharePoint / OneDrive tenant names, after its domains (acme-fr.fr: acmefr)
+    own_tenants: frozenset[str]
     brand_tokens: dict[str, Protected]  # registrable label without hyphens ("chvalmont") -> its owner
 
 
@@ -151,6 +153,7 @@ def build_tables(resources: Resources) -> LinkTables:
         oauth_scopes=load_data_list("oauth_scopes"),
         unsubscribe_words=load_data_list("unsubscribe_words"),
         org_domains=org_domains,
+        own_tenants=frozenset(domain_label(d).replace("-", "") for d in org_domains),
         brand_tokens=_brand_tokens(resources),
     )
 
