@@ -142,6 +142,20 @@ _LEGAL_FORMS = frozenset({
     "gmbh", "ag", "kg", "ug", "nv", "bv", "bvba", "vzw", "spa", "sl", "ltd", "limited", "inc", "llc", "plc",
 })
 _BRACKETED = re.compile(r"\([^)]*\)")
+# A group's national arms sign with the same core and another country ("Kaneda Medical France", "… Europe", "…
+# GmbH Deutschland"): the country or region is left out of a vendor's name tokens, so a display name that swaps it
+# still claims the vendor.
+_REGION_WORDS = frozenset({
+    "france", "europe", "european", "emea", "benelux", "international", "deutschland", "germany", "italia", "italy",
+    "espana", "spain", "iberia", "belgique", "belgie", "belgium", "suisse", "schweiz", "switzerland", "luxembourg",
+    "nederland", "netherlands", "uk", "ireland", "austria", "osterreich", "portugal", "polska", "nordic",
+})
+# A person's courtesy or professional title ("Dr Étienne Marsal", "Me Laffargue", "Prof. Dr. Weber") is how a
+# profile may name them but not how every message does: left out of the names a display name must show.
+_PERSON_TITLES = frozenset({
+    "dr", "docteur", "doctor", "pr", "prof", "professeur", "professor", "me", "maitre", "m", "mme", "mlle", "mr",
+    "mrs", "ms", "miss", "sir", "herr", "frau", "dott", "dottssa", "dottoressa", "ing", "avv", "sig", "sra", "sr",
+})
 # "Logis Mosan via Docusign": a platform writes the name its user typed, then its own.
 _VIA = re.compile(r"\s+via\s+", re.IGNORECASE)
 # Bidirectional controls and invisible characters (zero-width joiner excluded: emoji use it), the
@@ -162,10 +176,21 @@ def name_tokens(text: str) -> tuple[str, ...]:
     return tuple(t for t in _NON_WORD.split(fold_confusables(text[:MAX_NAME_CHARS]).replace("_", " ")) if t)
 
 
+def person_tokens(name: str) -> tuple[str, ...]:
+    """A person's name tokens without a title, unless nothing else is left."""
+    tokens = name_tokens(name)
+    return tuple(t for t in tokens if t not in _PERSON_TITLES) or tokens
+
+
 def company_tokens(name: str) -> tuple[str, ...]:
-    """A company's name tokens without its legal form or a bracketed gloss, unless nothing else is left."""
+    """A company's name tokens without its legal form, its country or region or a bracketed gloss, unless too little
+    else is left."""
     tokens = name_tokens(_BRACKETED.sub(" ", name))
     core = tuple(t for t in tokens if t not in _LEGAL_FORMS)
+    # the region goes only when a distinctive core is left ("Kaneda Medical", not "Air France" alone → "air")
+    regionless = tuple(t for t in core if t not in _REGION_WORDS)
+    if len(regionless) >= 2 or (regionless and len(regionless[0]) >= 5):
+        core = regionless
     return core or tokens or name_tokens(name)
 
 
@@ -270,7 +295,7 @@ def _build_index(config: Config, resources: Resources) -> NameIndex:
     for kind, people in (("vip", org.vips), ("employee", org.employees)):
         for p in people:
             for name in (p.name, *p.aliases):
-                index.add(Target(kind, p.name, name_tokens(name), tuple(org.domains),
+                index.add(Target(kind, p.name, person_tokens(name), tuple(org.domains),
                                  (p.email, *p.personal_addresses)))
     for v in org.vendors:
         contacts = tuple(c.lower() for c in v.contacts)

@@ -117,6 +117,10 @@ def test_optional_words_before_a_choice_keep_their_gap() -> None:
     glued = "(online )?casino bonus"
     assert matches(glued, "online casino bonus") and matches(glued, "casino bonus")
     assert compile_phrase("(re)?activate it").startswith("(?:(?:re))?activate")
+    # a choice that must match keeps the gap its spaced branch ends with, even after a gap of its own
+    chosen = "tentatives (de |d')(fraude|arnaque)"
+    assert matches(chosen, "tentatives de fraude") and matches(chosen, "tentatives d'arnaque")
+    assert not matches(chosen, "tentatives defraude")
 
 
 def test_phrase_errors_are_reported() -> None:
@@ -124,6 +128,8 @@ def test_phrase_errors_are_reported() -> None:
         compile_phrase("(unbalanced")
     with pytest.raises(LexiconError):
         compile_phrase("stray ? mark")
+    with pytest.raises(LexiconError):
+        compile_phrase("verify (your ~2|the) details")
     with pytest.raises(LexiconError):
         Lexicon({"fr": {"x": ["mot @unknown_list"]}}, {})
 
@@ -338,6 +344,9 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.bank_detail_change", "Please find attached our updated settlement instructions for the proceeds."),
     ("intent.bank_detail_change", "All refunds are now centralised on the group's EUR collection account."),
     ("intent.credentials_request", "Le dossier est accessible avec votre compte Microsoft professionnel."),
+    ("intent.credentials_request",
+     "Pour lire la lettre, identifiez-vous avec votre adresse et le mot de passe de votre boîte mail."),
+    ("intent.credentials_request", "Please confirm your account details to keep receiving mail."),
     ("intent.credentials_request", "Si vous n'avez pas encore de mot de passe, utilisez celui de votre messagerie."),
     ("intent.credentials_request", "Saisissez le même mot de passe que votre boîte mail pour continuer."),
     ("intent.credentials_request", "Merci de vous connecter pour accepter ou refuser la substitution."),
@@ -559,6 +568,15 @@ def test_vendor_iban_on_file_is_a_small_trust_signal_in_a_payment() -> None:
     on_file = get(findings, "intent.vendor_iban_on_file")
     assert on_file.weight < 0
     assert "intent.vendor_iban_mismatch" not in codes(findings)
+
+
+def test_a_payer_whose_account_closed_asking_where_to_pay_an_account_on_file() -> None:
+    """A customer's own bank account closed, checking the account on file before paying: nothing is diverted."""
+    message = text_message(f"My French bank account was closed, so I will pay from the UK. Before I do, is this "
+                           f"still your account? {KESSLER_IBAN}", sender="j.whitmore@gmail.com", name="J Whitmore")
+    findings = run(message)
+    assert get(findings, "intent.vendor_iban_on_file").weight < 0
+    assert "intent.iban_with_bank_change" not in codes(findings)
 
 
 def test_a_payment_batch_listing_several_vendors_accounts_on_file_is_no_mismatch() -> None:
@@ -1038,6 +1056,11 @@ def test_a_lures_reassurance_is_not_a_forwarders_question() -> None:
         asked = (f"{doubt}\n\n---------- Forwarded message ---------\nDe : Office notarial <etude@notaires-ldc.fr>\n\n"
                  "Merci de virer votre apport sur le compte de transit ci-dessous.")
         assert "intent.security_warning" in {f.code for f in run(text_message(asked))}, doubt
+    # a "Fwd:" with the lure attached (message/rfc822): the body is all the forwarder's own words
+    attached = text_message("J'ai reçu ce message ce matin, je vous le transmets en pièce jointe. Est-ce bien de chez "
+                            "vous ? Je préfère vérifier avant de faire quoi que ce soit.",
+                            subject="Fwd: Appel de fonds – nouvelles coordonnées bancaires du syndicat")
+    assert "intent.security_warning" in {f.code for f in run(attached)}
     # the same doubt with no forward beneath is a lure's own talk
     assert "intent.security_warning" not in {f.code for f in run(text_message(
         "Ça me semble bizarre de te demander ça, mais j'ai besoin de cartes cadeaux aujourd'hui."))}

@@ -206,6 +206,30 @@ def test_known_supplier_relayed_for_a_free_mailbox_is_not_weak() -> None:
 def test_company_name_without_legal_form_or_gloss() -> None:
     assert sender.company_tokens("Logis Mosan SCRL (société de logement)") == ("logis", "mosan")
     assert sender.company_tokens("SARL") == ("sarl",)
+    # a group's national arm: the country goes when a distinctive core is left
+    assert sender.company_tokens("Kaneda Medical France SAS") == ("kaneda", "medical")
+    assert sender.company_tokens("Air France") == ("air", "france")
+
+
+def test_another_national_arm_of_a_vendor_claims_the_vendor() -> None:
+    config = config_from_mapping({**PROFILE, "org": {**PROFILE["org"], "vendors": [
+        {"name": "Kaneda Medical France SAS", "domains": ["kaneda-medical.fr"]}]}})
+    name = '"Kaneda Medical Europe - Contrats via Docusign" <dse@eumail.docusign.net>'
+    found = by_code(run(build(name, "Reply-To: contrats.kaneda@outlook.fr"), config, Resources(config)))
+    assert found[f"{IMPERSONATION}.vendor"].evidence["account"] == "contrats.kaneda@outlook.fr"
+
+
+def test_a_title_in_the_profile_does_not_hide_the_person() -> None:
+    """"Dr Étienne Marsal" in the profile: "Etienne Marsal" from a stranger claims him, from his own Gmail does not."""
+    config = config_from_mapping({**PROFILE, "org": {**PROFILE["org"], "vips": [
+        {"name": "Dr Étienne Marsal", "email": "e.marsal@exemple-industrie.fr",
+         "personal_addresses": ["etienne.marsal34@gmail.com"]}]}})
+    resources = Resources(config)
+    assert sender.person_tokens("Dr Étienne Marsal") == ("etienne", "marsal")
+    found = by_code(run(build('"Etienne Marsal" <e.marsal.cabinet@gmail.com>'), config, resources))
+    assert f"{IMPERSONATION}.vip" in found
+    assert f"{IMPERSONATION}.vip" not in by_code(run(build('"Etienne Marsal" <etienne.marsal34@gmail.com>'),
+                                                     config, resources))
 
 
 def test_address_written_in_the_display_name() -> None:

@@ -120,8 +120,10 @@ class _Bank:
         return True
 
     def known_accounts(self, valid: list[FoundIban], matched: bool) -> None:
-        """A payment to accounts already on file (a vendor's usual account) is a small trust signal."""
-        if matched or not self.paying or self.changing:
+        """A payment to accounts already on file (a vendor's usual account) is a small trust signal; so is a message
+        about a changed account whose only bank details are ones on file (a payer's account closed, asking where to
+        pay: the answer is an account the organisation recorded, no stranger's)."""
+        if matched or not (self.paying or self.changing):
             return
         if all(i.compact in self.org.all_ibans for i in valid):
             owner = next((kv.vendor.name for kv in self.org.vendors if valid[0].compact in kv.ibans), "")

@@ -107,6 +107,9 @@ def _parse(text: str, phrase: str) -> list[Node]:
             stack.append([])
             opens.append(i)
             spaced.append([])
+        elif c in "|)" and seq and seq[-1][0] == "gap":
+            # the gap's regex ends with the separator the group's successor needs too: it would never match
+            raise LexiconError(f"a gap '~' cannot end a choice (write two phrases) in {phrase!r}")
         elif c == "|":
             if not alts:
                 raise LexiconError(f"'|' outside a group in phrase {phrase!r}")
@@ -122,8 +125,10 @@ def _parse(text: str, phrase: str) -> list[Node]:
             optional = i + 1 < n and text[i + 1] == "?"
             after = i + 2 if optional else i + 1
             # "(online )?casino": a branch ending with a space is followed by a gap; when the group
-            # itself is glued to what follows (and not preceded by a gap it could carry), add it here.
-            if (start == 0 or text[start - 1] != " ") and after < n and text[after] not in " |)":
+            # itself is glued to what follows (and, if optional, not preceded by a gap it could carry), add it
+            # here. A choice that must match always keeps its own: "(de |d')(fraude)" is "de fraude", "d'fraude".
+            carried = optional and start > 0 and text[start - 1] == " "
+            if not carried and after < n and text[after] not in " |)":
                 branches = [[*b, ("sep",)] if t and b else b for b, t in zip(branches, trailing, strict=True)]
             node: Node = ("alt", branches)
             if optional:

@@ -213,9 +213,11 @@ def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequenc
     hits = data.lexicon.find(scan.norm)
     # A message that warns about a lure quotes it: the lure's words are reported speech, not requests
     # to the reader. Forwarded or quoted lures are left out; what remains is flagged as a warning.
-    # A forwarder's doubt written above the forwarded message ("is this legit? I didn't click") is a warning too;
-    # elsewhere the same words are a lure's own talk ("it seems odd, I know, but…").
-    doubt = [h for h in hits.pop("doubt", []) if 0 <= h.start < scan.forward_start]
+    # A forwarder's doubt written above the forwarded message ("is this legit? I didn't click"), or in the body of a
+    # "Fwd:" whose forwarded message is attached, is a warning too; elsewhere the same words are a lure's own talk
+    # ("it seems odd, I know, but…").
+    doubt = [h for h in hits.pop("doubt", []) if 0 <= h.start < scan.forward_start
+             or (scan.forward_start < 0 and scan.forward_subject and h.start >= scan.body_offset)]
     if doubt:
         hits.setdefault("warning", []).extend(doubt)
     warning = bool(hits.get("warning"))

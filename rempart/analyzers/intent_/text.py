@@ -105,6 +105,9 @@ class ScanText:
     forward_start: int
     # When invisible characters were removed from the body: original body offset of each kept character.
     body_index: tuple[int, ...] | None = None
+    # The subject says forward ("Fwd:", "TR :"): with no forward marker in the body the forwarded message is
+    # attached, and the body is all the forwarder's own words.
+    forward_subject: bool = False
 
     @property
     def in_thread(self) -> bool:
@@ -168,6 +171,7 @@ def build_scan_text(subject: str, body: str) -> ScanText:
         forwarded=forward_start >= 0,
         forward_start=forward_start + offset if forward_start >= 0 else -1,
         body_index=body_index,
+        forward_subject=subject_says_forward,
     )
 
 
