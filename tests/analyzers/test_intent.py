@@ -346,6 +346,8 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.credentials_request", "Le dossier est accessible avec votre compte Microsoft professionnel."),
     ("intent.credentials_request",
      "Pour lire la lettre, identifiez-vous avec votre adresse et le mot de passe de votre boîte mail."),
+    ("intent.payment_request", "Pouvez-vous faire suivre la facture au service comptable pour un règlement rapide ?"),
+    ("intent.pressure_threat", "Merci de régler sous huit jours afin d'éviter toute interruption des livraisons."),
     ("intent.credentials_request", "Please confirm your account details to keep receiving mail."),
     ("intent.credentials_request", "Si vous n'avez pas encore de mot de passe, utilisez celui de votre messagerie."),
     ("intent.credentials_request", "Saisissez le même mot de passe que votre boîte mail pour continuer."),
