@@ -125,8 +125,8 @@ def _wiring_block_as_payment(r: Reading, ibans: list[FoundIban]) -> None:
     """"Beneficiary: … / IBAN: <a full, valid IBAN>" is a transfer asked for by its form, even when no sentence
     says "please pay": the block counts as a payment ask. A receipt's masked account (DE44 •••• 05) is no IBAN."""
     blocks = r.hits.get("wiring_block")
-    if not blocks:
-        return
+    if not blocks or r.has("direct_debit"):
+        return  # the account a direct debit will be drawn on (a signed SEPA mandate) is no transfer asked for
     starts = [i.start for i in ibans if i.valid]
     near = [h for h in blocks if any(0 <= start - h.start <= WIRING_BLOCK_SPAN for start in starts)]
     if near:
@@ -145,6 +145,8 @@ def _read_findings(message: Message, context: Context, r: Reading, *, skipped_as
     _code_sent_back_as_mfa(r)
     own_site = _sender_site(message, context)
     asks, asked = requests.ask_findings(r, message, own_site)
+    if r.has("direct_debit"):
+        asked.add("direct_debit")  # not an ask: tells the bank checks (and the documents' own) that money comes in
     findings = [f for f in asks if f.evidence.get("ask") not in skipped_asks]
     kept = asked - skipped_asks
     findings += requests.pressure_findings(r, kept, requests.sign_in_channel(message, kept, r, own_site))

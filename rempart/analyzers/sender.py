@@ -397,6 +397,8 @@ def _impersonation(message: Message, address: Address, target: Target | None,
     if freemail:
         weight += FREEMAIL_BONUS
     elif platform and target.kind != "brand":
+        if _answers_to_target(message, target):
+            return  # the platform relays the party's own account (its listed address or domain): no one forged
         behind = _free_account_behind(message, target, context)
         # The platform is honest about relaying, but the account it relays for is a free mailbox, not the
         # known party's: "Logis Mosan via Docusign", answers to marches.logismosan@outlook.be.
@@ -406,6 +408,14 @@ def _impersonation(message: Message, address: Address, target: Target | None,
     if behind:
         evidence["account"] = behind
     yield Finding(f"{IMPERSONATION}.{target.kind}", weight, evidence)
+
+
+def _answers_to_target(message: Message, target: Target) -> bool:
+    """Every Reply-To of a platform notice is the named party's: an address the profile lists for them, or their own
+    domain (a DocuSign or Drive account's verified address)."""
+    keys = {mailbox_key(a) for a in target.addresses if a}
+    return bool(message.reply_to) and all(
+        mailbox_key(r.address) in keys or in_domains(r.domain, target.domains) for r in message.reply_to)
 
 
 def _free_account_behind(message: Message, target: Target, context: Context) -> str:

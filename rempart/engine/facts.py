@@ -74,7 +74,9 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile,
         "subject": message.subject,
         "from": _address(message.from_address),
         "sender": _address(message.sender),
-        "reply_to": [_address(a) for a in message.reply_to],
+        # a Reply-To the profile lists (a relative's Gmail behind her Google Drive share) is the party's own
+        "reply_to": [{**_address(a), "is_known_address": org.known_free_address(a.address)}
+                     for a in message.reply_to],
         "return_path": message.return_path,
         "to": [_address(a) for a in message.to],
         "cc": [_address(a) for a in message.cc],

@@ -347,6 +347,12 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.credentials_request",
      "Pour lire la lettre, identifiez-vous avec votre adresse et le mot de passe de votre boîte mail."),
     ("intent.payment_request", "Pouvez-vous faire suivre la facture au service comptable pour un règlement rapide ?"),
+    ("intent.goods_diversion", "Merci de modifier le lieu de livraison : notre transitaire passera chez vous lundi."),
+    ("intent.goods_diversion", "Please ship it to our temporary warehouse; our own haulage partner will collect."),
+    ("intent.goods_diversion", "Given the volume, could we raise our credit limit for this shipment?"),
+    ("intent.goods_diversion", "Die Ware wird von unserer Spedition direkt bei Ihnen abgeholt."),
+    ("intent.pressure_secrecy", "Je suis en déplacement, merci de me répondre uniquement par mail."),
+    ("intent.pressure_secrecy", "I'm travelling all week, please reply only by email."),
     ("intent.pressure_threat", "Merci de régler sous huit jours afin d'éviter toute interruption des livraisons."),
     ("intent.credentials_request", "Please confirm your account details to keep receiving mail."),
     ("intent.credentials_request", "Si vous n'avez pas encore de mot de passe, utilisez celui de votre messagerie."),
@@ -579,6 +585,15 @@ def test_a_payer_whose_account_closed_asking_where_to_pay_an_account_on_file() -
     findings = run(message)
     assert get(findings, "intent.vendor_iban_on_file").weight < 0
     assert "intent.iban_with_bank_change" not in codes(findings)
+
+
+def test_a_payers_account_for_a_signed_direct_debit_mandate_is_no_diversion() -> None:
+    """A customer moving to direct debit from another account: the account block is the one to debit."""
+    message = text_message("From December please take the fees by SEPA direct debit. I've filled in and signed the "
+                           "SEPA mandate form.\nAccount holder: Kessler Stahl GmbH\nIBAN: LT98 3250 0112 3456 7890",
+                           sender="accounts@kessler-stahl.de", name="Kessler Stahl")
+    found = codes(run(message))
+    assert not found & {"intent.vendor_iban_mismatch", "intent.payment_request", "intent.iban_country_unusual"}
 
 
 def test_a_payment_batch_listing_several_vendors_accounts_on_file_is_no_mismatch() -> None:

@@ -197,10 +197,11 @@ def test_known_supplier_relayed_for_a_free_mailbox_is_not_weak() -> None:
     found = by_code(run(build(name, "Reply-To: compta.logistiquemarchand@outlook.be")))
     vendor = found[f"{IMPERSONATION}.vendor"]
     assert vendor.weight == pytest.approx(0.5) and vendor.evidence["account"] == "compta.logistiquemarchand@outlook.be"
-    honest = by_code(run(build(name, "Reply-To: compta@logistique-marchand.fr")))[f"{IMPERSONATION}.vendor"]
-    assert honest.weight <= 0.2 and "account" not in honest.evidence
-    listed = by_code(run(build(name, "Reply-To: l.marchand.compta@orange.fr")))[f"{IMPERSONATION}.vendor"]
-    assert listed.weight <= 0.2  # a contact address the profile lists for that supplier
+    # replies going to the supplier's own domain, or to a contact address the profile lists for it: its own account
+    assert f"{IMPERSONATION}.vendor" not in by_code(run(build(name, "Reply-To: compta@logistique-marchand.fr")))
+    assert f"{IMPERSONATION}.vendor" not in by_code(run(build(name, "Reply-To: l.marchand.compta@orange.fr")))
+    unnamed = by_code(run(build(name)))[f"{IMPERSONATION}.vendor"]  # no Reply-To: the platform's word only
+    assert unnamed.weight <= 0.2 and "account" not in unnamed.evidence
 
 
 def test_company_name_without_legal_form_or_gloss() -> None:

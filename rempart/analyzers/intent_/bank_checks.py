@@ -45,6 +45,8 @@ CODES = frozenset({
     "intent.notary_iban_elsewhere",
 })
 _CHANGE_ASKS = {"bank_change", "payroll_change"}
+_DIVERSION_CODES = frozenset({
+    "intent.vendor_iban_mismatch", "intent.payroll_iban_mismatch", "intent.iban_country_unusual"})
 _PAY_ASKS = {"payment", "bank_change", "payroll_change", "parcel_fee", "fine", "advance_fee"}
 
 
@@ -143,7 +145,9 @@ class _Bank:
 
     def request(self, valid: list[FoundIban], mismatch: bool) -> None:
         """An account nobody on file owns, given in a bank-change or a payment request."""
-        unknown = [i for i in valid if i.compact not in self.org.all_ibans]
+        # An account at the Caisse des Dépôts is a notary's or a public body's escrow: only they hold one there
+        unknown = [i for i in valid if i.compact not in self.org.all_ibans
+                   and i.compact[4:9] not in PUBLIC_ESCROW_BANKS.get(i.country, ())]
         if not unknown or self.r.warning:
             return
         r = self.r
@@ -172,6 +176,10 @@ def bank_findings(message: Message, r: Reading, org: OrgBanking, ibans: list[Fou
     bank.escrow(valid)
     mismatch = bank.vendor(valid)
     mismatch = bank.person(valid) or mismatch
+    if "direct_debit" in asked and not (bank.paying or bank.changing):
+        # the payer's own account for a debit the organisation draws: no money leaves, so an account not on file
+        # diverts nothing (one on file still says so)
+        return [f for f in bank.findings if f.code not in _DIVERSION_CODES]
     bank.known_accounts(valid, any(f.code.startswith("intent.vendor_iban") for f in bank.findings))
     bank.request(valid, mismatch)
     return bank.findings

@@ -33,6 +33,7 @@ ASKS: Mapping[str, tuple[str, float]] = {
     "refund_claim": ("intent.fee_payment", 0.3),
     "fine": ("intent.fee_payment", 0.35),
     "advance_fee": ("intent.fee_payment", 0.35),
+    "goods_diversion": ("intent.goods_diversion", 0.25),
 }
 GIFT_CARDS = ("intent.gift_card_request", 0.6)
 # Lexicon categories whose phrases are requests: dropped when written inside a negation or naming a warning's topic
@@ -49,7 +50,8 @@ PRESSURE: Mapping[str, tuple[str, float]] = {
 # Asks that move money, and asks that hand over access; each combined with pressure into one finding
 # whose weight grows with the number of distinct kinds of pressure (1, 2, 3 or more).
 PAYMENT_ASKS = (
-    "payment", "bank_change", "payroll_change", "gift_cards", "parcel_fee", "refund_claim", "fine", "advance_fee")
+    "payment", "bank_change", "payroll_change", "gift_cards", "parcel_fee", "refund_claim", "fine", "advance_fee",
+    "goods_diversion")
 ACCESS_ASKS = ("credentials", "mfa_code", "mfa_reenrol", "card_data", "identity_data", "access_grant",
                "remote_access")
 # Asks that need a way to do them from the message (a link, an attachment, a QR code).
