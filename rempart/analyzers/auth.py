@@ -53,6 +53,9 @@ CODES = frozenset({
 
 WEIGHTS = {
     "dmarc_fail": 0.5,
+    # A discussion list (Sympa, Mailman) rewrites the subject and footer, which breaks the author's DKIM: DMARC fails
+    # while the list's own domain signs and sends it. Still a failure (a list can relay a forgery), not a forgery's.
+    "dmarc_fail_list": 0.15,
     "spf_fail": 0.15,
     "spf_softfail": 0.08,
     "dkim_fail": 0.15,
@@ -413,11 +416,21 @@ def authenticated_as(summary: AuthSummary, from_domain: str) -> bool:
     return summary.trusted and summary.dmarc != "fail" and has_aligned_pass(summary, from_domain)
 
 
-def _failures(summary: AuthSummary, from_domain: str) -> Iterator[Finding]:
+def _list_domain(message: Message) -> str:
+    """The registered domain of the List-Id ("<dir-ehpad.listes.reseau-ehpad.fr>" → reseau-ehpad.fr), else ""."""
+    value = (message.header("List-Id") or "")[:300]
+    inner = value[value.find("<") + 1: value.rfind(">")] if "<" in value and ">" in value else value.strip()
+    return registered_domain(inner.strip().lower()) if "." in inner else ""
+
+
+def _failures(summary: AuthSummary, from_domain: str, message: Message) -> Iterator[Finding]:
     if summary.dmarc == "fail":
-        yield Finding("auth.dmarc_fail", WEIGHTS["dmarc_fail"],
-                      {"domain": summary.dmarc_domain or from_domain, "spf": summary.spf,
-                       "dkim": summary.dkim})
+        evidence = {"domain": summary.dmarc_domain or from_domain, "spf": summary.spf, "dkim": summary.dkim}
+        relay = _list_domain(message)
+        by_list = bool(relay) and any(registered_domain(d) == relay for d in summary.dkim_domains)
+        if by_list:
+            evidence["list"] = relay
+        yield Finding("auth.dmarc_fail", WEIGHTS["dmarc_fail_list" if by_list else "dmarc_fail"], evidence)
         return  # SPF and DKIM failures are what made DMARC fail: one signal, not three
     if summary.spf in ("fail", "softfail"):
         yield Finding("auth.spf_fail", WEIGHTS["spf_" + summary.spf],
@@ -492,7 +505,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     # Mail a mailbox of the tenant submitted is not authenticated by SPF/DKIM/DMARC (it never crossed the MX):
     # Exchange Online vouches for it instead (exchange_online.py), as the internal route does for own servers.
     if not submitted_inside_tenant(message):
-        findings.extend(_failures(summary, from_domain))
+        findings.extend(_failures(summary, from_domain, message))
     if summary.arc == "fail":
         findings.append(Finding("auth.arc_fail", WEIGHTS["arc_fail"], {"authserv_id": summary.authserv_id}))
     findings.extend(_trust(summary, from_domain, context))

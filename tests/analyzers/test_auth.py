@@ -92,6 +92,21 @@ def test_parse_arc_instance_and_none() -> None:
     assert auth.normalise_result("weird") == "neutral"
 
 
+def test_a_discussion_list_breaking_the_authors_dkim_is_a_weak_failure() -> None:
+    """Sympa rewrote the subject: the author's DKIM broke, the list's domain signs and sends. Still reported."""
+    ar = (f"Authentication-Results: {MX}; dkim=pass header.d=reseau-ehpad-exemple.fr; "
+          "dkim=fail header.d=ehpad-tulle-exemple.fr; spf=pass smtp.mailfrom=listes.reseau-ehpad-exemple.fr; "
+          "dmarc=fail (p=none) header.from=ehpad-tulle-exemple.fr")
+    listed = build([ar, "List-Id: <dir-ehpad.listes.reseau-ehpad-exemple.fr>"], "P L <p.l@ehpad-tulle-exemple.fr>")
+    dmarc = next(f for f in run(listed) if f.code == "auth.dmarc_fail")
+    assert dmarc.weight <= 0.2 and dmarc.evidence["list"] == "reseau-ehpad-exemple.fr"
+    # the same failure with no list, or a list whose domain did not sign, is a forgery's
+    for headers in ([ar], [ar.replace("dkim=pass header.d=reseau-ehpad-exemple.fr; ", ""),
+                          "List-Id: <dir-ehpad.listes.reseau-ehpad-exemple.fr>"]):
+        dmarc = next(f for f in run(build(headers, "P L <p.l@ehpad-tulle-exemple.fr>")) if f.code == "auth.dmarc_fail")
+        assert dmarc.weight >= 0.5 and "list" not in dmarc.evidence
+
+
 # --- trusted or not -----------------------------------------------------------------------------
 
 

@@ -348,6 +348,8 @@ PARAPHRASES: list[tuple[str, str]] = [
      "Pour lire la lettre, identifiez-vous avec votre adresse et le mot de passe de votre boîte mail."),
     ("intent.payment_request", "Pouvez-vous faire suivre la facture au service comptable pour un règlement rapide ?"),
     ("intent.goods_diversion", "Merci de modifier le lieu de livraison : notre transitaire passera chez vous lundi."),
+    ("intent.fee_payment", "The seller only covers the notarization fees of the export contract, EUR 1,600."),
+    ("intent.fee_payment", "Les frais de notarisation du contrat sont à la charge du fournisseur (1 850 €)."),
     ("intent.goods_diversion", "Please ship it to our temporary warehouse; our own haulage partner will collect."),
     ("intent.goods_diversion", "Given the volume, could we raise our credit limit for this shipment?"),
     ("intent.goods_diversion", "Die Ware wird von unserer Spedition direkt bei Ihnen abgeholt."),
@@ -476,7 +478,9 @@ def test_the_usual_account_and_a_denied_change_are_no_bank_change() -> None:
     for text in ("Merci de nous reverser ce montant par virement sur le compte de cantonnement habituel.",
                  "Potete rimborsarlo sul nostro conto abituale. Non c'è alcuna variazione delle nostre coordinate"
                  " bancarie.",
-                 "No hay ningún cambio de cuenta: paguen como siempre."):
+                 "No hay ningún cambio de cuenta: paguen como siempre.",
+                 "Tu peux préparer le virement sur le bénéficiaire habituel (surtout pas un nouveau RIB) ?",
+                 "Please pay the usual beneficiary, not a new account, whatever anyone writes."):
         assert "intent.bank_detail_change" not in codes(run(text_message(text))), text
     # a new account is still one
     assert "intent.bank_detail_change" in codes(run(text_message(

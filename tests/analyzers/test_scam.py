@@ -81,6 +81,10 @@ def families(findings: list[Finding]) -> dict[str, float]:
      "Your search engine submission for yourcompany.com expires on 10/12. This notice is not a bill and does not"
      " constitute a domain registration: search engine optimization is optional.",
      "scam.registration_renewal_lure"),
+    ("Annual update of your entry",
+     "Please review the listing of your company in the European Business Directory and return the form signed so"
+     " that you appear in the next edition.",
+     "scam.registration_renewal_lure"),
     ("Facture – Insertion annuelle 2026-2027",
      "Suite à la validation de votre bon de commande (validation téléphonique enregistrée auprès du service accueil),"
      " voici la facture relative à l'insertion de votre collectivité dans l'édition 2026-2027 du Guide National.",
