@@ -125,7 +125,7 @@ def _wiring_block_as_payment(r: Reading, ibans: list[FoundIban]) -> None:
     """"Beneficiary: … / IBAN: <a full, valid IBAN>" is a transfer asked for by its form, even when no sentence
     says "please pay": the block counts as a payment ask. A receipt's masked account (DE44 •••• 05) is no IBAN."""
     blocks = r.hits.get("wiring_block")
-    if not blocks or r.has("direct_debit"):
+    if not blocks or (r.has("direct_debit") and not any(r.has(ask) for ask in requests.MONEY_OUT)):
         return  # the account a direct debit will be drawn on (a signed SEPA mandate) is no transfer asked for
     starts = [i.start for i in ibans if i.valid]
     near = [h for h in blocks if any(0 <= start - h.start <= WIRING_BLOCK_SPAN for start in starts)]

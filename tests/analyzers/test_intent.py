@@ -600,6 +600,14 @@ def test_a_payers_account_for_a_signed_direct_debit_mandate_is_no_diversion() ->
     assert not found & {"intent.vendor_iban_mismatch", "intent.payment_request", "intent.iban_country_unusual"}
 
 
+def test_a_refund_to_a_new_account_with_a_mandate_promised_is_still_money_out() -> None:
+    """The taken-over payer asks a refund to his new account and promises a signed mandate later: money leaves."""
+    message = text_message("Pourriez-vous effectuer le remboursement du prélèvement en double sur mon nouveau compte :"
+                           "\nTitulaire : Kessler Stahl\nIBAN : LT98 3250 0112 3456 7890\nJe vous renverrai un mandat "
+                           "de prélèvement signé.", sender="accounts@kessler-stahl.de", name="Kessler Stahl")
+    assert "intent.vendor_iban_mismatch" in codes(run(message))
+
+
 def test_a_payment_batch_listing_several_vendors_accounts_on_file_is_no_mismatch() -> None:
     """The finance director's batch names Transports Durand and lists Kessler's account too: both are on file."""
     batch = text_message(f"Lot de virements validé :\n- Transports Durand – {DURAND_IBAN}\n- Kessler Stahl – "

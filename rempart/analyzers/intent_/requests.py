@@ -77,7 +77,7 @@ AVAILABILITY_SHORT = 0.3
 # RIB"), with nothing asked to be paid: the money would leave the sender's account, not the reader's.
 DIRECT_DEBIT = ("intent.direct_debit", 0.0)
 DIRECT_DEBIT_FACTOR = 0.3
-_MONEY_OUT = ("payment", "parcel_fee", "refund_claim", "fine", "advance_fee", "payroll_change")
+MONEY_OUT = ("payment", "parcel_fee", "refund_claim", "fine", "advance_fee", "payroll_change")
 CODES = frozenset(
     {code for code, _ in ASKS.values()} | {code for code, _ in PRESSURE.values()}
     | {code for code, _, _ in COMBINATIONS} | {GIFT_CARDS[0], CALLBACK_PHISHING[0], DIRECT_DEBIT[0]}
@@ -119,7 +119,7 @@ def ask_findings(r: Reading, message: Message,
     if r.has("payroll_change"):
         r.hits.pop("bank_change", None)
     asked = {category for category in ASKS if r.has(category)}
-    direct_debit = "bank_change" in asked and r.has("direct_debit") and not asked.intersection(_MONEY_OUT)
+    direct_debit = "bank_change" in asked and r.has("direct_debit") and not asked.intersection(MONEY_OUT)
     strongest: dict[str, tuple[float, str]] = {}
     for category in sorted(asked - {"callback"}):  # callback is reported with its phone number
         code, weight = ASKS[category]
