@@ -145,8 +145,9 @@ def _read_findings(message: Message, context: Context, r: Reading, *, skipped_as
     _code_sent_back_as_mfa(r)
     own_site = _sender_site(message, context)
     asks, asked = requests.ask_findings(r, message, own_site)
-    if r.has("direct_debit"):
-        asked.add("direct_debit")  # not an ask: tells the bank checks (and the documents' own) that money comes in
+    for inbound in ("direct_debit", "remittance"):
+        if r.has(inbound):  # not an ask: tells the bank checks (and the documents' own) that money comes in
+            asked.add(inbound)
     findings = [f for f in asks if f.evidence.get("ask") not in skipped_asks]
     kept = asked - skipped_asks
     findings += requests.pressure_findings(r, kept, requests.sign_in_channel(message, kept, r, own_site))

@@ -608,6 +608,20 @@ def test_a_refund_to_a_new_account_with_a_mandate_promised_is_still_money_out() 
     assert "intent.vendor_iban_mismatch" in codes(run(message))
 
 
+def test_a_payment_advice_shows_the_payers_account_not_one_to_pay() -> None:
+    """A customer's payment advice (its own debit account beside ours) asks for nothing; a new account does."""
+    advice = text_message("Please find attached the payment advice for our payment of 20 Nov.\nOrdering account: "
+                          "LT98 3250 0112 3456 7890", sender="accounts@kessler-stahl.de", name="Kessler Stahl")
+    assert "intent.vendor_iban_mismatch" not in codes(run(advice))
+    # a creditor asking for the advice once paid is asking to be paid
+    asked = text_message("Merci de procéder au virement sur le compte LT98 3250 0112 3456 7890 et de m'adresser l'avis "
+                         "de virement dès exécution.", sender="accounts@kessler-stahl.de", name="Kessler Stahl")
+    assert "intent.vendor_iban_mismatch" in codes(run(asked))
+    changed = text_message("We have paid invoice 12. Please note our new bank details for the next one: "
+                           "LT98 3250 0112 3456 7890", sender="accounts@kessler-stahl.de", name="Kessler Stahl")
+    assert "intent.vendor_iban_mismatch" in codes(run(changed))
+
+
 def test_a_payment_batch_listing_several_vendors_accounts_on_file_is_no_mismatch() -> None:
     """The finance director's batch names Transports Durand and lists Kessler's account too: both are on file."""
     batch = text_message(f"Lot de virements validé :\n- Transports Durand – {DURAND_IBAN}\n- Kessler Stahl – "

@@ -81,9 +81,21 @@ def families(findings: list[Finding]) -> dict[str, float]:
      "Your search engine submission for yourcompany.com expires on 10/12. This notice is not a bill and does not"
      " constitute a domain registration: search engine optimization is optional.",
      "scam.registration_renewal_lure"),
+    ("Part-time remote role",
+     "As a Payment Processing Assistant, part-time and remote: you receive incoming client payments on a personal EU"
+     " account and forward them to our partner accounts the same day.",
+     "scam.easy_money_lure"),
+    ("Job étudiant",
+     "Poste d'assistant de traitement des paiements à temps partiel : vous recevez les virements de nos clients sur"
+     " votre compte personnel et vous les reversez le jour même.",
+     "scam.easy_money_lure"),
     ("Annual update of your entry",
      "Please review the listing of your company in the European Business Directory and return the form signed so"
      " that you appear in the next edition.",
+     "scam.registration_renewal_lure"),
+    ("Vérification de vos données exposant",
+     "Afin de garantir l'exactitude des informations publiées dans l'annuaire des exposants, merci de nous retourner"
+     " le formulaire ci-joint signé et tamponné avant le 20 novembre.",
      "scam.registration_renewal_lure"),
     ("Facture – Insertion annuelle 2026-2027",
      "Suite à la validation de votre bon de commande (validation téléphonique enregistrée auprès du service accueil),"

@@ -176,9 +176,11 @@ def bank_findings(message: Message, r: Reading, org: OrgBanking, ibans: list[Fou
     bank.escrow(valid)
     mismatch = bank.vendor(valid)
     mismatch = bank.person(valid) or mismatch
-    if "direct_debit" in asked and not (bank.paying or bank.changing):
-        # the payer's own account for a debit the organisation draws: no money leaves, so an account not on file
-        # diverts nothing (one on file still says so)
+    inbound = ("direct_debit" in asked and not bank.paying) or "remittance" in asked
+    if inbound and not bank.changing:
+        # the payer's own account for a debit the organisation draws, or the accounts of a payment the sender says it
+        # made (a payment advice, a SWIFT copy): no money leaves, so an account not on file diverts nothing (one on
+        # file still says so)
         return [f for f in bank.findings if f.code not in _DIVERSION_CODES]
     bank.known_accounts(valid, any(f.code.startswith("intent.vendor_iban") for f in bank.findings))
     bank.request(valid, mismatch)
