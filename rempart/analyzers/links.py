@@ -28,6 +28,7 @@ from rempart.analyzers._links.shared_files import shared_file_password
 from rempart.analyzers._links.tables import LinkTables, tables
 from rempart.analyzers._links.urlparts import UrlParts, display_host, split_url, unwrap
 from rempart.analyzers.base import Context, claimed_domain, relayed_sender_domain
+from rempart.analyzers.lookalike import brand_of
 from rempart.analyzers.name_domain import sender_name_plus_lure
 from rempart.domains import icann_registered_domain, same_name
 from rempart.findings import Finding
@@ -149,6 +150,11 @@ class _Scan:
         self.resources = context.resources
         self.sender = _aligned_sender_domain(message, context)
         self.trusted = self.t.org_domains | ({self.sender} if self.sender else set())
+        # the authenticated sender's brand, whose other domains are its own too (wetransfer.com sends we.tl links); not
+        # for a free-mail sender: a Gmail user's link to Google's hosting is that user's, not Google's
+        freemail = context.resources.data_list("freemail")
+        owner = brand_of(self.sender, context.resources) if self.sender and self.sender not in freemail else None
+        self.sender_brand = owner.name if owner is not None else ""
         self.inside = context.has("sender.internal_route")
         # Whom the sender says it is: the From domain, or the address a list or masking relay shows
         # in the display name (a newsletter reaching the reader through such a relay).
@@ -170,7 +176,10 @@ class _Scan:
 
     def is_trusted(self, info: HostInfo) -> bool:
         # The authenticated sender's own name under another suffix (mail from kovalis.fr, the app at kovalis.app).
-        return info.org or info.icann_registered in self.trusted or same_name(info.icann_registered, self.sender)
+        if info.org or info.icann_registered in self.trusted or same_name(info.icann_registered, self.sender):
+            return True
+        owner = brand_of(info.host, self.resources) if self.sender_brand else None
+        return owner is not None and owner.name == self.sender_brand
 
     def link(self, url: Url) -> None:
         if url.origin in _SKIPPED_ORIGINS:

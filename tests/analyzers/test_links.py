@@ -346,6 +346,20 @@ def test_a_reset_link_on_the_authenticated_senders_own_name_is_ordinary() -> Non
     assert codes(claimed)["links.recipient_in_url"] == pytest.approx(0.4)
 
 
+def test_the_authenticated_brands_other_domain_is_its_own() -> None:
+    """A WeTransfer notice from wetransfer.com (DMARC pass) links to we.tl, WeTransfer's short domain: its own
+    service, not free hosting; unauthenticated, the same link still counts."""
+    own = run(message(link("https://we.tl/t-Yq8KpR2mVx"), sender="noreply@wetransfer.com"),
+              findings=[auth_pass("wetransfer.com")])
+    assert "links.free_hosting" not in codes(own)
+    claimed = run(message(link("https://we.tl/t-Yq8KpR2mVx"), sender="noreply@wetransfer.com"))
+    assert "links.free_hosting" in codes(claimed)
+    # a Gmail user's link to Google's hosting is the user's, not Google's
+    gmail = run(message(link("https://storage.googleapis.com/b/x/index.html"), sender="ines.moreau@gmail.com"),
+                findings=[auth_pass("gmail.com")])
+    assert "links.free_hosting" in codes(gmail)
+
+
 def test_the_readers_address_on_a_known_brands_own_site_is_ordinary() -> None:
     """A brand's newsletter link on its own domain carrying the reader's address (base64) reads no credentials; the
     same on a site where anyone publishes (free hosting) or on an unknown domain still counts."""
