@@ -379,8 +379,13 @@ _SESSION_14_ROUNDS = [
     ("probes-blind-44", True, 0, 2, 2), ("probes-blind-44", False, 1, 1, 1),
     ("probes-blind-45", True, 1, 1, 1), ("probes-blind-45", False, 2, 2, 0),
     ("probes-blind-46", True, 3, 1, 1), ("probes-blind-46", False, 6, 2, 0),
-    ("probes-blind-47", True, 3, 3, 1), ("probes-blind-47", False, 4, 4, 0),
-    ("probes-blind-48", True, 1, 2, 2), ("probes-blind-48", False, 2, 6, 3),
+    ("probes-blind-47", True, 3, 2, 1), ("probes-blind-47", False, 4, 3, 0),
+    ("probes-blind-48", True, 0, 2, 2), ("probes-blind-48", False, 1, 6, 3),
+    # rounds 49-51 (a business-travel agency behind Proofpoint, a Franco-German SME on Google Workspace, a business
+    # school behind Mailinblack) scanned blind at daf7832
+    ("probes-blind-49", True, 3, 2, 1), ("probes-blind-49", False, 4, 3, 0),
+    ("probes-blind-50", True, 3, 1, 1), ("probes-blind-50", False, 5, 1, 0),
+    ("probes-blind-51", True, 0, 0, 0), ("probes-blind-51", False, 1, 5, 1),
 ]
 
 

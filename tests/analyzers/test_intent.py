@@ -348,6 +348,8 @@ PARAPHRASES: list[tuple[str, str]] = [
      "Pour lire la lettre, identifiez-vous avec votre adresse et le mot de passe de votre boîte mail."),
     ("intent.payment_request", "Pouvez-vous faire suivre la facture au service comptable pour un règlement rapide ?"),
     ("intent.goods_diversion", "Merci de modifier le lieu de livraison : notre transitaire passera chez vous lundi."),
+    ("intent.payroll_diversion",
+     "J'ai ouvert un compte dans une banque en ligne et je voudrais que mon salaire de décembre soit versé dessus."),
     ("intent.fee_payment", "The seller only covers the notarization fees of the export contract, EUR 1,600."),
     ("intent.fee_payment", "Les frais de notarisation du contrat sont à la charge du fournisseur (1 850 €)."),
     ("intent.goods_diversion", "Please ship it to our temporary warehouse; our own haulage partner will collect."),
