@@ -24,8 +24,7 @@ _NEGATION = re.compile(
     # "la paie sur leur RIB habituel, pas de nouveau compte": the new account itself denied
     r"|pas de (?:nouveau|nouvel) (?:compte|rib|iban)|no new (?:account|bank account|iban)"
     # "sur le bénéficiaire habituel (surtout pas un nouveau RIB)", "not a new account"
-    r"|(?:surtout |absolument |en aucun cas |et )?pas (?:un|une|sur un|vers un|a un) "
-    r"(?:nouveau|nouvel|nouvelle|autre) (?:compte|rib|iban)"
+    r"|pas (?:un|une|sur un|vers un|a un) (?:nouveau|nouvel|nouvelle|autre) (?:compte|rib|iban)"
     r"|not (?:to )?(?:a|any) (?:new|different|other) (?:account|bank account|iban)"
     # Italian and Spanish: "non c'è alcuna variazione delle nostre coordinate", "no hay ningún cambio"
     r"|nessun[ao]?|alcuna variazione|alcun cambio|ningun[ao]?"
