@@ -329,9 +329,19 @@ def _is_freemail(domain: str, context: Context) -> bool:
     return bool(domain) and registered_domain(domain) in context.resources.data_list("freemail")
 
 
-def _legitimate(target: Target, address: Address, context: Context) -> bool:
+def _listed_for(target: Target, address: Address) -> bool:
+    """One of the target's own individual addresses, compared as mailboxes (Gmail's dots and +tags)."""
     key = mailbox_key(address.address)
-    if any(mailbox_key(a) == key for a in target.addresses if a):
+    return any(mailbox_key(a) == key for a in target.addresses if a)
+
+
+def _theirs(target: Target, address: Address) -> bool:
+    """An address the profile lists for the target, or one on the target's own domains."""
+    return _listed_for(target, address) or in_domains(address.domain, target.domains)
+
+
+def _legitimate(target: Target, address: Address, context: Context) -> bool:
+    if _listed_for(target, address):
         # A known address outside the target's domains (a person's own mailbox, a vendor's contact on free mail)
         # is theirs unless the receiving server saw it fail: a forged copy of it is no longer their mail.
         return in_domains(address.domain, target.domains) or not _failed_authentication(context)
@@ -413,16 +423,13 @@ def _impersonation(message: Message, address: Address, target: Target | None,
 def _answers_to_target(message: Message, target: Target) -> bool:
     """Every Reply-To of a platform notice is the named party's: an address the profile lists for them, or their own
     domain (a DocuSign or Drive account's verified address)."""
-    keys = {mailbox_key(a) for a in target.addresses if a}
-    return bool(message.reply_to) and all(
-        mailbox_key(r.address) in keys or in_domains(r.domain, target.domains) for r in message.reply_to)
+    return bool(message.reply_to) and all(_theirs(target, r) for r in message.reply_to)
 
 
 def _free_account_behind(message: Message, target: Target, context: Context) -> str:
     """The free-mail Reply-To of a platform notice sent in a known party's name, when it is not theirs."""
     for reply in message.reply_to:
-        if reply.address not in target.addresses and not in_domains(reply.domain, target.domains) \
-                and _is_freemail(reply.domain, context):
+        if not _theirs(target, reply) and _is_freemail(reply.domain, context):
             return reply.address
     return ""
 
