@@ -118,6 +118,11 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile,
         "list_id": headers["list-id"][0][:200] if "list-id" in headers else "",  # message.header("List-Id")
     }
     facts["from"].update(sender_facts(message.from_address, codes, evidence, org))
+    # a link to the From domain's own site, when DMARC proves the From domain: the sender's own page, which
+    # rules about a known supplier's or brand's notices ask once instead of spelling the three tests each time
+    own = facts["from"]["registered_domain"] if auth.get("dmarc") == "pass" else ""
+    for u in facts["urls"]:
+        u["is_sender_own"] = bool(own) and u["domain"] == own
     return facts
 
 

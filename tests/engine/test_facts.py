@@ -90,3 +90,24 @@ def test_with_no_profile_a_sender_on_an_internal_route_is_the_organisation() -> 
     inside = build_facts(message, [Finding("sender.internal_route", -0.2, {})], Config().org)
     assert inside["from"]["is_org"] is True
     assert build_facts(message, [], Config().org)["from"]["is_org"] is False
+
+
+def test_a_link_is_the_senders_own_only_when_dmarc_proves_the_from_domain() -> None:
+    """``is_sender_own``: the link's registrable domain is the From domain's and DMARC passed; a spoofed From
+    linking to the brand's real site, or a proven sender linking elsewhere, is not."""
+    from rempart.config import config_from_mapping
+    from rempart.engine.build import build_engine
+
+    engine = build_engine(config_from_mapping({"auth": {"trusted_authserv_ids": ["mx.client-exemple.fr"]}}))
+
+    def own(dmarc: str, url: str) -> bool:
+        raw = ("From: Agence <notifications@voyages-exemple.fr>\r\nTo: compta@client-exemple.fr\r\n"
+               f"Authentication-Results: mx.client-exemple.fr; spf=pass smtp.mailfrom=voyages-exemple.fr;"
+               f" dmarc={dmarc} header.from=voyages-exemple.fr\r\nSubject: Votre mot de passe\r\n\r\n"
+               f"Renouvelez-le : {url}\r\n").encode()
+        facts = engine.scan(raw).facts
+        return bool(next(u for u in facts["urls"] if u["url"] == url)["is_sender_own"])
+
+    assert own("pass", "https://extranet.voyages-exemple.fr/compte")
+    assert not own("fail", "https://extranet.voyages-exemple.fr/compte")
+    assert not own("pass", "https://voyages-exemple-compte.example/login")
