@@ -34,17 +34,40 @@ _KNOWN_KEYS = ("executives", "employees", "vendors", "customers")
 
 
 def _other_counterparties(company: dict[str, Any]) -> list[dict[str, Any]]:
-    """Other lists of parties the organisation pays or is paid by, with their accounts on file (a cooperative's
-    members, a notary's clients): written as a vendor with the party's address as its contact."""
+    """Other lists of parties the organisation pays or is paid by: written like a vendor (domains with contacts or
+    accounts), or with their accounts on file and one address (a cooperative's members, a notary's clients), then
+    written as a vendor with the party's address as its contact."""
     out: list[dict[str, Any]] = []
     for key, value in company.items():
         if key in _KNOWN_KEYS or not isinstance(value, list):
             continue
         for item in value:
-            if isinstance(item, dict) and item.get("name") and item.get("ibans") and "@" in str(item.get("email", "")):
+            if not isinstance(item, dict) or not item.get("name"):
+                continue
+            # a party written like a vendor (its domains, with contacts or accounts: a notary, a sponsor, the
+            # factoring company) is one, whatever the writer called its list
+            vendor_like = isinstance(item.get("domains"), list) and item["domains"]
+            if vendor_like and (item.get("contacts") or item.get("ibans")):
+                out.append(item)
+            elif item.get("ibans") and "@" in str(item.get("email", "")):
                 email = str(item["email"])
                 out.append({"name": item["name"], "ibans": item["ibans"], "domains": [email.split("@")[-1]],
                             "contacts": [{"name": item["name"], "email": email}]})
+    return out
+
+
+def _staff_with_personal_address(company: dict[str, Any]) -> list[dict[str, Any]]:
+    """People of other lists known only by a personal address ("personal_email_on_file"), not already staff."""
+    out: list[dict[str, Any]] = []
+    for key, value in company.items():
+        if key in _KNOWN_KEYS or not isinstance(value, list):
+            continue
+        for item in value:
+            if not isinstance(item, dict) or not item.get("name") or item.get("domains"):
+                continue
+            found = [str(v) for k, v in item.items() if "personal" in k and isinstance(v, str) and "@" in v]
+            if found:
+                out.append({"name": item["name"], "personal_addresses": found})
     return out
 
 
@@ -60,6 +83,10 @@ def profile(company: dict[str, Any]) -> str:
             lines += [f"{key} = {_toml_string(person[key])}" for key in ("name", "email", "title") if person.get(key)]
             if person.get("personal_addresses"):
                 lines.append(f"personal_addresses = {_toml_list(person['personal_addresses'])}")
+    # staff the writer listed elsewhere with the personal address the HR file holds (field agents, a sample of them)
+    for person in _staff_with_personal_address(company):
+        lines += ["[[org.employees]]", f"name = {_toml_string(person['name'])}",
+                  f"personal_addresses = {_toml_list(person['personal_addresses'])}"]
     freemail = load_data_list("freemail")
     for party in [*company.get("vendors", []), *company.get("customers", []), *_other_counterparties(company)]:
         # a party on free mail (a farmer's orange.fr) is known by its addresses, not by the provider's domain

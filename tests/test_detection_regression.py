@@ -387,10 +387,18 @@ _SESSION_14_ROUNDS = [
     ("probes-blind-50", True, 3, 1, 1), ("probes-blind-50", False, 5, 1, 0),
     ("probes-blind-51", True, 0, 0, 0), ("probes-blind-51", False, 1, 5, 1),
 ]
+_SESSION_15_ROUNDS = [
+    # rounds 52-54 (a property developer behind Hornetsecurity, a professional rugby club on Google Workspace, a
+    # cleaning company behind Proofpoint Essentials) scanned blind at aafc0b6; limits are the counts after the fixes
+    # they prompted (README of each round)
+    ("probes-blind-52", True, 0, 0, 0), ("probes-blind-52", False, 0, 4, 0),
+    ("probes-blind-53", True, 1, 0, 0), ("probes-blind-53", False, 2, 2, 0),
+    ("probes-blind-54", True, 1, 1, 0), ("probes-blind-54", False, 3, 2, 1),
+]
 
 
 @pytest.mark.parametrize(("folder", "profile", "most_missed", "most_flagged", "most_malicious"),
-                         _SESSION_12_ROUNDS + _SESSION_13_ROUNDS + _SESSION_14_ROUNDS)
+                         _SESSION_12_ROUNDS + _SESSION_13_ROUNDS + _SESSION_14_ROUNDS + _SESSION_15_ROUNDS)
 def test_blind_probes_session_12(folder: str, profile: bool, most_missed: int, most_flagged: int,
                                  most_malicious: int) -> None:
     """A university faculty on RENATER Partage, the Spanish and Italian subsidiaries of a French group on Microsoft

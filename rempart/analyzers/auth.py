@@ -457,7 +457,13 @@ def _mail_gateway_domain(from_domain: str, context: Context) -> str:
     return ""
 
 
-def _trust(summary: AuthSummary, from_domain: str, context: Context) -> Iterator[Finding]:
+def _answers_to_free_mail(message: Message, context: Context) -> bool:
+    freemail = context.resources.data_list("freemail")
+    return any(registered_domain(r.domain) in freemail and not context.config.org.known_free_address(r.address)
+               for r in message.reply_to if r.domain)
+
+
+def _trust(summary: AuthSummary, message: Message, from_domain: str, context: Context) -> Iterator[Finding]:
     """Mail really from the organisation's own domain, a known vendor's or a brand's (moderate: compromised
     mailboxes send with passing authentication too)."""
     if not from_domain:
@@ -480,7 +486,11 @@ def _trust(summary: AuthSummary, from_domain: str, context: Context) -> Iterator
     if owner.kind == "org":
         weight = WEIGHTS["trust_org"]
     elif owner.brand is not None and owner.brand.user_content:
-        weight = WEIGHTS["trust_user_content"]
+        # the platform is proven, its author is not: an envelope that answers to an anonymous free-mail account
+        # (not one the profile lists) is vouched for by nobody
+        # (only where businesses send: a file transfer or a portal relaying its members answers to Gmail every day)
+        anonymous = owner.brand.business_senders and _answers_to_free_mail(message, context)
+        weight = 0.0 if anonymous else WEIGHTS["trust_user_content"]
     else:
         weight = WEIGHTS["trust_vendor"] if owner.kind == "vendor" else WEIGHTS["trust_brand"]
     yield Finding("auth.trusted_sender", weight,
@@ -508,7 +518,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
         findings.extend(_failures(summary, from_domain, message))
     if summary.arc == "fail":
         findings.append(Finding("auth.arc_fail", WEIGHTS["arc_fail"], {"authserv_id": summary.authserv_id}))
-    findings.extend(_trust(summary, from_domain, context))
+    findings.extend(_trust(summary, message, from_domain, context))
     return findings
 
 

@@ -7,7 +7,8 @@ not. Each line is written by the server that took the message (``by``), naming t
 outside shows, somewhere below, the company's MX taking it from a public address — a line the sender cannot
 remove. So when every line was written by a host of the organisation's domain and every client was a private or
 loopback address (or, when no address is recorded, a host of the domain or of the local network), the message
-never came from outside.
+never came from outside. The oldest line may name a public address when the server recorded an authenticated
+submission (a colleague's phone on a mobile network, logged in over SMTP AUTH).
 
 Not a proof against a compromised account or workstation (that is the inside), nor for hosted mail whose
 internal hops are the provider's hosts (``*.prod.outlook.com``): those simply do not qualify. An MX behind a
@@ -20,7 +21,7 @@ from __future__ import annotations
 import ipaddress
 
 from rempart.domains import in_domains
-from rempart.message.model import Message
+from rempart.message.model import Message, ReceivedHop
 
 MAX_HOPS = 30  # an internal route has a handful; a longer trail is not read
 # Names of a private network: Active Directory domains are often .local, .corp or, in German companies, .intern.
@@ -42,6 +43,15 @@ def _local_name(host: str, domains: list[str]) -> bool:
     return host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or in_domains(host, domains)
 
 
+# RFC 3848 "with" keywords of a submission after SMTP AUTH; Postfix writes "(Authenticated sender: …)" as well
+_AUTHENTICATED_PROTOCOLS = frozenset({"ESMTPA", "ESMTPSA", "LMTPA", "LMTPSA", "UTF8SMTPA", "UTF8SMTPSA"})
+
+
+def authenticated_submission(hop: ReceivedHop) -> bool:
+    """The receiving server recorded that the client logged in (SMTP AUTH) before handing the message over."""
+    return hop.protocol.upper() in _AUTHENTICATED_PROTOCOLS or "(authenticated sender:" in hop.raw.lower()
+
+
 def travelled_inside(message: Message, domains: list[str]) -> bool:
     """Every ``Received`` line written by a host of ``domains`` from a private address (see the module docstring)."""
     hops = message.received
@@ -51,11 +61,14 @@ def travelled_inside(message: Message, domains: list[str]) -> bool:
     # (an Exchange server "EX01.hpt.intern"); every line below is checked the same way.
     if not _local_name(hops[0].by_host, domains):
         return False
-    for hop in hops:
+    for i, hop in enumerate(hops):
         if not hop.by_host or not _local_name(hop.by_host, domains):
             return False
         if hop.from_ip:
-            if not is_private_address(hop.from_ip):
+            # A colleague on the road submits from a public address, but logs in first: the oldest line, written
+            # by the company's server, records the authenticated submission (an outsider's forged line below it
+            # would sit under the company MX's own line naming the outsider's public address)
+            if not is_private_address(hop.from_ip) and not (i == len(hops) - 1 and authenticated_submission(hop)):
                 return False
         elif not (hop.from_host and _local_name(hop.from_host, domains)):
             return False

@@ -62,6 +62,10 @@ class BrandInfo:
     # a portal that relays its members' messages with Reply-To the member's own (free) mailbox: a buyer on
     # Leboncoin, a prospect on SeLoger
     member_relay: bool = False
+    # an open platform businesses send through (e-signature, procurement, invoicing, registered mail), where an
+    # envelope answering to an anonymous free-mail account is not how it is used (unlike a file transfer or a shared
+    # drive, which private people send from Gmail every day)
+    business_senders: bool = False
     tenant_domains: tuple[str, ...] = ()  # the brand's, but each subdomain is a customer's
     declared: bool = False  # one of the organisation's own [[org.brands]] (its group, its trade names)
     # hosts of an open platform's brand that serve only the brand's own words: its sign-in and account pages
@@ -88,6 +92,7 @@ def _brand_from_entry(entry: dict[str, Any]) -> BrandInfo:
         common_word=bool(entry.get("common_word", False)),
         user_content=bool(entry.get("user_content", False)),
         member_relay=bool(entry.get("member_relay", False)),
+        business_senders=bool(entry.get("business_senders", False)),
         tenant_domains=tuple(to_unicode_host(d) for d in entry.get("tenant_domains", [])),
         account_hosts=tuple(to_unicode_host(d) for d in entry.get("account_hosts", [])),
     )

@@ -188,6 +188,21 @@ def test_brand_that_carries_user_content_earns_less_trust() -> None:
     assert trust.weight <= -0.3
 
 
+def test_an_open_platforms_envelope_answering_to_anonymous_free_mail_earns_no_trust() -> None:
+    """DocuSign is proven, its author is not: an envelope whose Reply-To is a free-mail account the profile does not
+    list is vouched for by nobody (round 52's "notary" on outlook.fr)."""
+    headers = [f"Authentication-Results: {MX}; spf=pass smtp.mailfrom=docusign.net; dkim=pass "
+               "header.d=docusign.net; dmarc=pass header.from=docusign.net",
+               "Reply-To: Sandrine Py <sandrine.py.notaire@outlook.fr>"]
+    trust = next(f for f in run(build(headers, sender="Sandrine Py via Docusign <dse@eumail.docusign.net>"))
+                 if f.code == "auth.trusted_sender")
+    assert trust.weight == 0.0
+    own = [headers[0], "Reply-To: Sandrine Py <s.py@office-notarial-exemple.fr>"]
+    trust = next(f for f in run(build(own, sender="Sandrine Py via Docusign <dse@eumail.docusign.net>"))
+                 if f.code == "auth.trusted_sender")
+    assert -0.2 <= trust.weight < 0
+
+
 def test_the_organisations_own_authenticated_mail_earns_moderate_trust() -> None:
     # A colleague's mail checked by the organisation's own MX: less suspicious than a stranger's, but a taken-over
     # mailbox passes too, so the trust is moderate (a strong lure keeps most of its weight).

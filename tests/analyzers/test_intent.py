@@ -309,6 +309,15 @@ def test_new_bank_details_for_a_direct_debit_the_reader_collects() -> None:
 # Other wordings of the same asks (formal and informal French, English), written for these tests:
 # what is asked must be found whatever the phrasing, not only in the wording of known messages.
 PARAPHRASES: list[tuple[str, str]] = [
+    # overpayment refunds: the difference sent back, to a third party's account (round 53)
+    ("intent.payment_request", "Our finance director has asked that the difference be refunded as soon as possible."),
+    ("intent.bank_detail_change", "The excess should be refunded directly to our client's account in Dublin."),
+    ("intent.bank_detail_change", "Our own operating account is being migrated to our new group treasury."),
+    ("intent.payment_request", "Nous vous remercions de faire en sorte que le trop-perçu soit remboursé rapidement."),
+    ("intent.bank_detail_change", "La somme doit être remboursée directement sur le compte de notre filiale."),
+    ("intent.bank_detail_change", "Merci d'effectuer le remboursement sur notre compte dédié aux régularisations."),
+    ("intent.goods_diversion", "Pour des raisons d'organisation du chantier, la livraison devra être effectuée sur"
+     " notre plateforme logistique temporaire, cellule 4, à Wambrechies."),
     ("intent.bank_detail_change",
      "Pour des raisons de restructuration, nos encaissements transitent désormais par un compte ouvert à la BNP."),
     ("intent.bank_detail_change", "Nos coordonnées bancaires évoluent à compter du 1er décembre."),
@@ -521,6 +530,7 @@ def test_routine_bank_mentions_are_not_asks() -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Plusieurs d'entre vous ont reçu un message de la Ligue. Ce message est frauduleux : il vient d'un faux domaine.",
     "Attention : une campagne d'hameçonnage usurpe actuellement l'identité de Microsoft.",
     "Un SMS se faisant passer pour Chronopost circule en ce moment.",
     "Nous vous alertons sur une recrudescence d'appels de faux conseillers bancaires.",
@@ -1189,3 +1199,57 @@ def test_a_colleagues_own_new_salary_account_signed_with_the_organisations_dkim_
     assert payroll(dkim="pass", dkim_domains=["mailer.example-esp.com"]).weight == pytest.approx(signed.weight * 2)
     assert payroll(dkim="pass", dkim_domains=["fonderie-martel.fr"], trusted=False).weight == pytest.approx(
         signed.weight * 2)  # written by a server the organisation does not trust
+
+
+def test_rules_reminded_to_staff_ask_for_nothing() -> None:
+    """An IT notice's "ne scannez pas un QR code reçu par mail" and "personne à la direction ne vous demandera
+    d'acheter des cartes cadeaux" name what is never asked (round 53)."""
+    text = ("Rappel de nos règles : personne à la direction ne vous demandera d'acheter des cartes cadeaux ni de faire "
+            "un virement confidentiel par mail. Ne scannez pas un QR code reçu par mail pour réactiver un compte.")
+    found = codes(run(text_message(text)))
+    assert not found & {"intent.gift_card_request", "intent.payment_request", "intent.qr_code_scan"}, found
+    # without the negation, the same words ask
+    asked = run(text_message("Peux-tu acheter des cartes cadeaux Amazon ce matin ?"))
+    assert "intent.gift_card_request" in codes(asked)
+
+
+def test_someone_elses_details_to_check_and_a_check_already_done_ask_nothing_of_the_reader() -> None:
+    """"verify the notary's bank details" (a buyer checking before paying) and "Valérie m'a confirmé l'IBAN" (the
+    call-back done) are no request for the reader's details (round 52); "confirmez votre IBAN" still is."""
+    for text in ("Our solicitor asked us to verify the notary's bank details by phone before we pay.",
+                 "Contre-appel ce matin : Valérie m'a confirmé l'IBAN chiffre par chiffre."):
+        found = codes(run(text_message(text)))
+        assert not found & {"intent.credentials_request", "intent.personal_data_request"}, (text, found)
+    assert "intent.personal_data_request" in codes(run(text_message("Merci de confirmer votre IBAN sur le portail.")))
+
+
+def test_an_account_quoted_in_part_is_no_invalid_iban() -> None:
+    assert find_ibans("Is the IBAN starting FR76 4003 1 and ending in 1180 270 still correct?") == []
+    assert [i.valid for i in find_ibans("Notre IBAN : FR76 3000 4012 3400 0123 4567 863")] == [False]
+
+
+def test_a_salary_account_signed_with_the_client_site_is_no_vendor_mismatch() -> None:
+    """A field agent signing with the client site she works at (a profile vendor) asks payroll to change her own
+    account: the payroll checks read it, not the vendor's accounts on file."""
+    message = text_message("Je vous envoie mon nouveau RIB pour le versement de mon salaire : "
+                           "FR76 1695 8012 3400 0314 1592 619\n\nSylvie Decroix\nÉquipe Transports Durand",
+                           sender="sylvie.decroix62@gmail.com", name="Sylvie Decroix")
+    found = codes(run(message))
+    assert "intent.payroll_diversion" in found
+    assert "intent.vendor_iban_mismatch" not in found
+
+
+def test_the_organisations_mail_filter_reporting_what_it_held_asks_nothing() -> None:
+    """A quarantine digest from the organisation's own gateway lists held messages' subjects ("coordonnées bancaires
+    actualisées", "votre boîte aux lettres sera suspendue"): reported, as in a warning (round 52)."""
+    from rempart.findings import Finding as F
+
+    text = ("Les e-mails suivants ont été retenus par le filtre.\n"
+            "appels@notaires-exemple.fr | Nouvelles coordonnées bancaires de l'office | Menace\n"
+            "no-reply@m365-secure.example | Votre boîte aux lettres sera suspendue le 20/11 | Menace\n")
+    message = text_message(text, sender="quarantine-report@hornetsecurity.com", name="Hornetsecurity Quarantine")
+    gateway = F("auth.mail_gateway_sender", -0.3, {"domain": "hornetsecurity.com", "gateway": "hornetsecurity.com"})
+    held = list(intent.analyze(message, Context(CONFIG, RESOURCES, findings=[gateway])))
+    assert "intent.security_warning" in {f.code for f in held}
+    bare = run(message)
+    assert score(held) < score(bare) and "intent.bank_detail_change" in codes(bare)

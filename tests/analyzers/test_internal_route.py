@@ -56,3 +56,17 @@ def test_an_on_premises_exchange_named_in_its_private_network() -> None:
     outside = exchange + ("Received: from relay.example (relay.example [193.42.33.118]) by EX02.hpt.intern"
                           " with ESMTP; Thu, 22 Oct 2026 11:40:20 +0200\r\n")
     assert not travelled_inside(parse_message((outside + BODY).encode(), Limits()), ["fonderie-martel.fr"])
+
+
+def test_a_colleague_on_the_road_logged_in_to_submit_from_a_public_address() -> None:
+    """The company's server recorded an authenticated submission (ESMTPSA, "Authenticated sender") from a phone on a
+    mobile network: the colleague logged in. Only as the oldest line: below the MX's own line naming a public address,
+    a forged "authenticated" line changes nothing."""
+    phone = ("Received: from smtpclient.apple (unknown [92.184.108.73])\r\n\t(Authenticated sender: claire.martel)\r\n"
+             "\tby mail.fonderie-martel.fr (Postfix) with ESMTPSA; Fri, 20 Nov 2026 11:34:14 +0100\r\n")
+    assert travelled_inside(parse_message((phone + BODY).encode(), Limits()), ["fonderie-martel.fr"])
+    plain = phone.replace("with ESMTPSA", "with ESMTPS").replace("\t(Authenticated sender: claire.martel)\r\n", "")
+    assert not travelled_inside(parse_message((plain + BODY).encode(), Limits()), ["fonderie-martel.fr"])
+    forged_below = ("Received: from relay.example (relay.example [193.42.33.118])\r\n\tby mail.fonderie-martel.fr"
+                    " (Postfix) with ESMTPS; Fri, 20 Nov 2026 11:34:20 +0100\r\n") + phone
+    assert not travelled_inside(parse_message((forged_below + BODY).encode(), Limits()), ["fonderie-martel.fr"])

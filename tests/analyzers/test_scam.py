@@ -105,6 +105,23 @@ def families(findings: list[Finding]) -> dict[str, float]:
      "L'enregistrement de votre nom de domaine auprès de nos services de référencement et de soumission aux moteurs"
      " de recherche arrive à échéance. Sans renouvellement, le domaine sera retiré de notre annuaire. Ce courrier"
      " n'est pas un enregistrement de nom de domaine.", "scam.registration_renewal_lure"),
+    # the "annual update" of a private register, the order in the form's small print (round 54)
+    ("Vérification de vos données – édition 2027",
+     "Dans le cadre de la mise à jour annuelle du Registre national des prestataires, merci de vérifier vos"
+     " informations. Une fois validées, vos données seront publiées dans l'édition 2027.",
+     "scam.registration_renewal_lure"),
+    ("Avis d'échéance – Référencement 2027",
+     "Veuillez trouver l'avis d'échéance relatif au maintien de la fiche de votre société dans le Registre national"
+     " des professionnels pour 2027. À défaut de règlement, la fiche de votre société sera désactivée.",
+     "scam.registration_renewal_lure"),
+    ("Listing check", "As part of the annual update of the national suppliers register, please review your entry;"
+     " your details will then be published in the next edition.", "scam.registration_renewal_lure"),
+    # the business advance fee: a contract on condition of a fee "refunded upon contract award" (rounds 52 and 54)
+    ("Invitation to tender", "All shortlisted contractors must be registered with our accredited procurement agent."
+     " Registration carries a one-time administrative fee of EUR 1,850, refunded in full upon contract award.",
+     "scam.advance_fee"),
+    ("Acquisition en bloc", "Notre conformité exige une vérification auprès de notre agent agréé à Londres : des frais"
+     " de dossier de 3 950 €, intégralement déduits de notre premier versement.", "scam.advance_fee"),
 ])
 def test_each_family_is_found_in_its_language(subject: str, body: str, code: str) -> None:
     found = families(run(message(body, subject)))

@@ -53,3 +53,22 @@ def test_gift_cards_offered_on_a_route_that_never_left_the_company_are_no_outsid
     verdict = build_engine(Config()).scan(raw)
     assert "sender.internal_route" in {f.code for f in verdict.findings}
     assert not verdict.rule_hits and verdict.level == Level.CLEAN
+
+
+def test_a_bank_change_from_a_personal_address_the_profile_lists_is_not_an_unverified_sender() -> None:
+    """An agent's new salary account from the Gmail address the HR file holds: still a bank change to check
+    (bec-bank-detail-change), but not "from an unverified sender"; the same words from another Gmail address are."""
+    from rempart.config import config_from_mapping
+
+    config = config_from_mapping({"org": {"name": "Propreté Exemple", "domains": ["proprete-exemple.fr"],
+                                          "employees": [{"name": "Sylvie Decroix",
+                                                         "personal_addresses": ["sylvie.decroix62@gmail.com"]}]}})
+
+    def rules(sender: str) -> set[str]:
+        raw = (f"From: Sylvie Decroix <{sender}>\r\nTo: paie@proprete-exemple.fr\r\nSubject: Changement de RIB\r\n\r\n"
+               "Bonjour, voici mon nouveau RIB pour le versement de mon salaire : "
+               "FR76 1695 8012 3400 0314 1592 619\r\nSylvie Decroix\r\n").encode()
+        return {h.rule_id for h in build_engine(config).scan(raw).rule_hits}
+
+    assert "bec-bank-change-unverified-sender" not in rules("sylvie.decroix62@gmail.com")
+    assert "bec-bank-change-unverified-sender" in rules("sylvie.decroix.paie@gmail.com")

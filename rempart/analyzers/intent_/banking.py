@@ -78,6 +78,10 @@ def find_ibans(text: str) -> list[FoundIban]:
             continue
         valid = _is_valid(compact)
         if not valid:
+            # an account quoted in part ("the IBAN starting FR76 4003 1 and ending in 1180") runs into prose:
+            # lower-case words are no bank account an invalid checksum could be reported for
+            if any(c.islower() for c in text[m.start(): end]):
+                continue
             before = text[max(0, m.start() - 60): m.start()]
             if not _BANK_WORDS.search(before):
                 continue

@@ -28,7 +28,9 @@ _NEGATION = re.compile(
     r"|not (?:to )?(?:a|any) (?:new|different|other) (?:account|bank account|iban)"
     # Italian and Spanish: "non c'è alcuna variazione delle nostre coordinate", "no hay ningún cambio"
     r"|nessun[ao]?|alcuna variazione|alcun cambio|ningun[ao]?"
-    r"|ne (?:cliquez|repondez|communiquez|transmettez|ouvrez|saisissez|donnez) (?:pas|jamais)"
+    r"|ne (?:cliquez|repondez|communiquez|transmettez|ouvrez|saisissez|donnez|scannez|flashez|payez|virez)"
+    r" (?:pas|jamais)"
+    r"|n'(?:achetez|appelez|installez|utilisez|envoyez) (?:pas|jamais)"
     r"|do not (?:click|reply|share|enter|provide|open)"
     # a report of what someone did not do ("the sign-in was blocked after the user did not confirm the prompt")
     r"|(?:did|does) not (?:confirm|approve|accept|answer|enter|respond to)"
@@ -65,6 +67,12 @@ _TOPIC_BEFORE = re.compile(
     r"|(?:si vous (?:l')?avez|if you(?: have|'ve)) (?:[\w']+ ){0,6})\s*$"
 )
 _TOPIC_REACH = 40
+# What someone already did, in the French past tense ("Valérie m'a confirmé l'IBAN chiffre par chiffre", "ils nous ont
+# transmis leurs coordonnées"): accent folding makes "confirmé" read as "confirme", an ask; the auxiliary right before
+# it says it is a report. (A bare "a" is also "à": "je vous invite à confirmer" still asks.)
+_DONE_BEFORE = re.compile(
+    r"\b(?:(?:m'|l'|t'|nous |vous |lui |leur |il |elle |on |qui )a|ai|avons|avez|ont|avait|avaient|avions|aviez) $")
+_DONE_REACH = 12
 # Quoted speech inside a security warning: « … », “ … ”, "…" (found in the original text, where
 # opening and closing marks differ), then blanked.
 _QUOTED_SPEECH = re.compile(r'«[^«»]{20,2000}»|“[^“”]{20,2000}”|"[^"\n]{20,2000}"')
@@ -157,7 +165,10 @@ def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequenc
 
 # Pressure a sender promises never to apply ("nous ne vous demanderons jamais de modifier nos coordonnées dans
 # l'urgence", "we will never rush you"): the reassurance of a genuine bank-change letter, not pressure.
-_NEVER = re.compile(r"\b(?:jamais|never|sous aucun pretexte|en aucun cas|under no circumstances|niemals|nooit)\b")
+_NEVER = re.compile(r"\b(?:jamais|never|sous aucun pretexte|en aucun cas|under no circumstances|niemals|nooit"
+                    # "personne à la direction ne vous demandera d'acheter des cartes cadeaux", "no one will ask you"
+                    r"|personne (?:[\w'-]+ ){0,5}ne (?:vous |te )?(?:demandera|demande|sollicitera)"
+                    r"|(?:no one|nobody|no-one) (?:[\w'-]+ ){0,5}(?:will|would|should) (?:ever )?ask)\b")
 _NEVER_REACH = 80
 _PRESSURE_CATEGORIES = ("urgency", "deadline")
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -193,6 +204,20 @@ _NOT_PRESSING_REACH = 24
 
 def _not_pressing(norm: str, start: int) -> bool:
     return bool(_NOT_PRESSING.search(norm[max(0, start - _NOT_PRESSING_REACH):start]))
+
+
+# "verify the notary's bank details", "confirm the supplier's account": someone else's details to check, not the
+# reader's to hand over
+_THIRD_PARTY = re.compile(r"\b(?:the|their|our) [\w-]+'s\b")
+_READER_DETAILS = ("credentials", "identity_data", "card_data", "mfa_code")
+
+
+def _drop_third_party(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
+    """Details that are someone else's, or a check already done: nothing the reader is asked to hand over. (Not for
+    every ask: "je l'ai déposé sur notre espace de partage" is how a file is offered.)"""
+    norm = scan.norm
+    _drop_hits(hits, _READER_DETAILS, lambda h: bool(
+        _THIRD_PARTY.search(norm, h.start, h.end) or _DONE_BEFORE.search(norm, max(0, h.start - _DONE_REACH), h.start)))
 
 
 def _drop_promised_never(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
@@ -234,6 +259,7 @@ def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequenc
         hits.pop("doubt", None)
         hits.setdefault("warning", [])
     _drop_advice(scan, hits, ask_categories)
+    _drop_third_party(scan, hits)
     _drop_usual_account(scan, hits)
     _drop_promised_never(scan, hits)
     lang, _, _ = detect_language(scan.norm, data.stopwords["fr"], data.stopwords["en"], data.other_stopwords)
