@@ -48,7 +48,9 @@ def _other_counterparties(company: dict[str, Any]) -> list[dict[str, Any]]:
             # factoring company) is one, whatever the writer called its list
             vendor_like = isinstance(item.get("domains"), list) and item["domains"]
             if vendor_like and (item.get("contacts") or item.get("ibans")):
-                out.append(item)
+                email = str(item.get("email", ""))
+                contacts = item.get("contacts") or ([{"name": item["name"], "email": email}] if "@" in email else [])
+                out.append({**item, "contacts": contacts})
             elif item.get("ibans") and "@" in str(item.get("email", "")):
                 email = str(item["email"])
                 out.append({"name": item["name"], "ibans": item["ibans"], "domains": [email.split("@")[-1]],

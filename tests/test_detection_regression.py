@@ -394,6 +394,12 @@ _SESSION_15_ROUNDS = [
     ("probes-blind-52", True, 0, 0, 0), ("probes-blind-52", False, 0, 4, 0),
     ("probes-blind-53", True, 1, 0, 0), ("probes-blind-53", False, 2, 2, 0),
     ("probes-blind-54", True, 1, 1, 0), ("probes-blind-54", False, 3, 2, 1),
+    # rounds 55-57 (an art foundation on Microsoft 365 alone, veterinary clinics behind Altospam, a Swiss watch-parts
+    # maker behind Cisco Secure Email) scanned blind at 56d95ea; those called malicious with a profile are genuine
+    # bank changes to accounts not on file
+    ("probes-blind-55", True, 1, 2, 1), ("probes-blind-55", False, 3, 2, 0),
+    ("probes-blind-56", True, 1, 3, 2), ("probes-blind-56", False, 2, 5, 0),
+    ("probes-blind-57", True, 1, 1, 1), ("probes-blind-57", False, 2, 1, 0),
 ]
 
 

@@ -300,6 +300,11 @@ def _build_index(config: Config, resources: Resources) -> NameIndex:
     for v in org.vendors:
         contacts = tuple(c.lower() for c in v.contacts)
         index.add(Target("vendor", v.name, company_tokens(v.name), tuple(v.domains), contacts))
+        # "Atelier Roussel (Camille Roussel)": the bracketed name is the party's too (its owner, a trade name)
+        for gloss in _BRACKETED.findall(v.name):
+            tokens = company_tokens(gloss.strip("()[] "))
+            if len(tokens) >= 2 and tokens != company_tokens(v.name):
+                index.add(Target("vendor", v.name, tokens, tuple(v.domains), contacts))
     if org.domains:
         # The organisation is also known by its domain's name ("CH Valmont" for ch-valmont.fr).
         names = {company_tokens(org.name)} if org.name else set()
@@ -385,6 +390,8 @@ def impersonated(address: Address, context: Context) -> Target | None:
     for target in sorted(hits, key=lambda t: order.index(t.kind)):
         if _legitimate(target, address, context):
             return None  # the name is used by its real owner (possibly alongside another match)
+        if target.kind == "brand" and any(t.kind == "brand" and _legitimate(t, address, context) for t in hits):
+            return None  # two brands share the name ("La Poste" is France's and Switzerland's): the sender is one
         return target
     return None
 

@@ -316,6 +316,13 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.payment_request", "Nous vous remercions de faire en sorte que le trop-perçu soit remboursé rapidement."),
     ("intent.bank_detail_change", "La somme doit être remboursée directement sur le compte de notre filiale."),
     ("intent.bank_detail_change", "Merci d'effectuer le remboursement sur notre compte dédié aux régularisations."),
+    ("intent.credentials_request", "L'accès au document nécessite une vérification avec votre compte Microsoft 365."),
+    ("intent.bank_detail_change", "The Barclays client account should no longer be used for this placement."),
+    ("intent.bank_detail_change", "Since 1 November, premiums are collected through our EU premium trust account."),
+    ("intent.payment_request", "Underwriters have asked that it be settled by Friday 27 November."),
+    ("intent.bank_detail_change", "Notre ancien compte à la BNP ne doit plus être utilisé pour vos règlements."),
+    ("intent.payment_request", "Would it be possible to return the difference of €22,500 to my account?"),
+    ("intent.bank_detail_change", "I have since moved most of my banking to Spain, so please use my account there."),
     ("intent.goods_diversion", "Pour des raisons d'organisation du chantier, la livraison devra être effectuée sur"
      " notre plateforme logistique temporaire, cellule 4, à Wambrechies."),
     ("intent.bank_detail_change",
@@ -1223,6 +1230,21 @@ def test_someone_elses_details_to_check_and_a_check_already_done_ask_nothing_of_
     assert "intent.personal_data_request" in codes(run(text_message("Merci de confirmer votre IBAN sur le portail.")))
 
 
+def test_a_payment_just_made_is_reported_not_asked() -> None:
+    """A patron writing "je viens d'effectuer le virement de notre don annuel" (round 55) asks for a receipt."""
+    text = "Je viens d'effectuer le virement de notre don annuel. Pourriez-vous établir le reçu fiscal ?"
+    assert "intent.payment_request" not in codes(run(text_message(text)))
+    assert "intent.payment_request" in codes(run(text_message("Peux-tu effectuer le virement aujourd'hui ?")))
+
+
+def test_a_refund_declined_is_no_refund_asked() -> None:
+    """An owner who overpaid and keeps the credit (round 56): "please don't refund the difference"."""
+    for text in ("I paid too much. Please don't refund the difference: simply keep it as a credit on our account.",
+                 "J'ai payé deux fois : inutile de me rembourser, gardez-le en avoir pour la prochaine visite."):
+        assert "intent.payment_request" not in codes(run(text_message(text))), text
+    assert "intent.payment_request" in codes(run(text_message("Could you refund the difference to my account?")))
+
+
 def test_an_account_quoted_in_part_is_no_invalid_iban() -> None:
     assert find_ibans("Is the IBAN starting FR76 4003 1 and ending in 1180 270 still correct?") == []
     assert [i.valid for i in find_ibans("Notre IBAN : FR76 3000 4012 3400 0123 4567 863")] == [False]
@@ -1253,3 +1275,22 @@ def test_the_organisations_mail_filter_reporting_what_it_held_asks_nothing() -> 
     assert "intent.security_warning" in {f.code for f in held}
     bare = run(message)
     assert score(held) < score(bare) and "intent.bank_detail_change" in codes(bare)
+
+
+def test_a_colleague_relaying_a_vendors_new_account_is_no_vendor_claim() -> None:
+    """The finance director, after the call-back, tells accounts to record Transports Durand's new account (round
+    56): the account is still not on file, but a colleague relaying it is not the vendor claiming it."""
+    text = ("J'ai fait le contre-appel ce matin : tu peux créer le nouveau compte bancaire de Transports Durand, "
+            "IBAN FR76 1695 8012 3400 0314 1592 619.")
+    relayed = get(run(text_message(text, sender="marc.chaput@fonderie-martel.fr", name="Marc Chaput")),
+                  "intent.vendor_iban_mismatch")
+    outside = get(run(text_message(text, sender="compta@partenaire-exemple.fr", name="Service comptable")),
+                  "intent.vendor_iban_mismatch")
+    assert relayed.weight < 0.6 <= outside.weight
+
+
+def test_gift_cards_ruled_out_are_not_asked_for() -> None:
+    """"Pas de bons ni de cartes cadeaux : la fiduciaire nous l'a déconseillé" (round 57's CEO ordering the
+    Saint-Éloi aperitif)."""
+    text = "Peux-tu commander l'apéro chez le traiteur pour mardi ? Pas de bons ni de cartes cadeaux cette année."
+    assert "intent.gift_card_request" not in codes(run(text_message(text)))

@@ -114,6 +114,10 @@ def families(findings: list[Finding]) -> dict[str, float]:
      "Veuillez trouver l'avis d'échéance relatif au maintien de la fiche de votre société dans le Registre national"
      " des professionnels pour 2027. À défaut de règlement, la fiche de votre société sera désactivée.",
      "scam.registration_renewal_lure"),
+    ("Vérification de votre fiche établissement",
+     "Dans le cadre de la préparation de l'édition 2027 de l'Annuaire national des cliniques, merci de contrôler la"
+     " fiche jointe. Les fiches non retournées seront publiées avec les informations dont nous disposons.",
+     "scam.registration_renewal_lure"),
     ("Listing check", "As part of the annual update of the national suppliers register, please review your entry;"
      " your details will then be published in the next edition.", "scam.registration_renewal_lure"),
     # the business advance fee: a contract on condition of a fee "refunded upon contract award" (rounds 52 and 54)

@@ -571,3 +571,25 @@ def test_a_portal_relaying_a_members_message_answers_to_the_member() -> None:
     share = by_code(run(build('"Google Drive" <drive-shares-dm-noreply@google.com>',
                               "Reply-To: investor.exemple@gmail.com", ar=ar.format(d="google.com"))))
     assert share["sender.reply_to_divergent"].weight >= 0.4
+
+
+def test_two_brands_of_one_name_each_send_under_it() -> None:
+    """"La Poste" is France's and Switzerland's: Swiss Post's own domain sending as "La Poste" impersonates no one;
+    a look-alike of either still does."""
+    assert not any(f.code.startswith(IMPERSONATION) for f in run(build("La Poste <noreply@notifications.post.ch>")))
+    assert f"{IMPERSONATION}.brand" in by_code(run(build("La Poste <suivi@laposte-livraison.example>")))
+
+
+def test_a_vendor_known_by_its_bracketed_name_too() -> None:
+    """"Atelier Roussel (Camille Roussel)": a Drive share in Camille Roussel's name answering to another Gmail is the
+    restorer impersonated through the platform; her own listed address is not."""
+    restorer = {"name": "Atelier Roussel (Camille Roussel)", "domains": [],
+                "contacts": ["camille.roussel.atelier@orange.fr"]}
+    config = config_from_mapping({**PROFILE, "org": {**PROFILE["org"], "vendors": [restorer]}})
+    resources = Resources(config)
+    share = build('"Camille Roussel (via Google Slides)" <drive-shares-dm-noreply@google.com>',
+                  "Reply-To: Camille Roussel <atelier.roussel.restauration@gmail.com>")
+    found = by_code(run(share, config, resources))
+    assert found[f"{IMPERSONATION}.vendor"].evidence["account"] == "atelier.roussel.restauration@gmail.com"
+    own = build("Camille Roussel <camille.roussel.atelier@orange.fr>")
+    assert not any(f.code.startswith(IMPERSONATION) for f in run(own, config, resources))

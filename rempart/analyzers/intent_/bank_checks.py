@@ -19,11 +19,16 @@ from rempart.analyzers.intent_.banking import (
     mentioned_vendor,
 )
 from rempart.analyzers.intent_.reading import Reading
+from rempart.domains import in_domains
 from rempart.findings import Finding
 from rempart.message.model import Message
 
 VENDOR_IBAN_MISMATCH = 0.8  # sender is (or claims to be) the vendor: domain, display name, signature
 VENDOR_IBAN_MISMATCH_MENTIONED = 0.6  # the vendor is only named in a payment / bank-change request
+# ... by a colleague (From the organisation's own domain): relaying what the vendor sent ("j'ai fait le contre-appel,
+# tu peux créer le nouveau compte"), not the vendor's claim. Still an account not on file, but no longer strong on
+# its own; a forged colleague is the sender analyzer's to catch (DMARC, internal route).
+VENDOR_IBAN_MISMATCH_RELAYED = 0.3
 PAYROLL_IBAN_MISMATCH = 0.7
 IBAN_COUNTRY_UNUSUAL = 0.3
 IBAN_WITH_BANK_CHANGE = 0.5
@@ -69,6 +74,10 @@ class _Bank:
         self.findings.append(Finding(code, weight, {"iban": formatted(iban), **evidence},
                                      self.r.scan.body_span(iban.start, iban.end)))
 
+    def _from_colleague(self) -> bool:
+        sender = self.message.from_address
+        return sender is not None and bool(sender.domain) and in_domains(sender.domain, self.org.domains)
+
     def vendor(self, valid: list[FoundIban]) -> bool:
         """Vendor checks; True when a mismatch was found."""
         match = match_vendor(self.message, self.r.scan, self.org)
@@ -81,6 +90,8 @@ class _Bank:
         if match is None:
             return False
         known, how = match
+        if how in ("mention", "signature") and self._from_colleague():
+            mismatch_weight = VENDOR_IBAN_MISMATCH_RELAYED
         # A salary account is a person's: an agent who signs with the client site she works at ("Matricule 3388 –
         # Notre-Dame des Flandres") is not that client changing its bank (the payroll checks below read her)
         if self.payroll and how == "signature":

@@ -153,6 +153,7 @@ class OrgBanking:
     vendors: tuple[KnownVendor, ...]
     people: tuple[KnownPerson, ...]
     all_ibans: frozenset[str]  # every account on file (the organisation's own, vendors' and staff's)
+    domains: tuple[str, ...] = ()  # the organisation's own mail domains
 
 
 def build_org_banking(org: OrgProfile) -> OrgBanking:
@@ -167,7 +168,7 @@ def build_org_banking(org: OrgProfile) -> OrgBanking:
         people.append(KnownPerson(p, names, ibans, frozenset(i[:2] for i in ibans)))
     own = frozenset(compact_iban(i) for i in org.ibans)
     every = own.union(*(v.ibans for v in vendors), *(p.ibans for p in people))
-    return OrgBanking(tuple(vendors), tuple(people), every)
+    return OrgBanking(tuple(vendors), tuple(people), every, tuple(org.domains))
 
 
 def _signature_zone(scan: ScanText) -> str:

@@ -32,6 +32,9 @@ _NEGATION = re.compile(
     r" (?:pas|jamais)"
     r"|n'(?:achetez|appelez|installez|utilisez|envoyez) (?:pas|jamais)"
     r"|do not (?:click|reply|share|enter|provide|open)"
+    # "please don't refund the difference: keep it as a credit", "inutile de nous rembourser"
+    r"|(?:do not|don't|no need to) (?:refund|return|send back|pay back|transfer|wire|reimburse)"
+    r"|(?:inutile de|pas la peine de|ne pas) (?:nous |me )?(?:rembourser|restituer|renvoyer|reverser)"
     # a report of what someone did not do ("the sign-in was blocked after the user did not confirm the prompt")
     r"|(?:did|does) not (?:confirm|approve|accept|answer|enter|respond to)"
     r"|(?:didn't|doesn't) (?:confirm|approve|accept)"
@@ -220,6 +223,26 @@ def _drop_third_party(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
         _THIRD_PARTY.search(norm, h.start, h.end) or _DONE_BEFORE.search(norm, max(0, h.start - _DONE_REACH), h.start)))
 
 
+# "Pas de bons ni de cartes cadeaux : la fiduciaire nous l'a déconseillé", "no gift cards this year": the cards
+# named as what is not wanted
+_NO_BEFORE = re.compile(r"\b(?:pas de|pas d'|ni de|ni d'|ni|sans|aucune?|no|without|not any)(?: [\w'-]+)? ?$")
+_NO_REACH = 30
+
+
+# "je viens d'effectuer le virement de notre don annuel": a payment made, reported, not one asked for
+_JUST_DONE = re.compile(r"\b(?:viens|vient|venons|venez|viennent) (?:de |d')$")
+_JUST_REACH = 16
+
+
+def _drop_payments_made(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
+    _drop_hits(hits, ("payment",), lambda h: bool(_JUST_DONE.search(scan.norm, max(0, h.start - _JUST_REACH), h.start)))
+
+
+def _drop_refused_terms(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
+    _drop_hits(hits, ("giftcard_term",), lambda h: bool(
+        _NO_BEFORE.search(scan.norm, max(0, h.start - _NO_REACH), h.start)))
+
+
 def _drop_promised_never(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
     _drop_hits(hits, _PRESSURE_CATEGORIES, lambda h: _promised_never(scan.norm, h.start))
     _drop_hits(hits, ("urgency",), lambda h: _not_pressing(scan.norm, h.start))
@@ -260,6 +283,8 @@ def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequenc
         hits.setdefault("warning", [])
     _drop_advice(scan, hits, ask_categories)
     _drop_third_party(scan, hits)
+    _drop_refused_terms(scan, hits)
+    _drop_payments_made(scan, hits)
     _drop_usual_account(scan, hits)
     _drop_promised_never(scan, hits)
     lang, _, _ = detect_language(scan.norm, data.stopwords["fr"], data.stopwords["en"], data.other_stopwords)
