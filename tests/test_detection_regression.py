@@ -397,7 +397,7 @@ _SESSION_15_ROUNDS = [
     # rounds 55-57 (an art foundation on Microsoft 365 alone, veterinary clinics behind Altospam, a Swiss watch-parts
     # maker behind Cisco Secure Email) scanned blind at 56d95ea; those called malicious with a profile are genuine
     # bank changes to accounts not on file
-    ("probes-blind-55", True, 1, 2, 1), ("probes-blind-55", False, 3, 2, 0),
+    ("probes-blind-55", True, 1, 1, 1), ("probes-blind-55", False, 3, 1, 0),
     ("probes-blind-56", True, 1, 3, 2), ("probes-blind-56", False, 2, 5, 0),
     ("probes-blind-57", True, 1, 1, 1), ("probes-blind-57", False, 2, 1, 0),
 ]

@@ -317,6 +317,8 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.bank_detail_change", "La somme doit être remboursée directement sur le compte de notre filiale."),
     ("intent.bank_detail_change", "Merci d'effectuer le remboursement sur notre compte dédié aux régularisations."),
     ("intent.credentials_request", "L'accès au document nécessite une vérification avec votre compte Microsoft 365."),
+    ("intent.mfa_code_request", "Les dispositifs d'authentification enregistrés avant janvier doivent être réassociés"
+     " à votre abonnement : https://banque-exemple.example/reassociation"),
     ("intent.bank_detail_change", "The Barclays client account should no longer be used for this placement."),
     ("intent.bank_detail_change", "Since 1 November, premiums are collected through our EU premium trust account."),
     ("intent.payment_request", "Underwriters have asked that it be settled by Friday 27 November."),
