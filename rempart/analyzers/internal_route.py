@@ -8,7 +8,7 @@ outside shows, somewhere below, the company's MX taking it from a public address
 remove. So when every line was written by a host of the organisation's domain and every client was a private or
 loopback address (or, when no address is recorded, a host of the domain or of the local network), the message
 never came from outside. The oldest line may name a public address when the server recorded an authenticated
-submission (a colleague's phone on a mobile network, logged in over SMTP AUTH).
+submission ("with ESMTPSA": a colleague's phone on a mobile network, logged in over SMTP AUTH).
 
 Not a proof against a compromised account or workstation (that is the inside), nor for hosted mail whose
 internal hops are the provider's hosts (``*.prod.outlook.com``): those simply do not qualify. An MX behind a
@@ -43,13 +43,14 @@ def _local_name(host: str, domains: list[str]) -> bool:
     return host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or in_domains(host, domains)
 
 
-# RFC 3848 "with" keywords of a submission after SMTP AUTH; Postfix writes "(Authenticated sender: …)" as well
+# RFC 3848 "with" keywords of a submission after SMTP AUTH. Only the keyword the server writes after "by" counts:
+# a comment such as Postfix's "(Authenticated sender: …)" sits in the part of the line a client's HELO also fills.
 _AUTHENTICATED_PROTOCOLS = frozenset({"ESMTPA", "ESMTPSA", "LMTPA", "LMTPSA", "UTF8SMTPA", "UTF8SMTPSA"})
 
 
 def authenticated_submission(hop: ReceivedHop) -> bool:
     """The receiving server recorded that the client logged in (SMTP AUTH) before handing the message over."""
-    return hop.protocol.upper() in _AUTHENTICATED_PROTOCOLS or "(authenticated sender:" in hop.raw.lower()
+    return hop.protocol.upper() in _AUTHENTICATED_PROTOCOLS
 
 
 def travelled_inside(message: Message, domains: list[str]) -> bool:

@@ -67,6 +67,9 @@ def test_a_colleague_on_the_road_logged_in_to_submit_from_a_public_address() -> 
     assert travelled_inside(parse_message((phone + BODY).encode(), Limits()), ["fonderie-martel.fr"])
     plain = phone.replace("with ESMTPSA", "with ESMTPS").replace("\t(Authenticated sender: claire.martel)\r\n", "")
     assert not travelled_inside(parse_message((plain + BODY).encode(), Limits()), ["fonderie-martel.fr"])
+    # the comment alone, which a client's HELO could imitate, is not the server's record
+    comment_only = phone.replace("with ESMTPSA", "with ESMTPS")
+    assert not travelled_inside(parse_message((comment_only + BODY).encode(), Limits()), ["fonderie-martel.fr"])
     forged_below = ("Received: from relay.example (relay.example [193.42.33.118])\r\n\tby mail.fonderie-martel.fr"
                     " (Postfix) with ESMTPS; Fri, 20 Nov 2026 11:34:20 +0100\r\n") + phone
     assert not travelled_inside(parse_message((forged_below + BODY).encode(), Limits()), ["fonderie-martel.fr"])
