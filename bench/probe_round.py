@@ -33,43 +33,38 @@ def _toml_list(values: list[str]) -> str:
 _KNOWN_KEYS = ("executives", "employees", "vendors", "customers")
 
 
+def _other_items(company: dict[str, Any]) -> list[dict[str, Any]]:
+    """The named entries of the lists other than the four known ones (notaries, sponsors, field staff…)."""
+    return [item for key, value in company.items() if key not in _KNOWN_KEYS and isinstance(value, list)
+            for item in value if isinstance(item, dict) and item.get("name")]
+
+
 def _other_counterparties(company: dict[str, Any]) -> list[dict[str, Any]]:
     """Other lists of parties the organisation pays or is paid by: written like a vendor (domains with contacts or
     accounts), or with their accounts on file and one address (a cooperative's members, a notary's clients), then
     written as a vendor with the party's address as its contact."""
     out: list[dict[str, Any]] = []
-    for key, value in company.items():
-        if key in _KNOWN_KEYS or not isinstance(value, list):
-            continue
-        for item in value:
-            if not isinstance(item, dict) or not item.get("name"):
-                continue
-            # a party written like a vendor (its domains, with contacts or accounts: a notary, a sponsor, the
-            # factoring company) is one, whatever the writer called its list
-            vendor_like = isinstance(item.get("domains"), list) and item["domains"]
-            if vendor_like and (item.get("contacts") or item.get("ibans")):
-                email = str(item.get("email", ""))
-                contacts = item.get("contacts") or ([{"name": item["name"], "email": email}] if "@" in email else [])
-                out.append({**item, "contacts": contacts})
-            elif item.get("ibans") and "@" in str(item.get("email", "")):
-                email = str(item["email"])
-                out.append({"name": item["name"], "ibans": item["ibans"], "domains": [email.split("@")[-1]],
-                            "contacts": [{"name": item["name"], "email": email}]})
+    for item in _other_items(company):
+        email = str(item.get("email", ""))
+        # a party written like a vendor (its domains, with contacts or accounts: a notary, a sponsor, the
+        # factoring company) is one, whatever the writer called its list
+        vendor_like = isinstance(item.get("domains"), list) and item["domains"]
+        if vendor_like and (item.get("contacts") or item.get("ibans")):
+            contacts = item.get("contacts") or ([{"name": item["name"], "email": email}] if "@" in email else [])
+            out.append({**item, "contacts": contacts})
+        elif item.get("ibans") and "@" in email:
+            out.append({"name": item["name"], "ibans": item["ibans"], "domains": [email.split("@")[-1]],
+                        "contacts": [{"name": item["name"], "email": email}]})
     return out
 
 
 def _staff_with_personal_address(company: dict[str, Any]) -> list[dict[str, Any]]:
     """People of other lists known only by a personal address ("personal_email_on_file"), not already staff."""
     out: list[dict[str, Any]] = []
-    for key, value in company.items():
-        if key in _KNOWN_KEYS or not isinstance(value, list):
-            continue
-        for item in value:
-            if not isinstance(item, dict) or not item.get("name") or item.get("domains"):
-                continue
-            found = [str(v) for k, v in item.items() if "personal" in k and isinstance(v, str) and "@" in v]
-            if found:
-                out.append({"name": item["name"], "personal_addresses": found})
+    for item in _other_items(company):
+        found = [str(v) for k, v in item.items() if "personal" in k and isinstance(v, str) and "@" in v]
+        if found and not item.get("domains"):
+            out.append({"name": item["name"], "personal_addresses": found})
     return out
 
 

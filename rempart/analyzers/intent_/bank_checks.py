@@ -90,12 +90,12 @@ class _Bank:
         if match is None:
             return False
         known, how = match
-        if how in ("mention", "signature") and self._from_colleague():
-            mismatch_weight = VENDOR_IBAN_MISMATCH_RELAYED
         # A salary account is a person's: an agent who signs with the client site she works at ("Matricule 3388 –
         # Notre-Dame des Flandres") is not that client changing its bank (the payroll checks below read her)
         if self.payroll and how == "signature":
             return False
+        if how in ("mention", "signature") and self._from_colleague():
+            mismatch_weight = VENDOR_IBAN_MISMATCH_RELAYED
         base = {"vendor": known.vendor.name, "matched_by": how}
         # An account on file for another vendor or employee is no stranger's: a payment batch lists several
         foreign = [i for i in valid if i.compact not in known.ibans and i.compact not in self.org.all_ibans]

@@ -70,12 +70,6 @@ _TOPIC_BEFORE = re.compile(
     r"|(?:si vous (?:l')?avez|if you(?: have|'ve)) (?:[\w']+ ){0,6})\s*$"
 )
 _TOPIC_REACH = 40
-# What someone already did, in the French past tense ("Valérie m'a confirmé l'IBAN chiffre par chiffre", "ils nous ont
-# transmis leurs coordonnées"): accent folding makes "confirmé" read as "confirme", an ask; the auxiliary right before
-# it says it is a report. (A bare "a" is also "à": "je vous invite à confirmer" still asks.)
-_DONE_BEFORE = re.compile(
-    r"\b(?:(?:m'|l'|t'|nous |vous |lui |leur |il |elle |on |qui )a|ai|avons|avez|ont|avait|avaient|avions|aviez) $")
-_DONE_REACH = 12
 # Quoted speech inside a security warning: « … », “ … ”, "…" (found in the original text, where
 # opening and closing marks differ), then blanked.
 _QUOTED_SPEECH = re.compile(r'«[^«»]{20,2000}»|“[^“”]{20,2000}”|"[^"\n]{20,2000}"')
@@ -156,14 +150,19 @@ def _drop_usual_account(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
     _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_USUAL_AFTER.match(scan.norm, h.end)))
 
 
+def _right_before(pattern: re.Pattern[str], norm: str, start: int, reach: int) -> bool:
+    """``pattern`` (anchored with ``$``) ends where the phrase at ``start`` begins, within ``reach`` characters."""
+    return bool(pattern.search(norm, max(0, start - reach), start))
+
+
 def _drop_advice(scan: ScanText, hits: dict[str, list[Hit]], categories: Sequence[str]) -> None:
     """Drop ask phrases written inside a negation or naming the topic of a warning."""
     norm = scan.norm
     _drop_hits(hits, categories, lambda h: bool(
         _NEGATION.search(norm, max(0, h.start - _NEGATION_REACH), h.end + _NEGATION_AFTER)
         or _never_in_sentence(norm, h.start, _NEVER_ASK_REACH)
-        or _TOPIC_BEFORE.search(norm, max(0, h.start - _TOPIC_REACH), h.start)
-        or _ALTERNATIVE_BEFORE.search(norm, max(0, h.start - _ALTERNATIVE_REACH), h.start)))
+        or _right_before(_TOPIC_BEFORE, norm, h.start, _TOPIC_REACH)
+        or _right_before(_ALTERNATIVE_BEFORE, norm, h.start, _ALTERNATIVE_REACH)))
 
 
 # Pressure a sender promises never to apply ("nous ne vous demanderons jamais de modifier nos coordonnées dans
@@ -212,6 +211,12 @@ def _not_pressing(norm: str, start: int) -> bool:
 # "verify the notary's bank details", "confirm the supplier's account": someone else's details to check, not the
 # reader's to hand over
 _THIRD_PARTY = re.compile(r"\b(?:the|their|our) [\w-]+'s\b")
+# What someone already did, in the French past tense ("Valérie m'a confirmé l'IBAN chiffre par chiffre", "ils nous ont
+# transmis leurs coordonnées"): accent folding makes "confirmé" read as "confirme", an ask; the auxiliary right before
+# it says it is a report. (A bare "a" is also "à": "je vous invite à confirmer" still asks.)
+_DONE_BEFORE = re.compile(
+    r"\b(?:(?:m'|l'|t'|nous |vous |lui |leur |il |elle |on |qui )a|ai|avons|avez|ont|avait|avaient|avions|aviez) $")
+_DONE_REACH = 12
 _READER_DETAILS = ("credentials", "identity_data", "card_data", "mfa_code")
 
 
@@ -219,8 +224,8 @@ def _drop_third_party(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
     """Details that are someone else's, or a check already done: nothing the reader is asked to hand over. (Not for
     every ask: "je l'ai déposé sur notre espace de partage" is how a file is offered.)"""
     norm = scan.norm
-    _drop_hits(hits, _READER_DETAILS, lambda h: bool(
-        _THIRD_PARTY.search(norm, h.start, h.end) or _DONE_BEFORE.search(norm, max(0, h.start - _DONE_REACH), h.start)))
+    _drop_hits(hits, _READER_DETAILS, lambda h: bool(_THIRD_PARTY.search(norm, h.start, h.end))
+               or _right_before(_DONE_BEFORE, norm, h.start, _DONE_REACH))
 
 
 # "Pas de bons ni de cartes cadeaux : la fiduciaire nous l'a déconseillé", "no gift cards this year": the cards
@@ -229,18 +234,17 @@ _NO_BEFORE = re.compile(r"\b(?:pas de|pas d'|ni de|ni d'|ni|sans|aucune?|no|with
 _NO_REACH = 30
 
 
+def _drop_refused_terms(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
+    _drop_hits(hits, ("giftcard_term",), lambda h: _right_before(_NO_BEFORE, scan.norm, h.start, _NO_REACH))
+
+
 # "je viens d'effectuer le virement de notre don annuel": a payment made, reported, not one asked for
 _JUST_DONE = re.compile(r"\b(?:viens|vient|venons|venez|viennent) (?:de |d')$")
 _JUST_REACH = 16
 
 
 def _drop_payments_made(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
-    _drop_hits(hits, ("payment",), lambda h: bool(_JUST_DONE.search(scan.norm, max(0, h.start - _JUST_REACH), h.start)))
-
-
-def _drop_refused_terms(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
-    _drop_hits(hits, ("giftcard_term",), lambda h: bool(
-        _NO_BEFORE.search(scan.norm, max(0, h.start - _NO_REACH), h.start)))
+    _drop_hits(hits, ("payment",), lambda h: _right_before(_JUST_DONE, scan.norm, h.start, _JUST_REACH))
 
 
 def _drop_promised_never(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
