@@ -58,6 +58,14 @@ def _other_counterparties(company: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _accounts(value: Any) -> list[str]:
+    """The account numbers a writer gave, however written: one string, a list, or entries with an ``iban`` key
+    and a label; annotations ("FR76 … (from 01/01/2027)") dropped."""
+    items = value if isinstance(value, list) else [value]
+    raw = [str(i.get("iban", "")) if isinstance(i, dict) else str(i) for i in items]
+    return [a.split("(")[0].strip() for a in raw if a.strip()]
+
+
 def _staff_with_personal_address(company: dict[str, Any]) -> list[dict[str, Any]]:
     """People of other lists known only by a personal address ("personal_email_on_file"), not already staff."""
     out: list[dict[str, Any]] = []
@@ -73,7 +81,7 @@ def profile(company: dict[str, Any]) -> str:
              "# bench/probe_round.py (its customers listed as vendors).", "[org]",
              f"name = {_toml_string(company['name'])}", f"domains = {_toml_list(company['domains'])}"]
     if company.get("iban"):
-        lines.append(f"ibans = {_toml_list([str(company['iban']).split('(')[0].strip()])}")
+        lines.append(f"ibans = {_toml_list(_accounts(company['iban']))}")
     for table, people in (("vips", company.get("executives", [])), ("employees", company.get("employees", []))):
         for person in people:
             lines.append(f"[[org.{table}]]")
@@ -93,8 +101,8 @@ def profile(company: dict[str, Any]) -> str:
         contacts = [c for c in contacts if c.split("@")[-1].lower() in freemail]
         if contacts:
             lines.append(f"contacts = {_toml_list(contacts)}")
-        if party.get("ibans"):  # writers annotate them ("FR76 … (from 01/01/2027)"): the account only
-            lines.append(f"ibans = {_toml_list([i.split('(')[0].strip() for i in party['ibans']])}")
+        if party.get("ibans"):
+            lines.append(f"ibans = {_toml_list(_accounts(party['ibans']))}")
     # only the inbound gateway writes the verdict the mailbox should trust (the MX, in a company.json); hosted
     # mail writes under its provider's id (Google: mx.google.com; Microsoft 365: no id, see exchange_online.py)
     hosts: list[str] = []
