@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,9 @@ def _accounts(value: Any) -> list[str]:
     and a label; annotations ("FR76 … (from 01/01/2027)") dropped."""
     items = value if isinstance(value, list) else [value]
     raw = [str(i.get("iban", "")) if isinstance(i, dict) else str(i) for i in items]
-    return [a.split("(")[0].strip() for a in raw if a.strip()]
+    accounts = [a.split("(")[0].strip() for a in raw]
+    # a note where an account would be ("no IBAN: Bank of China, SWIFT …") is not one
+    return [a for a in accounts if re.match(r"[A-Z]{2}\d{2}[ A-Z0-9]{8,}$", a)]
 
 
 def _staff_with_personal_address(company: dict[str, Any]) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from rempart.analyzers.auth import authenticated_as, failed_authentication, summary_from_findings
 from rempart.analyzers.base import Context, Resources
@@ -82,6 +83,7 @@ CODES = frozenset({
     "sender.recipient_lookalike",
     "sender.recipient_other_suffix",
     "sender.brand_domain",
+    "sender.government_domain",
 })
 
 IMPERSONATION_WEIGHTS = {"vip": 0.65, "employee": 0.45, "vendor": 0.4, "brand": 0.4, "org": 0.35}
@@ -372,6 +374,48 @@ def _matches(target: Target, shown: tuple[str, ...], lures: frozenset[str]) -> b
     return organisation_matches(target.tokens, shown, lures, target.strict)
 
 
+# Digits, and a capital I, standing for letters in a display name ("Micr0soft", "Netfl1x", "PayPaI", "Storage CL0UD"):
+# no one writes their own name so; the spelling is there to slip past filters that match names.
+_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a"}
+_LEET_WORD = re.compile(r"\w*[0-9$@]\w*|\w*[a-z]I\w*")
+MIN_RESPELLED_LETTERS = 3  # "B2B", "M365", "O2": a code, not a word spelled with digits
+RESPELLED_WEIGHT = 0.25  # on top of the impersonation's own weight
+
+
+def _respell(word: str, one: str) -> str:
+    if sum(ch.isalpha() for ch in word) < MIN_RESPELLED_LETTERS:
+        return word
+    if any(ch.isdigit() and ch not in _LEET and ch != "1" for ch in word):
+        return word  # "A320", "H2O": other digits make it a code or a model number
+    out = "".join(_LEET.get(ch, one if ch == "1" else ch) for ch in word)
+    # a capital I between lower-case letters reads as an l ("PayPaI"); "McIntosh" stays if nothing matches it
+    return re.sub(r"(?<=[a-z])I", "l", out)
+
+
+def _respell_match(match: re.Match[str], one: str) -> str:
+    return _respell(match.group(0), one)
+
+
+def respelled_names(name: str) -> list[str]:
+    """The display name with its digit-for-letter words spelled out (a 1 read as l, then as i); none when no word
+    needed it."""
+    out: list[str] = []
+    for one in ("l", "i"):
+        spelled = _LEET_WORD.sub(partial(_respell_match, one=one), name[:MAX_NAME_CHARS])
+        if spelled != name[:MAX_NAME_CHARS] and spelled not in out:
+            out.append(spelled)
+    return out
+
+
+def respelled_claim(address: Address, context: Context) -> Target | None:
+    """A known name the display name claims only once its digits are read as letters ("Micr0soft Support")."""
+    for spelled in respelled_names(address.name):
+        target = impersonated(Address(name=spelled, address=address.address), context)
+        if target is not None:
+            return target
+    return None
+
+
 def impersonated(address: Address, context: Context) -> Target | None:
     """The most important known name the display name claims while the address is not theirs."""
     shown = name_tokens(address.name)
@@ -404,10 +448,10 @@ def _profile_party(address: Address, context: Context) -> bool:
 
 
 def _impersonation(message: Message, address: Address, target: Target | None,
-                   context: Context) -> Iterator[Finding]:
+                   context: Context, respelled: bool = False) -> Iterator[Finding]:
     if target is None:
         return
-    weight = IMPERSONATION_WEIGHTS[target.kind]
+    weight = IMPERSONATION_WEIGHTS[target.kind] + (RESPELLED_WEIGHT if respelled else 0.0)
     freemail = _is_freemail(address.domain, context)
     platform = _platform_brand(address.domain, context)
     behind = ""
@@ -424,6 +468,8 @@ def _impersonation(message: Message, address: Address, target: Target | None,
                 "target": target.name, "target_kind": target.kind, "freemail": freemail, "platform": platform}
     if behind:
         evidence["account"] = behind
+    if respelled:
+        evidence["respelled"] = True  # the name matched only with its digits read as letters
     yield Finding(f"{IMPERSONATION}.{target.kind}", weight, evidence)
 
 
@@ -690,13 +736,24 @@ def _brand_domain(domain: str, context: Context) -> Iterable[Finding]:
                                                    "open_platform": open_platform})
 
 
+def _government_domain(domain: str, context: Context) -> Iterable[Finding]:
+    """The From domain is under a suffix where public administrations publish (``gouv.mc``, ``fgov.be``): for rules
+    (``from.is_government``) that ask whether a message claiming a public service comes from one, from the same
+    list the lookalike check reads rather than a list of their own. Who may send from it is the authentication's
+    business."""
+    if domain and in_domains(domain, context.resources.data_list("government_suffixes")):
+        yield Finding("sender.government_domain", 0.0, {"domain": domain})
+
+
 def analyze(message: Message, context: Context) -> Iterable[Finding]:
     findings: list[Finding] = []
     sender = message.from_address
     claimed: Target | None = None
     if sender is not None:
         claimed = impersonated(sender, context)
-        findings.extend(_impersonation(message, sender, claimed, context))
+        respelled = None if claimed is not None else respelled_claim(sender, context)
+        findings.extend(_impersonation(message, sender, claimed or respelled, context, respelled=respelled is not None))
+        claimed = claimed or respelled
         findings.extend(_address_in_name(sender, context))
         findings.extend(_obfuscation(sender))
         findings.extend(_malformed_from(message))
@@ -706,6 +763,7 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
                                     {"address": sender.address, "domain": sender.domain}))
         else:
             findings.extend(_brand_domain(sender.domain, context))
+            findings.extend(_government_domain(sender.domain, context))
     lookalikes = list(_lookalikes(message, context))
     findings.extend(lookalikes)
     # The name-in-domain checks judge only a sender no known name or domain was matched to.

@@ -207,6 +207,8 @@ def sender_facts(address: Address | None, codes: list[str], evidence: Mapping[st
         "is_org": bool(domain) and (domain in own or registered in own or "sender.internal_route" in codes),
         "is_vendor": bool(domain) and (domain in vendors or registered in vendors),
         "is_freemail": "sender.freemail" in codes,
+        # under a suffix where public administrations publish (gouv.fr, gouv.mc, fgov.be, admin.ch)
+        "is_government": "sender.government_domain" in codes,
         # a free-mail address the profile knows (an executive's personal address, a vendor's contact)
         "is_known_address": address is not None and org.known_free_address(address.address),
         "impersonates": impersonation.rpartition(".")[2],

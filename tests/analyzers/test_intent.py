@@ -309,6 +309,42 @@ def test_new_bank_details_for_a_direct_debit_the_reader_collects() -> None:
 # Other wordings of the same asks (formal and informal French, English), written for these tests:
 # what is asked must be found whatever the phrasing, not only in the wording of known messages.
 PARAPHRASES: list[tuple[str, str]] = [
+    ("intent.bank_detail_change", "From next season all deposits will be now paid into a separate client account."),
+    ("intent.bank_detail_change", "The IBAN given on the invoice is now used only for sundry charges."),
+    ("intent.bank_detail_change", "Could you refund the overpaid 2,400 euros by transfer to our logistics partner?"),
+    # session 16, second wave: fees to settle, a sector portal, SSO through the mailbox, a German account closed,
+    # a retailer's order delivered outside the usual channel, a deposit's bank details promised
+    ("intent.payment_request", "Le paiement de votre cotisation annuelle au registre doit être effectué en ligne"
+     " avant le 15 décembre."),
+    ("intent.payment_request", "Merci de régler les droits d'inscription par carte bancaire."),
+    ("intent.credentials_request", "Veuillez vous connecter à votre espace fournisseur pour vérifier vos coordonnées."),
+    ("intent.credentials_request", "L'accès se fait désormais par l'authentification de votre compte Microsoft."),
+    ("intent.credentials_request", "Vos anciens identifiants ne sont plus valides depuis la migration."),
+    ("intent.bank_detail_change", "Bitte verwenden Sie ab sofort die folgende Bankverbindung für alle Zahlungen."),
+    ("intent.bank_detail_change", "Bitte die Rechnung auf unser neues Konto zu überweisen."),
+    ("intent.payment_request", "Wir bitten um Rückerstattung des doppelt gezahlten Betrags bis Monatsende."),
+    ("intent.goods_diversion", "La marchandise partira hors circuit de distribution habituel, via notre logisticien."),
+    ("intent.payment_request", "Dès confirmation nous vous enverrons le devis et notre RIB pour le règlement de"
+     " l'acompte."),
+    # session 16: a pass-through payment, a moved payee account, an old account's payments bounced, a goods
+    # destination dropped, secrecy kept "within the team" or until delivery
+    ("intent.fee_payment", "Our bank lets us make one transfer, so we will include the caterer's fees in our payment"
+     " to you."),
+    ("intent.fee_payment", "We will wire the total amount including their fees; please pay their share to them"
+     " once the funds arrive."),
+    ("intent.fee_payment", "J'ajouterai les frais du traiteur à mon virement, vous n'aurez qu'à leur reverser"
+     " leur part dès réception."),
+    ("intent.bank_detail_change", "From December, all open invoices must now be paid to the account of our Dutch"
+     " subsidiary."),
+    ("intent.bank_detail_change", "Transfers sent to our former Barclays account will be rejected by the bank."),
+    ("intent.bank_detail_change", "Les virements envoyés sur notre ancien compte seront rejetés à partir de lundi."),
+    ("intent.payment_request", "Could you arrange the following transfer before noon?"),
+    ("intent.payment_request", "Le solde de la prestation est à régler avant le 30 novembre."),
+    ("intent.goods_diversion", "Please no longer ship to our Lyon warehouse for the next orders."),
+    ("intent.goods_diversion", "Merci de ne plus livrer à notre entrepôt de Vénissieux à compter de lundi."),
+    ("intent.pressure_secrecy", "Please keep this information within your department until the announcement."),
+    ("intent.pressure_secrecy", "Merci de garder cette information au sein de votre équipe pour le moment."),
+    ("intent.pressure_secrecy", "She would like it dealt with quietly and the board is not informed until signing."),
     # overpayment refunds: the difference sent back, to a third party's account (round 53)
     ("intent.payment_request", "Our finance director has asked that the difference be refunded as soon as possible."),
     ("intent.bank_detail_change", "The excess should be refunded directly to our client's account in Dublin."),
@@ -522,6 +558,17 @@ def test_asks_and_pressure_in_other_words(code: str, text: str) -> None:
     assert code in {f.code for f in run(text_message(text))}
 
 
+def test_a_change_made_in_the_payroll_or_supplier_portal_is_reported_not_asked() -> None:
+    change = {"intent.bank_detail_change", "intent.payroll_diversion"}
+    for text in ("Just to let you know I've updated my bank details on the crew portal this afternoon.",
+                 "J'ai enregistré mon nouveau RIB sur le portail RH pour la paie de décembre."):
+        assert not codes(run(text_message(text))) & change, text
+    # the same change asked of the reader is one
+    for text in ("Just to let you know I've updated my bank details this afternoon.",
+                 "J'ai enregistré mon nouveau RIB pour la paie de décembre."):
+        assert codes(run(text_message(text))) & change, text
+
+
 def test_routine_bank_mentions_are_not_asks() -> None:
     for text in ("Un compte temporaire a été créé pour l'intérimaire : il expire vendredi.",
                  "Le règlement de votre facture a bien été reçu sur notre compte habituel, merci.",
@@ -539,6 +586,7 @@ def test_routine_bank_mentions_are_not_asks() -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Attenzione: è in corso una campagna di phishing, non aprire il link e non inserire le credenziali.",
     "Plusieurs d'entre vous ont reçu un message de la Ligue. Ce message est frauduleux : il vient d'un faux domaine.",
     "Attention : une campagne d'hameçonnage usurpe actuellement l'identité de Microsoft.",
     "Un SMS se faisant passer pour Chronopost circule en ce moment.",
@@ -1296,3 +1344,12 @@ def test_gift_cards_ruled_out_are_not_asked_for() -> None:
     Saint-Éloi aperitif)."""
     text = "Peux-tu commander l'apéro chez le traiteur pour mardi ? Pas de bons ni de cartes cadeaux cette année."
     assert "intent.gift_card_request" not in codes(run(text_message(text)))
+
+
+def test_describing_single_sign_on_is_no_credential_ask() -> None:
+    """How a tool is signed into ("la connexion se fait avec votre compte Microsoft") is no ask; the change that
+    makes the reader sign in anew ("se fait désormais via votre messagerie professionnelle") is."""
+    assert "intent.credentials_request" not in codes(run(text_message(
+        "Pour le reporting, la connexion à l'outil se fait avec votre compte Microsoft habituel.")))
+    assert "intent.credentials_request" in codes(run(text_message(
+        "La connexion se fait désormais via votre messagerie professionnelle : https://extranet.example/login")))

@@ -434,7 +434,8 @@ NAME_PLUS_LURE = "sender.name_plus_lure_domain"
 
 @pytest.mark.parametrize(("header", "added"), [
     ("Dashdoc <notifications@dashdoc-app-login.com>", "app login"),
-    ("e-attestations <notification@e-attestations-portail.com>", "portail"),
+    ("e-dossiers <notification@e-dossiers-portail.com>", "portail"),
+    # (e-Attestations itself is a shipped brand now, caught as its look-alike)
     # (a name with accents; Marchés Sécurisés itself is a shipped brand now, caught as its look-alike)
     ("=?utf-8?q?Achats_R=C3=A9gion_Sud?= <notification@achats-region-sud-depot.fr>", "depot"),
     ("Kovalis Support <it@kovalis-connexion-sso.com>", "connexion sso"),  # the name's own service word dropped
@@ -593,3 +594,37 @@ def test_a_vendor_known_by_its_bracketed_name_too() -> None:
     assert found[f"{IMPERSONATION}.vendor"].evidence["account"] == "atelier.roussel.restauration@gmail.com"
     own = build("Camille Roussel <camille.roussel.atelier@orange.fr>")
     assert not any(f.code.startswith(IMPERSONATION) for f in run(own, config, resources))
+
+
+def test_government_domain_is_noted_for_rules() -> None:
+    """A public body's own suffix (gouv.mc, fed.be) is noted, with no weight, so rules need no list of their own."""
+    for header in ("Direction des Affaires Maritimes <dam@gouv.mc>", "SPF Santé <info@health.fed.be>"):
+        found = by_code(run(build(header)))
+        assert found["sender.government_domain"].weight == 0.0
+    assert "sender.government_domain" not in by_code(run(build("Affaires Maritimes <dam@gouv-mc.com>")))
+
+
+def test_a_customers_vault_on_the_platform_is_a_weak_relay() -> None:
+    """'Keldorf QualityDocs' on veevavault.com names the customer whose vault sends: the platform relays it."""
+    config = config_from_mapping({**PROFILE, "org": {**PROFILE["org"], "vendors": [
+        {"name": "Keldorf Pharma", "domains": ["keldorf-pharma.de"]}]}})
+    found = by_code(run(build('"Keldorf Pharma QualityDocs" <no-reply@veevavault.com>'), config, Resources(config)))
+    assert found[f"{IMPERSONATION}.vendor"].weight <= 0.2
+
+
+@pytest.mark.parametrize(("display", "target"), [
+    ("Micr0soft Account Team", "Microsoft"), ("PayPaI Service", "PayPal"), ("Netfl1x", "Netflix"),
+    ("Amaz0n Prime", "Amazon")])
+def test_brand_spelled_with_digits_is_stronger_impersonation(display: str, target: str) -> None:
+    found = by_code(run(build(f'"{display}" <notice@mailer-xyz.example>')))[f"{IMPERSONATION}.brand"]
+    assert found.evidence["target"] == target and found.evidence["respelled"]
+    assert found.weight > sender.IMPERSONATION_WEIGHTS["brand"]
+
+
+@pytest.mark.parametrize("display", ["B2B Services", "M365 Team", "Win10 Support", "McIntosh Audio", "A320 Parts"])
+def test_codes_and_model_numbers_are_not_respelled_names(display: str) -> None:
+    assert f"{IMPERSONATION}.brand" not in by_code(run(build(f'"{display}" <notice@mailer-xyz.example>')))
+
+
+def test_a_brand_writing_from_its_own_domain_is_not_respelled_impersonation() -> None:
+    assert not by_code(run(build('"Micr0soft" <x@microsoft.com>'))).get(f"{IMPERSONATION}.brand")

@@ -146,8 +146,18 @@ _USUAL_AFTER = re.compile(r"\s*(?:habituel\w*|usuel\w*|d'usage|abituale|habitual
 _CHANGE_CATEGORIES = ("bank_change", "payroll_change")
 
 
+# "I've updated my bank details on the Neptune crew portal", "j'ai modifié mon RIB dans mon espace salarié": the
+# employee (or a supplier, in the supplier portal) made the change in the system itself, where it is checked; the
+# reader is told, not asked.
+_SELF_SERVICE_AFTER = re.compile(
+    r"\s*(?:on|in|via|through|sur|dans|depuis|par) (?:the |my |our |le |la |l'|mon |notre )?(?:[\w'-]+ ){0,3}?"
+    r"(?:portal|portail|self-service|hr system|hr app|payroll app|sirh"
+    r"|espace (?:salarie|collaborateur|personnel|rh))\b")
+
+
 def _drop_usual_account(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
     _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_USUAL_AFTER.match(scan.norm, h.end)))
+    _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_SELF_SERVICE_AFTER.match(scan.norm, h.end)))
 
 
 def _right_before(pattern: re.Pattern[str], norm: str, start: int, reach: int) -> bool:
