@@ -67,6 +67,7 @@ CODES = frozenset(
         "attachment.html_credential_form",
         "attachment.html_redirect",
         "attachment.html_obfuscated_script",
+        "attachment.html_clipboard_command",
         "attachment.svg_script",
         "attachment.svg_link",
         "attachment.qr_code_url",

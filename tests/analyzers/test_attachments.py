@@ -172,6 +172,27 @@ def test_credential_form_attachment_and_its_urls_for_the_links_analyzer(run: Run
     assert "https://collect.example.invalid/post.php" in urls.evidence["urls"]
 
 
+_CLICKFIX = b"""<html><body><p>V\xc3\xa9rifiez que vous n'\xc3\xaates pas un robot.</p>
+<div onclick="verify()">Je ne suis pas un robot</div>
+<div id="steps">1. Appuyez sur la touche Windows + R<br>2. Appuyez sur Ctrl + V<br>3. Appuyez sur Entr\xc3\xa9e</div>
+<script>function verify(){ navigator.clipboard.writeText("powershell -NoProfile -Command \\"Write-Host test\\"");
+document.getElementById("steps").style.display = "block"; }</script></body></html>"""
+
+
+def test_clickfix_page_copying_a_command_for_the_run_box(run: Run) -> None:
+    found = run(samples.message("Le document.", [("Situation.html", _CLICKFIX, "text/html")]))
+    clickfix = one(found, "attachment.html_clipboard_command")
+    assert clickfix.weight == pytest.approx(0.8) and clickfix.evidence["instructions"]
+    assert clickfix.evidence["command"].lower() == "powershell"
+
+
+def test_a_page_with_a_copy_button_for_a_reference_is_no_clickfix(run: Run) -> None:
+    page = (b"<html><body><p>Votre code de r\xc3\xa9servation : ABC123</p><button onclick=\"navigator.clipboard."
+            b"writeText('ABC123')\">Copier</button></body></html>")
+    found = run(samples.message("Votre r\u00e9servation.", [("reservation.html", page, "text/html")]))
+    assert "attachment.html_clipboard_command" not in codes(found)
+
+
 def test_pdf_with_open_action_javascript(run: Run) -> None:
     found = run(samples.message("Relevé.", [("releve.pdf", samples.pdf_with_open_action_js(), "application/pdf")]))
     script = one(found, "attachment.pdf_javascript")

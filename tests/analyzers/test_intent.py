@@ -309,6 +309,7 @@ def test_new_bank_details_for_a_direct_debit_the_reader_collects() -> None:
 # Other wordings of the same asks (formal and informal French, English), written for these tests:
 # what is asked must be found whatever the phrasing, not only in the wording of known messages.
 PARAPHRASES: list[tuple[str, str]] = [
+    ("intent.fee_payment", "Could you pay that amount to the transport operator by bank transfer on our behalf?"),
     ("intent.bank_detail_change", "From next season all deposits will be now paid into a separate client account."),
     ("intent.bank_detail_change", "The IBAN given on the invoice is now used only for sundry charges."),
     ("intent.bank_detail_change", "Could you refund the overpaid 2,400 euros by transfer to our logistics partner?"),
@@ -530,6 +531,14 @@ def test_gift_cards_offered_to_staff_with_the_usual_reminder_ask_for_none() -> N
     assert "intent.gift_card_request" in codes(run(text_message(ask)))
 
 
+def test_gift_cards_bought_with_the_codes_refused_by_mail_ask_for_none() -> None:
+    text = ("Peux-tu commander les 12 cartes cadeaux de 150 € chez notre prestataire habituel, avec un bon de"
+            " commande ? Cartes physiques remises en main propre, donc pas de codes par mail.")
+    assert "intent.gift_card_request" not in codes(run(text_message(text)))
+    ask = "Peux-tu acheter 12 cartes cadeaux de 150 € et m'envoyer les codes par mail ?"
+    assert "intent.gift_card_request" in codes(run(text_message(ask)))
+
+
 def test_the_usual_account_and_a_denied_change_are_no_bank_change() -> None:
     for text in ("Merci de nous reverser ce montant par virement sur le compte de cantonnement habituel.",
                  "Potete rimborsarlo sul nostro conto abituale. Non c'è alcuna variazione delle nostre coordinate"
@@ -561,7 +570,8 @@ def test_asks_and_pressure_in_other_words(code: str, text: str) -> None:
 def test_a_change_made_in_the_payroll_or_supplier_portal_is_reported_not_asked() -> None:
     change = {"intent.bank_detail_change", "intent.payroll_diversion"}
     for text in ("Just to let you know I've updated my bank details on the crew portal this afternoon.",
-                 "J'ai enregistré mon nouveau RIB sur le portail RH pour la paie de décembre."):
+                 "J'ai enregistré mon nouveau RIB sur le portail RH pour la paie de décembre.",
+                 "J'ai déposé mon nouveau RIB (Crédit Mutuel) sur l'espace salarié hier soir."):
         assert not codes(run(text_message(text))) & change, text
     # the same change asked of the reader is one
     for text in ("Just to let you know I've updated my bank details this afternoon.",

@@ -146,11 +146,12 @@ _USUAL_AFTER = re.compile(r"\s*(?:habituel\w*|usuel\w*|d'usage|abituale|habitual
 _CHANGE_CATEGORIES = ("bank_change", "payroll_change")
 
 
-# "I've updated my bank details on the Neptune crew portal", "j'ai modifié mon RIB dans mon espace salarié": the
-# employee (or a supplier, in the supplier portal) made the change in the system itself, where it is checked; the
-# reader is told, not asked.
+# "I've updated my bank details on the Neptune crew portal", "j'ai déposé mon nouveau RIB (Banque Populaire) sur
+# l'espace salarié": the employee (or a supplier, in the supplier portal) made the change in the system itself,
+# where it is checked; the reader is told, not asked.
 _SELF_SERVICE_AFTER = re.compile(
-    r"\s*(?:on|in|via|through|sur|dans|depuis|par) (?:the |my |our |le |la |l'|mon |notre )?(?:[\w'-]+ ){0,3}?"
+    r"\s*(?:\([^)]{0,40}\)\s*)?"  # the bank named in brackets
+    r"(?:on|in|via|through|sur|dans|depuis|par) (?:the |my |our |le |la |l'|mon |notre )?(?:[\w'-]+ ){0,3}?"
     r"(?:portal|portail|self-service|hr system|hr app|payroll app|sirh"
     r"|espace (?:salarie|collaborateur|personnel|rh))\b")
 
@@ -244,8 +245,18 @@ _NO_BEFORE = re.compile(r"\b(?:pas de|pas d'|ni de|ni d'|ni|sans|aucune?|no|with
 _NO_REACH = 30
 
 
+# "en cartes physiques, remises en main propre : donc pas de codes par mail", "do not send the codes by email": the
+# one thing a gift-card fraud needs, the codes sent back, refused by the writer
+_CODES_REFUSED = re.compile(
+    r"\b(?:pas de|sans|aucun|jamais de|ne pas (?:envoyer|transmettre|communiquer)|no|without|never|"
+    r"(?:do not|don't|never) (?:send|share|email|forward)) (?:les |des |the |any )?codes? (?:par|by|via|over) "
+    r"(?:mail|e-mail|email|courriel|sms|message|photo|text)")
+
+
 def _drop_refused_terms(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
     _drop_hits(hits, ("giftcard_term",), lambda h: _right_before(_NO_BEFORE, scan.norm, h.start, _NO_REACH))
+    if _CODES_REFUSED.search(scan.norm, scan.body_offset):
+        hits.pop("giftcard_action", None)
 
 
 # "je viens d'effectuer le virement de notre don annuel": a payment made, reported, not one asked for

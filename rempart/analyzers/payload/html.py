@@ -27,6 +27,9 @@ SMUGGLING = 0.8
 CREDENTIAL_FORM = 0.7
 REDIRECT = 0.5
 OBFUSCATED_SCRIPT = 0.5
+# "ClickFix": a fake check ("vérifiez que vous n'êtes pas un robot") that copies a command to the clipboard and tells
+# the reader to paste it into the Run box (Windows+R, Ctrl+V, Enter): the reader runs the malware by hand.
+CLIPBOARD_COMMAND = 0.8
 SVG_SCRIPT = 0.6
 # An SVG picture carrying a clickable web link: drawn to look like a player, a document or a button, it is a link
 # that mail filters reading the message's own links do not see (a "voicemail" sent as an .svg).
@@ -59,6 +62,15 @@ _EVAL_LIKE = re.compile(
     r"\beval\s*\(|\bunescape\s*\(|String\.fromCharCode|\batob\s*\(|document\.write\s*\(|"
     r"new\s+Function\s*\(|\bFunction\s*\(\s*['\"]",
     re.IGNORECASE,
+)
+_CLIPBOARD_WRITE = re.compile(r"clipboard\.writeText|execCommand\(\s*['\"]copy|clipboardData\.setData", re.I)
+_SHELL_COMMAND = re.compile(
+    r"\b(?:powershell|pwsh|mshta|rundll32|regsvr32|bitsadmin|certutil|wscript|cscript|conhost|msiexec|"
+    r"invoke-expression|invoke-webrequest|iex|cmd(?:\.exe)?\s*/[ck]|curl\s+-|start-process)\b",
+    re.I,
+)
+_RUN_DIALOG = re.compile(
+    r"(?:windows|win|⊞)\s*(?:\+|key\s*\+|-)\s*r\b|touche windows\s*\+\s*r|(?:ctrl|strg)\s*\+\s*v\b", re.I
 )
 _BASE64_BLOB = re.compile(r"[A-Za-z0-9+/]{1000,}={0,2}")
 _ESCAPED_BLOB = re.compile(
@@ -157,6 +169,22 @@ def _obfuscation(item: Item, deep: Deep, script: str) -> None:
             return
 
 
+def _clipboard_command(item: Item, deep: Deep, text: str, script: str) -> None:
+    """A script that puts a shell command on the clipboard, or a page telling the reader to paste into the Run box."""
+    copies = bool(script) and _CLIPBOARD_WRITE.search(script) is not None
+    command = _SHELL_COMMAND.search(script) if script else None
+    run_box = _RUN_DIALOG.search(text)
+    if (copies and (command or run_box)) or (run_box and command):
+        deep.report.add(
+            "attachment.html_clipboard_command",
+            CLIPBOARD_COMMAND,
+            item.path,
+            member=item.path,
+            command=(command.group(0) if command else "(copied by script)"),
+            instructions=bool(run_box),
+        )
+
+
 def _svg_link(item: Item, deep: Deep, tree: LexborHTMLParser) -> None:
     for anchor in tree.css("a"):
         href = (anchor.attributes.get("xlink:href") or anchor.attributes.get("href") or "").strip()
@@ -181,6 +209,7 @@ def open_markup(item: Item, deep: Deep, svg: bool) -> None:
     actions = _forms(item, deep, tree)
     redirects = _redirects(item, deep, tree, script)
     _obfuscation(item, deep, script)
+    _clipboard_command(item, deep, text, script)
     view = view_html(text)
     urls = [raw for raw, origin, _shown in view.links if origin is not UrlOrigin.IMAGE]
     urls.extend(find_urls(script)[:50])
