@@ -69,6 +69,12 @@ ENV_REV = "REMPART_COMPARE_REV"
 ENV_EXPORT = "REMPART_COMPARE_EXPORT"
 ENV_RESUME = "REMPART_COMPARE_RESUME"  # JSON: the first half's temporary folder and run metadata
 
+if os.environ.get(ENV_EXPORT):
+    # An editable install maps ``rempart`` to the working tree through a meta-path finder, which PYTHONPATH does not
+    # outrank: drop it, so that the exported revision is what this process imports (checked in scan_rempart).
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+    sys.path.insert(0, os.environ[ENV_EXPORT])
+
 
 @dataclass(frozen=True, slots=True)
 class Row:
@@ -229,6 +235,9 @@ def run_rempart(rows: list[Row], split_name: str, tmp: Path, warmup: int) -> tup
     import rempart
     from rempart.evaluation.runner import scan_labelled, summarise
 
+    export = os.environ.get(ENV_EXPORT)
+    if export and not Path(rempart.__file__).resolve().is_relative_to(Path(export).resolve()):
+        raise SystemExit(f"--rempart-rev: rempart was imported from {rempart.__file__}, not from {export}")
     os.environ.pop("REMPART_CONFIG", None)  # the dev corpus uses the embedded defaults, orgs their own profile
     labels = tmp / "rempart_labels.csv"  # nothing else in tmp is called rempart.toml: no config "beside" it
     write_csv(labels, ("split", "label", "path", "source", "kind", "config"),
