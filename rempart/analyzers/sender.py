@@ -353,7 +353,11 @@ def _legitimate(target: Target, address: Address, context: Context) -> bool:
         # is theirs unless the receiving server saw it fail: a forged copy of it is no longer their mail.
         return in_domains(address.domain, target.domains) or not _failed_authentication(context)
     if not in_domains(address.domain, target.domains):
-        return False
+        # A public body writing from another government domain (the export-control office's platform mailing from
+        # finances.gouv.fr, not entreprises.gouv.fr): one state, one suffix, which no one else can register under.
+        suffixes = context.resources.data_list("government_suffixes")
+        return target.kind == "brand" and bool(target.domains) and in_domains(address.domain, suffixes) and all(
+            in_domains(d, suffixes) for d in target.domains)
     if target.kind == "brand" and address.domain in context.resources.data_list("freemail"):
         # gmail.com or orange.fr: anyone has a mailbox there; only a service sender is the brand
         return _service_local_part(address.local_part, context)

@@ -309,6 +309,16 @@ def test_new_bank_details_for_a_direct_debit_the_reader_collects() -> None:
 # Other wordings of the same asks (formal and informal French, English), written for these tests:
 # what is asked must be found whatever the phrasing, not only in the wording of known messages.
 PARAPHRASES: list[tuple[str, str]] = [
+    # session 16, fourth wave: Spanish refunds to another account, goods diverted (ES, DE, EN), portal log-ins
+    ("intent.payment_request", "Os rogamos que nos devolváis el importe duplicado cuanto antes."),
+    ("intent.bank_detail_change", "Haced el ingreso a nuestra cuenta de Bankinter y no a la de siempre, que está en"
+     " proceso de cierre."),
+    ("intent.goods_diversion", "La mercancía irá a nuestro almacén de tránsito en Irún."),
+    ("intent.goods_diversion", "Die Ware geht diesmal nicht nach Köln, sondern an unser neues Lager in Venlo."),
+    ("intent.goods_diversion", "This PO was issued off-system and will not show in Ariba until next week."),
+    ("intent.credentials_request", "Please log in to upload the requested documents before Friday."),
+    ("intent.pressure_threat", "Failure to reply within 10 days will result in your certificate being withdrawn."),
+    ("intent.pressure_secrecy", "Inutile de mettre Sophie en copie, elle est en congé."),
     ("intent.fee_payment", "Could you pay that amount to the transport operator by bank transfer on our behalf?"),
     ("intent.bank_detail_change", "From next season all deposits will be now paid into a separate client account."),
     ("intent.bank_detail_change", "The IBAN given on the invoice is now used only for sundry charges."),

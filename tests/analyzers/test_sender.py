@@ -628,3 +628,10 @@ def test_codes_and_model_numbers_are_not_respelled_names(display: str) -> None:
 
 def test_a_brand_writing_from_its_own_domain_is_not_respelled_impersonation() -> None:
     assert not by_code(run(build('"Micr0soft" <x@microsoft.com>'))).get(f"{IMPERSONATION}.brand")
+
+
+def test_a_public_body_writing_from_another_government_domain_is_itself() -> None:
+    """The export-control office's platform mails from finances.gouv.fr, not its own entreprises.gouv.fr: a
+    government suffix no one else can register under; the same name on a private domain is still impersonation."""
+    assert f"{IMPERSONATION}.brand" not in by_code(run(build("SBDU <egide@finances.gouv.fr>")))
+    assert f"{IMPERSONATION}.brand" in by_code(run(build("SBDU <egide@sbdu-egide.example>")))
