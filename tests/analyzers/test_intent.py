@@ -309,6 +309,8 @@ def test_new_bank_details_for_a_direct_debit_the_reader_collects() -> None:
 # Other wordings of the same asks (formal and informal French, English), written for these tests:
 # what is asked must be found whatever the phrasing, not only in the wording of known messages.
 PARAPHRASES: list[tuple[str, str]] = [
+    ("intent.channel_change", "Our booking platform is down today, so please send the order to my email address."),
+    ("intent.pressure_secrecy", "Inutile de prévenir la comptabilité, je m'en occupe."),
     # session 16, fourth wave: Spanish refunds to another account, goods diverted (ES, DE, EN), portal log-ins
     ("intent.payment_request", "Os rogamos que nos devolváis el importe duplicado cuanto antes."),
     ("intent.bank_detail_change", "Haced el ingreso a nuestra cuenta de Bankinter y no a la de siempre, que está en"
@@ -581,7 +583,9 @@ def test_a_change_made_in_the_payroll_or_supplier_portal_is_reported_not_asked()
     change = {"intent.bank_detail_change", "intent.payroll_diversion"}
     for text in ("Just to let you know I've updated my bank details on the crew portal this afternoon.",
                  "J'ai enregistré mon nouveau RIB sur le portail RH pour la paie de décembre.",
-                 "J'ai déposé mon nouveau RIB (Crédit Mutuel) sur l'espace salarié hier soir."):
+                 "J'ai déposé mon nouveau RIB (Crédit Mutuel) sur l'espace salarié hier soir.",
+                 "J'ai changé de banque. J'ai saisi mon nouveau RIB directement dans mon espace PayFit ce soir.",
+                 "Please refund it to the same account; nothing has changed, so no need for new bank details."):
         assert not codes(run(text_message(text))) & change, text
     # the same change asked of the reader is one
     for text in ("Just to let you know I've updated my bank details this afternoon.",

@@ -73,6 +73,10 @@ def families(findings: list[Finding]) -> dict[str, float]:
      "scam.registration_renewal_lure"),
     ("Notice", "We received an application to register your company name as a China domain and internet keyword.",
      "scam.registration_renewal_lure"),
+    ("Annuaire 2027", "Sans retour de votre part avant le 13 novembre, la fiche sera publiée en l'état. La validation"
+     " vaut souscription pour trois éditions.", "scam.registration_renewal_lure"),
+    ("Guide des exposants", "Nous procédons à la mise à jour annuelle des fiches du guide des exposants : merci de"
+     " vérifier le formulaire joint.", "scam.registration_renewal_lure"),
     ("Brand Name and Domain Name Registration (Notice)",
      "On September 8 we received an application from Hongda Trading Co. requested \"lisenne\" as their internet"
      " keyword and China (CN) domain names. After checking it, we find this name conflict with your company name.",

@@ -18,6 +18,9 @@ _NEGATION = re.compile(
     r"|under no circumstances"
     # "our bank details have NOT changed", "nos coordonnees n'ont pas change": a reassurance
     r"|(?:have|has|had) not (?:been )?(?:changed|modified|updated)|remain the same"
+    # "nothing has changed on our side, so no need for new bank details"
+    r"|no need for (?:new|updated|other|different) (?:bank|banking|account)"
+    r"|pas besoin de (?:nouveau|nouvel|nouvelles?|changer de) (?:rib|coordonnees|compte|iban)"
     r"|n'(?:ont|a|avons) (?:pas|jamais) (?:ete )?(?:change|modifie)\w*|restent les memes"
     # "nos coordonnées bancaires ne changent pas", "our bank details will not change"
     r"|ne (?:changent|change|changeront|changera) (?:pas|jamais)|(?:do|does|will) not change|(?:don't|won't) change"
@@ -151,14 +154,23 @@ _CHANGE_CATEGORIES = ("bank_change", "payroll_change")
 # where it is checked; the reader is told, not asked.
 _SELF_SERVICE_AFTER = re.compile(
     r"\s*(?:\([^)]{0,40}\)\s*)?"  # the bank named in brackets
+    r"(?:(?:directement|directly|myself|moi-meme|ce soir|tonight|today|aujourd'hui) )?"
     r"(?:on|in|via|through|sur|dans|depuis|par) (?:the |my |our |le |la |l'|mon |notre )?(?:[\w'-]+ ){0,3}?"
-    r"(?:portal|portail|self-service|hr system|hr app|payroll app|sirh"
-    r"|espace (?:salarie|collaborateur|personnel|rh))\b")
+    r"(?:portal|portail|self-service|hr system|hr app|payroll app|sirh|payfit|lucca|personio|silae|workday"
+    r"|espace (?:salarie|collaborateur|personnel|rh|payfit|lucca))\b")
+
+
+# "J'ai changé de banque. J'ai saisi mon nouveau RIB dans mon espace PayFit": once the change is told as made in the
+# system, the writer's own announcement of it is part of the same report
+_OWN_CHANGE_TOLD = re.compile(r"^(?:j'ai change|je change|i have changed|i've changed|i changed|i'm changing)\b")
 
 
 def _drop_usual_account(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
     _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_USUAL_AFTER.match(scan.norm, h.end)))
+    before = sum(len(hits.get(c, [])) for c in _CHANGE_CATEGORIES)
     _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_SELF_SERVICE_AFTER.match(scan.norm, h.end)))
+    if sum(len(hits.get(c, [])) for c in _CHANGE_CATEGORIES) < before:
+        _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_OWN_CHANGE_TOLD.match(scan.norm[h.start:h.end])))
 
 
 def _right_before(pattern: re.Pattern[str], norm: str, start: int, reach: int) -> bool:
