@@ -403,8 +403,34 @@ _SESSION_15_ROUNDS = [
 ]
 
 
+_SESSION_16_ROUNDS = [
+    # rounds 58-63 (a coach operator, a pharma CDMO, a Monaco yachting firm, a solar installer, a Belgian
+    # intercommunale, a children's publisher) scanned blind at ebe8451; 64-66 (a water utility, a ski-lift operator, a
+    # bakery franchisor) at 2c28cb5; 67-69 (a fishing cooperative, an aerospace subcontractor, an auction house) at
+    # 7701529; 70-72 (micro-crèches, Luxembourg trucking, heritage restoration) at 26bf6b5, after the retrain on
+    # rounds 1-69 and not trained on. Limits are the counts after the fixes they prompted (README of each round);
+    # those called malicious with a profile are genuine bank changes from free-mail addresses the profile lacks
+    ("probes-blind-58", True, 2, 1, 1), ("probes-blind-58", False, 4, 4, 1),
+    ("probes-blind-59", True, 1, 0, 0), ("probes-blind-59", False, 1, 3, 0),
+    ("probes-blind-60", True, 1, 0, 0), ("probes-blind-60", False, 1, 1, 0),
+    ("probes-blind-61", True, 1, 2, 1), ("probes-blind-61", False, 1, 3, 1),
+    ("probes-blind-62", True, 1, 0, 0), ("probes-blind-62", False, 2, 1, 0),
+    ("probes-blind-63", True, 2, 1, 1), ("probes-blind-63", False, 3, 6, 1),
+    ("probes-blind-64", True, 2, 0, 0), ("probes-blind-64", False, 2, 6, 1),
+    ("probes-blind-65", True, 0, 0, 0), ("probes-blind-65", False, 3, 1, 0),
+    ("probes-blind-66", True, 1, 0, 0), ("probes-blind-66", False, 2, 3, 0),
+    ("probes-blind-67", True, 3, 1, 1), ("probes-blind-67", False, 2, 3, 1),
+    ("probes-blind-68", True, 2, 1, 0), ("probes-blind-68", False, 3, 6, 0),
+    ("probes-blind-69", True, 1, 1, 0), ("probes-blind-69", False, 2, 2, 1),
+    ("probes-blind-70", True, 2, 0, 0), ("probes-blind-70", False, 3, 3, 0),
+    ("probes-blind-71", True, 3, 1, 1), ("probes-blind-71", False, 5, 3, 1),
+    ("probes-blind-72", True, 1, 1, 0), ("probes-blind-72", False, 1, 4, 0),
+]
+
+
 @pytest.mark.parametrize(("folder", "profile", "most_missed", "most_flagged", "most_malicious"),
-                         _SESSION_12_ROUNDS + _SESSION_13_ROUNDS + _SESSION_14_ROUNDS + _SESSION_15_ROUNDS)
+                         _SESSION_12_ROUNDS + _SESSION_13_ROUNDS + _SESSION_14_ROUNDS + _SESSION_15_ROUNDS
+                         + _SESSION_16_ROUNDS)
 def test_blind_probes_session_12(folder: str, profile: bool, most_missed: int, most_flagged: int,
                                  most_malicious: int) -> None:
     """A university faculty on RENATER Partage, the Spanish and Italian subsidiaries of a French group on Microsoft
