@@ -24,6 +24,7 @@ FACTS_VERSION = 1
 _BODY_LIMIT = 100_000  # characters of each body kept in the facts (rules see enough; memory stays bounded)
 _TEXT_LIMIT = 8_000  # characters of body in the folded ``text`` rules match against (lures come first)
 _MAX_URLS = 100  # distinct URLs in ``urls``, links and form targets first, images and headers last
+_DEFANGED = re.compile(r"hxxps?://|\[\.\]")
 _ORIGIN_ORDER = {"form_action": 0, "href": 1, "text": 2, "link_text": 3, "attachment": 4, "image": 5,
                  "header": 6}
 
@@ -123,6 +124,11 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile,
     own = facts["from"]["registered_domain"] if auth.get("dmarc") == "pass" else ""
     for u in facts["urls"]:
         u["is_sender_own"] = bool(own) and u["domain"] == own
+    # a security warning that quotes lures rather than being one: its links defanged ("hxxps://…[.]com", which no
+    # lure can use) or it comes from inside the organisation; a warning sentence alone could be a lure's own decoy
+    sender = facts["from"]
+    inside = sender["internal_route"] or (sender["is_org"] and auth.get("dmarc") == "pass")
+    facts["quoted_warning"] = "intent.security_warning" in codes and bool(_DEFANGED.search(facts["text"]) or inside)
     return facts
 
 

@@ -40,7 +40,7 @@ from rempart.rules.tokens import MACROS, LexError, Token, bound_names, fact_path
 FACT_NAMES = frozenset({
     "facts_version", "subject", "from", "sender", "reply_to", "return_path", "to", "cc", "message_id",
     "in_reply_to", "headers", "body", "auth", "received", "urls", "attachments", "findings",
-    "finding_evidence", "org", "model_score", "text", "thread", "list_id",
+    "finding_evidence", "org", "model_score", "text", "thread", "list_id", "quoted_warning",
 })
 # Functions the Rust CEL library provides natively (macros such as exists/has are not functions).
 NATIVE_FUNCTIONS = frozenset({
