@@ -309,6 +309,9 @@ def test_new_bank_details_for_a_direct_debit_the_reader_collects() -> None:
 # Other wordings of the same asks (formal and informal French, English), written for these tests:
 # what is asked must be found whatever the phrasing, not only in the wording of known messages.
 PARAPHRASES: list[tuple[str, str]] = [
+    ("intent.fee_payment", "You would then forward the moving company's portion to them once the funds are"
+     " received."),
+    ("intent.pressure_threat", "À défaut, une taxation d'office sera prononcée."),
     ("intent.channel_change", "Our booking platform is down today, so please send the order to my email address."),
     ("intent.pressure_secrecy", "Inutile de prévenir la comptabilité, je m'en occupe."),
     # session 16, fourth wave: Spanish refunds to another account, goods diverted (ES, DE, EN), portal log-ins
@@ -611,6 +614,7 @@ def test_routine_bank_mentions_are_not_asks() -> None:
 
 @pytest.mark.parametrize("text", [
     "Attenzione: è in corso una campagna di phishing, non aprire il link e non inserire le credenziali.",
+    "Let op: valse e-mails uit onze naam vragen om een nieuw rekeningnummer. Wij vragen u nooit per e-mail om geld.",
     "Plusieurs d'entre vous ont reçu un message de la Ligue. Ce message est frauduleux : il vient d'un faux domaine.",
     "Attention : une campagne d'hameçonnage usurpe actuellement l'identité de Microsoft.",
     "Un SMS se faisant passer pour Chronopost circule en ce moment.",
