@@ -425,6 +425,10 @@ _SESSION_16_ROUNDS = [
     ("probes-blind-70", True, 2, 0, 0), ("probes-blind-70", False, 3, 3, 0),
     ("probes-blind-71", True, 3, 1, 1), ("probes-blind-71", False, 5, 3, 1),
     ("probes-blind-72", True, 1, 1, 0), ("probes-blind-72", False, 1, 4, 0),
+    # rounds 73-75 (a pharmacy group, a flower exporter, a Geneva private school) scanned blind at a02b74a
+    ("probes-blind-73", True, 3, 1, 0), ("probes-blind-73", False, 5, 1, 0),
+    ("probes-blind-74", True, 2, 0, 0), ("probes-blind-74", False, 5, 2, 0),
+    ("probes-blind-75", True, 2, 0, 0), ("probes-blind-75", False, 2, 1, 0),
 ]
 
 
