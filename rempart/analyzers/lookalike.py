@@ -360,9 +360,10 @@ MIN_COMBINED_NAME = 4  # a protected name used as the lure of another must be at
 MIN_PUBLIC_BODY_LABEL = 5  # "dgfip", "antai", "urssaf"; not "caf" or "ants", everyday tokens elsewhere
 
 
-def _public_body(brand: BrandInfo, government_suffixes: frozenset[str]) -> bool:
-    """Every domain of the brand is under a government suffix (``impots.gouv.fr``, ``gov.uk``)."""
-    return bool(brand.domains) and all(in_domains(d, government_suffixes) for d in brand.domains)
+def public_body(domains: Iterable[str], government_suffixes: frozenset[str]) -> bool:
+    """Every one of a brand's domains is under a government suffix (``impots.gouv.fr``, ``gov.uk``)."""
+    listed = list(domains)
+    return bool(listed) and all(in_domains(d, government_suffixes) for d in listed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -673,7 +674,7 @@ class ProtectedIndex:
         # A public body's name ("dgfip-sgc.fr", "urssaf-recouvrement.com") outside its government
         # suffix: administrations publish only under theirs (gouv.fr, gov.uk…), whatever is added.
         if entry.owner.brand is not None and len(entry.skeleton) >= MIN_PUBLIC_BODY_LABEL \
-                and _public_body(entry.owner.brand, self.government_suffixes):
+                and public_body(entry.owner.brand.domains, self.government_suffixes):
             return True
         # Two protected names glued together ("acpr-banquefrance.org", "paypal-microsoft.com"): a name dressed up
         # with another one as the lure. The owners' own domains were excluded before any technique is tried.

@@ -44,6 +44,7 @@ from rempart.analyzers.lookalike import (
     is_lure,
     is_mixed_script,
     owner_of,
+    public_body,
 )
 from rempart.analyzers.name_domain import imitated_name, name_plus_lure
 from rempart.analyzers.recipient_lookalike import WEIGHTS as RECIPIENT_WEIGHTS
@@ -356,8 +357,7 @@ def _legitimate(target: Target, address: Address, context: Context) -> bool:
         # A public body writing from another government domain (the export-control office's platform mailing from
         # finances.gouv.fr, not entreprises.gouv.fr): one state, one suffix, which no one else can register under.
         suffixes = context.resources.data_list("government_suffixes")
-        return target.kind == "brand" and bool(target.domains) and in_domains(address.domain, suffixes) and all(
-            in_domains(d, suffixes) for d in target.domains)
+        return target.kind == "brand" and in_domains(address.domain, suffixes) and public_body(target.domains, suffixes)
     if target.kind == "brand" and address.domain in context.resources.data_list("freemail"):
         # gmail.com or orange.fr: anyone has a mailbox there; only a service sender is the brand
         return _service_local_part(address.local_part, context)

@@ -167,10 +167,14 @@ _OWN_CHANGE_TOLD = re.compile(r"^(?:j'ai change|je change|i have changed|i've ch
 
 def _drop_usual_account(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
     _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_USUAL_AFTER.match(scan.norm, h.end)))
-    before = sum(len(hits.get(c, [])) for c in _CHANGE_CATEGORIES)
-    _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_SELF_SERVICE_AFTER.match(scan.norm, h.end)))
-    if sum(len(hits.get(c, [])) for c in _CHANGE_CATEGORIES) < before:
-        _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_OWN_CHANGE_TOLD.match(scan.norm[h.start:h.end])))
+
+
+def _drop_self_service_change(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
+    """A change told as made in the payroll or supplier portal, and then the writer's own announcement of it."""
+    made_there = any(_SELF_SERVICE_AFTER.match(scan.norm, h.end) for c in _CHANGE_CATEGORIES for h in hits.get(c, ()))
+    if made_there:
+        _drop_hits(hits, _CHANGE_CATEGORIES, lambda h: bool(_SELF_SERVICE_AFTER.match(scan.norm, h.end)
+                                                             or _OWN_CHANGE_TOLD.match(scan.norm[h.start:h.end])))
 
 
 def _right_before(pattern: re.Pattern[str], norm: str, start: int, reach: int) -> bool:
@@ -323,6 +327,7 @@ def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequenc
     _drop_refused_terms(scan, hits)
     _drop_payments_made(scan, hits)
     _drop_usual_account(scan, hits)
+    _drop_self_service_change(scan, hits)
     _drop_promised_never(scan, hits)
     lang, _, _ = detect_language(scan.norm, data.stopwords["fr"], data.stopwords["en"], data.other_stopwords)
     return Reading(scan, hits, lang, warning, reported=bool(doubt))
