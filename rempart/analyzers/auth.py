@@ -477,11 +477,17 @@ def _trust(summary: AuthSummary, message: Message, from_domain: str, context: Co
     if registered_domain(from_domain) in context.resources.data_list("freemail"):
         return  # anyone can pass DMARC for gmail.com
     owner = owner_of(from_domain, context.resources)
-    if owner is None:
+    # The organisation's own mail filter writing about its mail (a quarantine digest), whether or not the filtering
+    # company is also a brand (Hornetsecurity, Proofpoint: ``mail_filter``): its digest quotes the lures it held.
+    # (The organisation's own domain or a vendor's is theirs first, even when its MX names it; and a mail host such
+    # as Google is a platform anyone can make send, mx.google.com or not.)
+    if owner is None or (owner.brand is not None and owner.brand.mail_filter):
         gateway = _mail_gateway_domain(from_domain, context)
-        if gateway:  # the organisation's own mail filter writing about its mail (a quarantine digest)
+        if gateway:
             yield Finding("auth.mail_gateway_sender", WEIGHTS["trust_vendor"],
                           {"domain": from_domain, "gateway": gateway, "method": "dmarc" if dmarc_ok else "dkim"})
+            return
+    if owner is None:
         return
     if owner.kind == "org":
         weight = WEIGHTS["trust_org"]

@@ -54,6 +54,7 @@ DOCUMENT_SKIPPED_ASKS = frozenset({"payment", "attachment", "availability", "ide
 # How far after the start of a "Beneficiary: …" label the IBAN of a wiring block may begin (characters).
 WIRING_BLOCK_SPAN = 200
 CODE_SEND_BACK_SPAN = 300  # characters from the code's announcement to the ask to send it back
+PROMPT_APPROVE_SPAN = 400  # characters from sign-in prompts announced to the ask to approve them
 
 # A message warning about a fraud (IT alert, supplier notice, newsletter) describes and quotes the
 # lure: what it "asks" is reported speech. Quoted passages are left out and the rest weighs less.
@@ -121,6 +122,18 @@ def _code_sent_back_as_mfa(r: Reading) -> None:
         r.hits["mfa_code"] = sorted([*r.hits.get("mfa_code", []), *near], key=lambda h: h.start)
 
 
+def _prompts_approved_as_mfa(r: Reading) -> None:
+    """"You will receive several Authenticator notifications. Please approve them all": MFA fatigue, asked in two
+    sentences. The announcement alone is how a genuine enrolment notice is written, and "approve it" alone is said of
+    quotes and timesheets; "ne les approuvez pas" was dropped as a negation before this."""
+    incoming, approve = r.hits.get("prompt_incoming"), r.hits.get("approve_prompt")
+    if not incoming or not approve:
+        return
+    near = [h for h in approve if any(0 <= h.start - c.start <= PROMPT_APPROVE_SPAN for c in incoming)]
+    if near:
+        r.hits["mfa_code"] = sorted([*r.hits.get("mfa_code", []), *near], key=lambda h: h.start)
+
+
 def _wiring_block_as_payment(r: Reading, ibans: list[FoundIban]) -> None:
     """"Beneficiary: … / IBAN: <a full, valid IBAN>" is a transfer asked for by its form, even when no sentence
     says "please pay": the block counts as a payment ask. A receipt's masked account (DE44 •••• 05) is no IBAN."""
@@ -143,6 +156,7 @@ def _read_findings(message: Message, context: Context, r: Reading, *, skipped_as
     ibans = [i for i in find_ibans(scan.original) if scan.norm[i.start: i.end].strip()]
     _wiring_block_as_payment(r, ibans)
     _code_sent_back_as_mfa(r)
+    _prompts_approved_as_mfa(r)
     own_site = _sender_site(message, context)
     asks, asked = requests.ask_findings(r, message, own_site)
     for inbound in ("direct_debit", "remittance"):

@@ -66,6 +66,9 @@ class BrandInfo:
     # envelope answering to an anonymous free-mail account is not how it is used (unlike a file transfer or a shared
     # drive, which private people send from Gmail every day)
     business_senders: bool = False
+    # a mail-filtering company: for an organisation whose inbound mail it filters (its authserv-id is trusted), its
+    # authenticated mail is that filter's own (quarantine digests quoting the lures it held)
+    mail_filter: bool = False
     tenant_domains: tuple[str, ...] = ()  # the brand's, but each subdomain is a customer's
     declared: bool = False  # one of the organisation's own [[org.brands]] (its group, its trade names)
     # hosts of an open platform's brand that serve only the brand's own words: its sign-in and account pages
@@ -93,6 +96,7 @@ def _brand_from_entry(entry: dict[str, Any]) -> BrandInfo:
         user_content=bool(entry.get("user_content", False)),
         member_relay=bool(entry.get("member_relay", False)),
         business_senders=bool(entry.get("business_senders", False)),
+        mail_filter=bool(entry.get("mail_filter", False)),
         tenant_domains=tuple(to_unicode_host(d) for d in entry.get("tenant_domains", [])),
         account_hosts=tuple(to_unicode_host(d) for d in entry.get("account_hosts", [])),
     )

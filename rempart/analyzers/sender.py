@@ -492,9 +492,13 @@ def _free_account_behind(message: Message, target: Target, context: Context) -> 
 
 
 def _platform_brand(domain: str, context: Context) -> str:
-    """The brand whose real domain this is ("Google" for docs.google.com), else ""."""
+    """The brand whose real domain this is ("Google" for docs.google.com), or the sharing platform relaying its
+    user's name (canva.com, ``relay_platforms``), else ""."""
     owner = brand_of(domain, context.resources)
-    return owner.name if owner is not None else ""
+    if owner is not None:
+        return owner.name
+    site = registered_domain(domain) if domain else ""
+    return site if site in context.resources.data_list("relay_platforms") else ""
 
 
 def _address_in_name(address: Address, context: Context) -> Iterator[Finding]:

@@ -407,3 +407,18 @@ def test_the_organisations_mail_filter_company_is_trusted_for_its_own_domain_onl
     free = build(["Authentication-Results: protection.outlook.com; dkim=pass header.d=outlook.com; dmarc=pass "
                   "header.from=outlook.com"], sender="Anyone <anyone@outlook.com>")
     assert "auth.mail_gateway_sender" not in codes(run(free, outlook))
+
+
+def test_a_filtering_company_that_is_also_a_brand_is_still_the_organisations_mail_filter() -> None:
+    """Hornetsecurity is a brand (its look is copied for fake quarantine digests) and, for an organisation whose MX
+    it is, the writer of its real digests: the digest is read as the filter's, which quotes the lures it held."""
+    cfg = config(trusted_authserv_ids=["mx-gate.hornetsecurity.com"])
+    ar = ("Authentication-Results: mx-gate.hornetsecurity.com; dkim=pass header.d=hornetsecurity.com; dmarc=pass"
+          " header.from=hornetsecurity.com")
+    digest = build([ar], sender="Hornetsecurity <quarantine@hornetsecurity.com>")
+    assert "auth.mail_gateway_sender" in codes(run(digest, cfg))
+    # for an organisation filtered by someone else, it is the brand's mail
+    other = config(trusted_authserv_ids=["mx.filtre-exemple.fr"])
+    elsewhere = build([ar.replace("mx-gate.hornetsecurity.com", "mx.filtre-exemple.fr")],
+                      sender="Hornetsecurity <quarantine@hornetsecurity.com>")
+    assert "auth.mail_gateway_sender" not in codes(run(elsewhere, other))

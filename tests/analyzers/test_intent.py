@@ -519,6 +519,38 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.desktop_only_file", "The presentation must be opened on a Windows PC."),
     ("intent.desktop_only_file", "Please download it on your laptop rather than your phone."),
     ("intent.desktop_only_file", "The viewer is not supported on mobile devices."),
+    # MFA fatigue: the prompts announced, then the ask to approve them, in the next sentence
+    ("intent.mfa_code_request", "Pendant cette fenêtre, vous allez recevoir sur votre téléphone plusieurs notifications"
+                                " Microsoft Authenticator. C'est normal : merci de les approuver toutes."),
+    ("intent.mfa_code_request", "Vous allez recevoir une ou plusieurs invites Google « Essayez-vous de vous"
+                                " connecter ? ». Merci de répondre « Oui, c'est moi » à chaque demande."),
+    ("intent.mfa_code_request", "During the window you will receive 2 to 3 Microsoft Authenticator sign-in requests."
+                                " Please approve them, they come from our migration console."),
+    ("intent.mfa_code_request", "Répondez simplement à ce message avec le nombre affiché à l'écran."),
+    ("intent.mfa_code_request", "Sélectionnez le numéro qui vous sera communiqué par notre technicien."),
+    ("intent.mfa_code_request", "Our engineer will call you at 18:00 to give you the number to enter."),
+    # call-back scams: the charge disputed only by phone
+    ("intent.callback_request", "If these uplifts were NOT coordinated by your team, please call our Release Security"
+                                " desk on +44 20 3868 4157."),
+    ("intent.callback_request", "Contactez notre service facturation au +41 22 508 71 93."),
+    ("intent.callback_request", "Pour des raisons de sécurité, les annulations ne peuvent pas être traitées par"
+                                " e-mail."),
+    ("intent.callback_request", "Cancellations cannot be processed by email; call +1 808 555 0199."),
+    # bank changes in Spanish and Catalan, and a usual account "under review"
+    ("intent.bank_detail_change", "Nuevos datos bancarios: Titular: Embotits SA."),
+    ("intent.bank_detail_change", "Los cobros de clientes extranjeros se centralizan a partir de hoy en una nueva"
+                                  " cuenta."),
+    ("intent.bank_detail_change", "Para este pago y los siguientes, hasta nuevo aviso, utilice los siguientes datos."),
+    ("intent.bank_detail_change", "No utilice la cuenta habitual de Abanca para este pago."),
+    ("intent.bank_detail_change", "Efectúen la transferencia a la cuenta que utilizamos ahora para exportación."),
+    ("intent.bank_detail_change", "Les bestretes de campanya s'ingressen al compte auxiliar de la cooperativa."),
+    ("intent.bank_detail_change", "Notre compte au Crédit Agricole fait actuellement l'objet d'une revue."),
+    ("intent.bank_detail_change", "Merci de faire transiter les règlements clients par notre compte secondaire."),
+    ("intent.payroll_diversion", "Us aviso que he canviat de banc: la nòmina, al compte nou si us plau."),
+    ("intent.payment_request", "Quan ho tingueu fet, feu la transferència de la bestreta avui mateix."),
+    ("intent.goods_diversion", "Voici notre commande de fin d'année, à livrer exceptionnellement au dépôt (et non rue"
+                               " d'Alsace-Lorraine)."),
+    ("intent.goods_diversion", "Merci de livrer la commande à notre nouveau dépôt de Fenouillet."),
 ]
 
 
@@ -529,6 +561,22 @@ PARAPHRASES: list[tuple[str, str]] = [
 ])
 def test_legal_mentions_and_department_names_are_no_threat(text: str) -> None:
     assert "intent.pressure_threat" not in codes(run(text_message(text)))
+
+
+def test_prompts_announced_without_the_ask_to_approve_them_or_with_a_no_are_no_mfa_ask() -> None:
+    for text in ("Vous allez recevoir une notification Microsoft Authenticator lors de votre prochaine connexion.",
+                 "Si vous recevez une notification Authenticator que vous n'avez pas demandée, ne l'approuvez pas.",
+                 "You may receive Authenticator sign-in requests you did not start. Never approve them; report them.",
+                 "Vous allez recevoir des notifications Authenticator que vous n'avez pas initiées : ne les approuvez"
+                 " surtout pas et appelez le support.",
+                 "Le devis de la menuiserie est en pièce jointe. Peux-tu l'approuver avant vendredi ?"):
+        assert "intent.mfa_code_request" not in codes(run(text_message(text))), text
+
+
+def test_a_price_list_sent_in_spanish_or_catalan_is_no_parcel_fee() -> None:
+    for text in ("Bon dia Pau, t'envio la tarifa de l'oli nou de la collita 2026/27, amb els preus per palet.",
+                 "Buenos días, le envío la tarifa 2027 con los nuevos precios por palé."):
+        assert "intent.fee_payment" not in codes(run(text_message(text))), text
 
 
 def test_sending_back_a_contract_or_waiting_for_a_delivery_code_asks_no_code() -> None:

@@ -122,6 +122,19 @@ def families(findings: list[Finding]) -> dict[str, float]:
      "Dans le cadre de la préparation de l'édition 2027 de l'Annuaire national des cliniques, merci de contrôler la"
      " fiche jointe. Les fiches non retournées seront publiées avec les informations dont nous disposons.",
      "scam.registration_renewal_lure"),
+    # a directory named in English, and the listing named by the company itself (rounds 77 and 80)
+    ("Vérification de votre fiche – édition 2027",
+     "Dans le cadre de la mise à jour annuelle de l'EU Affairs Directory, merci de vérifier les informations"
+     " ci-dessous. La confirmation vaut commande d'une inscription Premium pour trois ans.",
+     "scam.registration_renewal_lure"),
+    ("Facture – Inscription annuelle",
+     "Nous vous remercions pour la mise à jour de la fiche de Lizerne Ingénierie SA dans le Registre Professionnel"
+     " des Ingénieurs. Vous trouverez ci-joint la facture, payable dans les 10 jours.",
+     "scam.registration_renewal_lure"),
+    ("Avis d'échéance – inscription 2027",
+     "Veuillez trouver l'avis d'échéance relatif à l'inscription 2027 de votre établissement au Registre National des"
+     " Opérateurs. Sans règlement à l'échéance, la fiche opérateur de votre établissement sera désactivée.",
+     "scam.registration_renewal_lure"),
     ("Listing check", "As part of the annual update of the national suppliers register, please review your entry;"
      " your details will then be published in the next edition.", "scam.registration_renewal_lure"),
     # the business advance fee: a contract on condition of a fee "refunded upon contract award" (rounds 52 and 54)
@@ -315,3 +328,14 @@ def test_links_that_all_lead_away_from_the_sender() -> None:
     assert "scam.unrelated_links" not in families(run(notice))
     site = '<p>Voici le dossier</p><a href="https://sites.google.com/view/dossier-medical-x">Ouvrir</a>'
     assert "scam.unrelated_links" in families(run(html_message(site, sender="Paul <paul.moreau@gmail.com>")))
+
+
+def test_subjects_listed_in_a_quarantine_digest_are_not_the_writers_words() -> None:
+    digest = ("3 messages are being held for you to review.\n\n"
+              "Sender: recouvrement@huissiers.example\nSubject: Facture impayée – dernier rappel avant recouvrement\n"
+              "Review message: https://security.microsoft.com/quarantine?id=1\n\n"
+              "Sender: prize@lottery.example\nSubject: Félicitations, vous avez gagné un iPhone 17 !\n"
+              "Review message: https://security.microsoft.com/quarantine?id=2\n")
+    assert not families(run(message(digest, "You have messages in quarantine")))
+    # the same lure written as the message's own words is one
+    assert families(run(message("Félicitations, vous avez gagné un iPhone 17 ! Réclamez votre lot ici.", "Gagnant")))

@@ -191,6 +191,13 @@ def test_known_person_relayed_by_a_platform_is_weak() -> None:
     assert vip.weight <= 0.2 and vip.evidence["platform"] == "Google"
 
 
+def test_known_person_relayed_by_a_sharing_platform_that_is_no_brand_is_weak() -> None:
+    """Canva, Miro, Calendly… send a share in their user's name from their own address, like Google Drive."""
+    found = by_code(run(build('"Camille Roux via Canva" <no-reply@canva.com>')))
+    vip = found[f"{IMPERSONATION}.vip"]
+    assert vip.weight <= 0.2 and vip.evidence["platform"] == "canva.com"
+
+
 def test_known_supplier_relayed_for_a_free_mailbox_is_not_weak() -> None:
     """Real DocuSign abused: the platform names the supplier, but the account behind it is free mail."""
     name = '"Logistique Marchand SAS - Comptabilite via Docusign" <dse@eumail.docusign.net>'

@@ -34,7 +34,10 @@ _NEGATION = re.compile(
     r"|ne (?:cliquez|repondez|communiquez|transmettez|ouvrez|saisissez|donnez|scannez|flashez|payez|virez)"
     r" (?:pas|jamais)"
     r"|n'(?:achetez|appelez|installez|utilisez|envoyez) (?:pas|jamais)"
-    r"|do not (?:click|reply|share|enter|provide|open)"
+    # "ne les approuvez surtout pas", "do not approve them": a sign-in prompt to refuse
+    r"|ne (?:les |la |le |l')?(?:approuvez|acceptez|validez|confirmez|approuve|accepte|valide|confirme)"
+    r" (?:surtout |jamais |en aucun cas )?(?:pas|jamais)"
+    r"|do not (?:click|reply|share|enter|provide|open|approve|accept)"
     # "please don't refund the difference: keep it as a credit", "inutile de nous rembourser"
     r"|(?:do not|don't|no need to) (?:refund|return|send back|pay back|transfer|wire|reimburse)"
     r"|(?:inutile de|pas la peine de|ne pas) (?:nous |me )?(?:rembourser|restituer|renvoyer|reverser)"

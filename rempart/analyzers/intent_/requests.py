@@ -38,7 +38,7 @@ ASKS: Mapping[str, tuple[str, float]] = {
 GIFT_CARDS = ("intent.gift_card_request", 0.6)
 # Lexicon categories whose phrases are requests: dropped when written inside a negation or naming a warning's topic
 # ("aucun associé ne vous demandera jamais d'acheter des cartes cadeaux ou d'en transmettre les codes").
-REQUEST_CATEGORIES = (*ASKS, "giftcard_action", "link_offer")
+REQUEST_CATEGORIES = (*ASKS, "giftcard_action", "link_offer", "approve_prompt")
 PRESSURE: Mapping[str, tuple[str, float]] = {
     "urgency": ("intent.pressure_urgency", 0.05),
     "deadline": ("intent.pressure_deadline", 0.05),

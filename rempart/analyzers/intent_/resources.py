@@ -12,7 +12,7 @@ from rempart.analyzers.intent_.text import normalise
 LANGUAGES = ("fr", "en")  # the languages whose stop words tell French from English
 # Lexicon languages: French and English in full; the other European languages of phishing aimed at
 # European companies carry the core asks and pressure (a group file may be absent for a language).
-LEXICON_LANGUAGES = (*LANGUAGES, "de", "nl", "pt", "es", "it")
+LEXICON_LANGUAGES = (*LANGUAGES, "de", "nl", "pt", "es", "it", "ca")
 _GROUPS = ("asks", "pressure", "context")
 _LISTS = {"gift_cards": "gift_cards", "remote_tools": "remote_access_tools"}  # @name in phrases -> file
 

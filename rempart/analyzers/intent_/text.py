@@ -86,6 +86,11 @@ _REPLY_WORDS = ("origin", "ecrit", "wrote", "envoye", "sent", "date")
 _FORWARD_WORDS = ("forwarded message", "message transfere", "message reexpedie")
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:tr|fwd?|wg|trans)\s*:", re.IGNORECASE)
 _QUOTED_LINE = re.compile(r"^[ ]*>[^\n]*", re.MULTILINE)
+# A list of other messages' subjects ("Subject: Facture impayée – dernier rappel" once per message held in a
+# quarantine digest, a report of what was blocked): their words are those messages', not the writer's. One such line
+# alone is left: it heads a forward, which is read on its own terms.
+_LISTED_SUBJECT = re.compile(r"^[ ]*(?:subject|objet|betreff|asunto|oggetto|onderwerp|assunto) ?:[^\n]*", re.MULTILINE)
+_LISTED_SUBJECT_WORDS = ("subject", "objet", "betreff", "asunto", "oggetto", "onderwerp", "assunto")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +165,11 @@ def build_scan_text(subject: str, body: str) -> ScanText:
         if quoted_lines:
             quoted += sum(m.end() - m.start() for m in quoted_lines)
             blanked = _QUOTED_LINE.sub(lambda m: " " * len(m.group(0)), blanked)
+    if any(w in blanked for w in _LISTED_SUBJECT_WORDS):
+        listed = list(_LISTED_SUBJECT.finditer(blanked))
+        if len(listed) >= 2:
+            quoted += sum(m.end() - m.start() for m in listed)
+            blanked = _LISTED_SUBJECT.sub(lambda m: " " * len(m.group(0)), blanked)
     norm_body = blanked + " " * (total - cut)
     norm_subject = normalise(subject)
     offset = len(subject) + 1
