@@ -62,11 +62,35 @@ def _other_counterparties(company: dict[str, Any]) -> list[dict[str, Any]]:
 def _accounts(value: Any) -> list[str]:
     """The account numbers a writer gave, however written: one string, a list, or entries with an ``iban`` key
     and a label; annotations ("FR76 … (from 01/01/2027)") dropped."""
+    # a mapping of labels to accounts ({"Fund II – EUR": "LU91 …"}) holds its values; lists may nest
+    if isinstance(value, dict) and "iban" not in value:
+        return [a for v in value.values() for a in _accounts(v)]
+    if isinstance(value, list) and any(isinstance(i, (list, dict)) and not (isinstance(i, dict) and "iban" in i)
+                                       for i in value):
+        return [a for v in value for a in _accounts(v)]
     items = value if isinstance(value, list) else [value]
     raw = [str(i.get("iban", "")) if isinstance(i, dict) else str(i) for i in items]
     accounts = [a.split("(")[0].strip() for a in raw]
     # a note where an account would be ("no IBAN: Bank of China, SWIFT …") is not one
     return [a for a in accounts if re.match(r"[A-Z]{2}\d{2}[ A-Z0-9]{8,}$", a)]
+
+
+def _domains(values: Any) -> list[str]:
+    """Domains as a writer gave them, annotations dropped ("aurelys.lu (brand, web redirect only, no mail)")."""
+    items = values if isinstance(values, list) else [values]
+    out = [str(v).split()[0].strip().lower().rstrip(".,;") for v in items if str(v).strip()]
+    return [d for d in out if re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", d)]
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _contact_addresses(contact: dict[str, Any]) -> list[str]:
+    """A contact's address and any other the writer noted for them ("also writes from x@gmail.com")."""
+    found = [str(contact.get("email", ""))]
+    found += [m for key, value in contact.items() if key != "email" and isinstance(value, str)
+              for m in _EMAIL.findall(value)]
+    return [a.lower() for a in found if "@" in a]
 
 
 def _staff_with_personal_address(company: dict[str, Any]) -> list[dict[str, Any]]:
@@ -82,9 +106,15 @@ def _staff_with_personal_address(company: dict[str, Any]) -> list[dict[str, Any]
 def profile(company: dict[str, Any]) -> str:
     lines = ["# Profile of the invented organisation of these probes, built from company.json by",
              "# bench/probe_round.py (its customers listed as vendors).", "[org]",
-             f"name = {_toml_string(company['name'])}", f"domains = {_toml_list(company['domains'])}"]
-    if company.get("iban"):
-        lines.append(f"ibans = {_toml_list(_accounts(company['iban']))}")
+             f"name = {_toml_string(company['name'])}", f"domains = {_toml_list(_domains(company['domains']))}"]
+    # the organisation's accounts: its "iban", and other top-level entries of accounts ("other_accounts": payroll,
+    # the funds it administers)
+    own = [a for key, value in company.items()
+           if key == "iban" or (key.endswith(("accounts", "ibans")) and value
+                                and not any(w in key for w in ("fraud", "mule", "attack", "scam")))
+           for a in _accounts(value)]
+    if own:
+        lines.append(f"ibans = {_toml_list(list(dict.fromkeys(own)))}")
     for table, people in (("vips", company.get("executives", [])), ("employees", company.get("employees", []))):
         for person in people:
             lines.append(f"[[org.{table}]]")
@@ -98,10 +128,10 @@ def profile(company: dict[str, Any]) -> str:
     freemail = load_data_list("freemail")
     for party in [*company.get("vendors", []), *company.get("customers", []), *_other_counterparties(company)]:
         # a party on free mail (a farmer's orange.fr) is known by its addresses, not by the provider's domain
-        domains = [d for d in party.get("domains", []) if d.lower() not in freemail]
+        domains = [d for d in _domains(party.get("domains", [])) if d not in freemail]
         lines += ["[[org.vendors]]", f"name = {_toml_string(party['name'])}", f"domains = {_toml_list(domains)}"]
-        contacts = [str(c.get("email", "")) for c in party.get("contacts", []) if isinstance(c, dict)]
-        contacts = [c for c in contacts if c.split("@")[-1].lower() in freemail]
+        contacts = [a for c in party.get("contacts", []) if isinstance(c, dict) for a in _contact_addresses(c)]
+        contacts = [c for c in dict.fromkeys(contacts) if c.split("@")[-1] in freemail]
         if contacts:
             lines.append(f"contacts = {_toml_list(contacts)}")
         if party.get("ibans"):

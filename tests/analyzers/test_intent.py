@@ -198,6 +198,10 @@ def test_invalid_iban_only_reported_in_a_bank_context() -> None:
     assert find_ibans(f"Référence {bad.replace(' ', '')}") == []
 
 
+def test_a_masked_account_in_a_banks_notice_is_no_iban() -> None:
+    assert find_ibans("Bénéficiaire : ARMOR CERAM SAS\nIBAN : FR76 1482 XXXX XXXX XXXX 4058 739") == []
+
+
 def test_phone_numbers_french_and_international_not_inside_ibans() -> None:
     text = "Appelez le 01 84 80 62 17, le +33 6 12 34 56 78, le 0 800 123 456 ou le +1 (888) 555-0199."
     assert [p for p, _, _ in find_phones(text)] == ["01 84 80 62 17", "+33 6 12 34 56 78", "0 800 123 456",
@@ -527,6 +531,12 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.mfa_code_request", "During the window you will receive 2 to 3 Microsoft Authenticator sign-in requests."
                                 " Please approve them, they come from our migration console."),
     ("intent.mfa_code_request", "Répondez simplement à ce message avec le nombre affiché à l'écran."),
+    ("intent.mfa_code_request", "Vous recevrez sur votre téléphone une ou plusieurs demandes de connexion. Merci"
+                                " d'approuver toutes les notifications, même si plusieurs arrivent d'affilée."),
+    ("intent.mfa_code_request", "Vous allez recevoir plusieurs notifications « Essayez-vous de vous connecter ? »."
+                                " Merci d'appuyer sur « Oui, c'est moi » à chaque fois."),
+    ("intent.mfa_code_request", "Si Google vous affiche un nombre, répondez simplement à ce mail avec ce nombre."),
+    ("intent.mfa_code_request", "You will receive several sign-in prompts tonight. Please approve all of them."),
     ("intent.mfa_code_request", "Sélectionnez le numéro qui vous sera communiqué par notre technicien."),
     ("intent.mfa_code_request", "Our engineer will call you at 18:00 to give you the number to enter."),
     # call-back scams: the charge disputed only by phone
@@ -551,6 +561,26 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.goods_diversion", "Voici notre commande de fin d'année, à livrer exceptionnellement au dépôt (et non rue"
                                " d'Alsace-Lorraine)."),
     ("intent.goods_diversion", "Merci de livrer la commande à notre nouveau dépôt de Fenouillet."),
+    ("intent.bank_detail_change", "Die Geschäftsführung hat entschieden, die offenen Posten über unser Zweitkonto"
+                                  " abzuwickeln."),
+    ("intent.bank_detail_change", "Bitte überweisen Sie ausnahmsweise auf folgende Bankverbindung."),
+    ("intent.bank_detail_change", "Unser Geschäftskonto bei der Sparkasse ist bis zum Jahresende nur eingeschränkt"
+                                  " verfügbar."),
+    ("intent.payroll_diversion", "Mudei de banco este mês. Queria que o ordenado de novembro já fosse pago na conta"
+                                 " nova."),
+    ("intent.goods_diversion", "Lieferadresse (Interimslager Erweiterungsbau, Abwicklung durch unseren"
+                               " Logistikdienstleister): c/o MedLog Warehousing, Venlo."),
+    ("intent.personal_data_request", "Pourriez-vous m'envoyer un export Excel avec, pour chaque salarié : nom, date de"
+                                     " naissance, n° de sécurité sociale et IBAN ?"),
+    ("intent.personal_data_request", "Please send me the investor register with, for each investor, the commitment and"
+                                     " the bank account used for distributions."),
+    ("intent.pressure_secrecy", "No need to involve Philippe at this stage."),
+    ("intent.credentials_request", "Connexion avec les identifiants de votre messagerie professionnelle ou via"
+                                   " FranceConnect."),
+    ("intent.credentials_request", "Sign in with your work email credentials to download the file."),
+    ("intent.bank_detail_change", "Serait-il possible de nous reverser directement la différence sur le compte de notre"
+                                  " maison mère ?"),
+    ("intent.pressure_secrecy", "Merci de me l'envoyer directement en réponse et sans mot de passe."),
 ]
 
 
@@ -569,7 +599,12 @@ def test_prompts_announced_without_the_ask_to_approve_them_or_with_a_no_are_no_m
                  "You may receive Authenticator sign-in requests you did not start. Never approve them; report them.",
                  "Vous allez recevoir des notifications Authenticator que vous n'avez pas initiées : ne les approuvez"
                  " surtout pas et appelez le support.",
-                 "Le devis de la menuiserie est en pièce jointe. Peux-tu l'approuver avant vendredi ?"):
+                 "Le devis de la menuiserie est en pièce jointe. Peux-tu l'approuver avant vendredi ?",
+                 # a genuine enrolment: the one prompt the reader triggers, to approve
+                 "Vous recevrez une notification de connexion lors de l'activation ; il faudra l'approuver depuis votre"
+                 " téléphone.",
+                 "You will receive a sign-in notification on your phone when you enrol. Approve it to finish.",
+                 "Vous allez recevoir les demandes de congés de l'équipe. Merci de toutes les valider avant vendredi."):
         assert "intent.mfa_code_request" not in codes(run(text_message(text))), text
 
 

@@ -52,6 +52,9 @@ def _is_valid(compact: str) -> bool:
     return True
 
 
+_MASKED = re.compile(r"X{3,}")
+
+
 def find_ibans(text: str) -> list[FoundIban]:
     """IBANs written in ``text``; invalid ones are kept (``valid=False``) only when the context says IBAN."""
     found: list[FoundIban] = []
@@ -81,6 +84,9 @@ def find_ibans(text: str) -> list[FoundIban]:
             # an account quoted in part ("the IBAN starting FR76 4003 1 and ending in 1180") runs into prose:
             # lower-case words are no bank account an invalid checksum could be reported for
             if any(c.islower() for c in text[m.start(): end]):
+                continue
+            # a bank's notice masks the middle of the account ("FR76 1482 XXXX XXXX XXXX 4058 739"): no account
+            if _MASKED.search(text, m.start(), end):
                 continue
             before = text[max(0, m.start() - 60): m.start()]
             if not _BANK_WORDS.search(before):

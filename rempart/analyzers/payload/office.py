@@ -123,6 +123,28 @@ def macros(item: Item, deep: Deep) -> None:
         parser.close()
 
 
+_VBA_REM = re.compile(r"^\s*(?:\d+\s+)?rem\b", re.IGNORECASE)
+
+
+def _without_vba_comments(code: str) -> str:
+    """VBA source with its comments blanked: from an apostrophe outside a string literal to the end of the line,
+    and ``Rem`` lines. (A line continued with " _" after a comment is still a comment in VBA; rare, left as is.)"""
+    out: list[str] = []
+    for line in code.splitlines():
+        if _VBA_REM.match(line):
+            out.append("")
+            continue
+        in_string = False
+        for i, ch in enumerate(line):
+            if ch == '"':
+                in_string = not in_string
+            elif ch == "'" and not in_string:
+                line = line[:i]
+                break
+        out.append(line)
+    return "\n".join(out)
+
+
 def _vba(item: Item, deep: Deep, parser: olevba.VBA_Parser) -> None:
     modules: list[str] = []
     code_parts: list[str] = []
@@ -132,7 +154,8 @@ def _vba(item: Item, deep: Deep, parser: olevba.VBA_Parser) -> None:
             modules.append(str(vba_filename))
             code_parts.append(text)
     code = "\n".join(code_parts)
-    raptor = mraptor.MacroRaptor(code)
+    # MacroRaptor reads keywords anywhere, comments included: "' Called from the Run scenarios button" is no Run
+    raptor = mraptor.MacroRaptor(_without_vba_comments(code))
     raptor.scan()
     keywords: list[str] = []
     for kw_type, keyword, _description in parser.analyze_macros() or []:
