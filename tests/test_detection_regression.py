@@ -431,10 +431,30 @@ _SESSION_16_ROUNDS = [
     ("probes-blind-75", True, 2, 0, 0), ("probes-blind-75", False, 2, 1, 0),
 ]
 
+_SESSION_17_ROUNDS = [
+    # rounds 76-81 (a funeral company, a Swiss hydropower consultancy, a Perpignan food importer, a business-aviation
+    # handler, a Brussels public-affairs firm, a Nantes insurance broker) scanned blind at ee80c22; 82-87 (art-house
+    # cinemas, a medical-devices distributor, a facade subcontractor, a Luxembourg fund administrator, dental centres,
+    # a farm-machinery dealer) at c3e71b2. Limits are the counts at 9d48d94 (README of each round); called malicious
+    # with a profile: a genuine bank change to a new IBAN and a partner's macro workbook (Office macros from outside)
+    ("probes-blind-76", True, 1, 1, 0), ("probes-blind-76", False, 0, 3, 0),
+    ("probes-blind-77", True, 4, 0, 0), ("probes-blind-77", False, 3, 3, 0),
+    ("probes-blind-78", True, 0, 0, 0), ("probes-blind-78", False, 1, 2, 0),
+    ("probes-blind-79", True, 2, 0, 0), ("probes-blind-79", False, 3, 2, 0),
+    ("probes-blind-80", True, 2, 1, 0), ("probes-blind-80", False, 3, 1, 0),
+    ("probes-blind-81", True, 1, 0, 0), ("probes-blind-81", False, 2, 2, 0),
+    ("probes-blind-82", True, 2, 1, 0), ("probes-blind-82", False, 3, 2, 0),
+    ("probes-blind-83", True, 2, 0, 0), ("probes-blind-83", False, 3, 5, 1),
+    ("probes-blind-84", True, 1, 1, 0), ("probes-blind-84", False, 2, 1, 0),
+    ("probes-blind-85", True, 2, 1, 1), ("probes-blind-85", False, 5, 4, 1),
+    ("probes-blind-86", True, 1, 1, 1), ("probes-blind-86", False, 2, 4, 1),
+    ("probes-blind-87", True, 2, 1, 0), ("probes-blind-87", False, 1, 2, 0),
+]
+
 
 @pytest.mark.parametrize(("folder", "profile", "most_missed", "most_flagged", "most_malicious"),
                          _SESSION_12_ROUNDS + _SESSION_13_ROUNDS + _SESSION_14_ROUNDS + _SESSION_15_ROUNDS
-                         + _SESSION_16_ROUNDS)
+                         + _SESSION_16_ROUNDS + _SESSION_17_ROUNDS)
 def test_blind_probes_session_12(folder: str, profile: bool, most_missed: int, most_flagged: int,
                                  most_malicious: int) -> None:
     """A university faculty on RENATER Partage, the Spanish and Italian subsidiaries of a French group on Microsoft
