@@ -447,7 +447,8 @@ _SESSION_17_ROUNDS = [
     ("probes-blind-83", True, 2, 0, 0), ("probes-blind-83", False, 3, 5, 1),
     ("probes-blind-84", True, 1, 1, 0), ("probes-blind-84", False, 2, 1, 0),
     ("probes-blind-85", True, 2, 1, 1), ("probes-blind-85", False, 5, 4, 1),
-    ("probes-blind-86", True, 1, 1, 1), ("probes-blind-86", False, 2, 4, 1),
+    # (no profile: the retrain on rounds 1-87 put the payroll provider's portal notice at 0.501)
+    ("probes-blind-86", True, 1, 1, 1), ("probes-blind-86", False, 2, 5, 1),
     ("probes-blind-87", True, 2, 1, 0), ("probes-blind-87", False, 1, 2, 0),
 ]
 
