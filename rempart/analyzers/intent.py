@@ -111,27 +111,28 @@ def _sender_site(message: Message, context: Context) -> Callable[[Url], bool] | 
     return lambda url: owner_of(url.host, context.resources) == owner if url.host else False
 
 
+def _ask_in_two_sentences(r: Reading, announced: str, asked: str, span: int, into: str) -> None:
+    """An ask that one phrase cannot carry because it spans two sentences: hits of ``asked`` that follow a hit of
+    ``announced`` within ``span`` characters count as ``into``."""
+    first, second = r.hits.get(announced), r.hits.get(asked)
+    if not first or not second:
+        return
+    near = [h for h in second if any(0 <= h.start - c.start <= span for c in first)]
+    if near:
+        r.hits[into] = sorted([*r.hits.get(into, []), *near], key=lambda h: h.start)
+
+
 def _code_sent_back_as_mfa(r: Reading) -> None:
     """"You will receive a text with a 6-digit code. Please send it back to me": the two sentences together ask
-    for the code (one phrase cannot span them). The ask to send "it" back alone also goes with a contract to sign."""
-    incoming, back = r.hits.get("code_incoming"), r.hits.get("send_back")
-    if not incoming or not back:
-        return
-    near = [h for h in back if any(0 <= h.start - c.start <= CODE_SEND_BACK_SPAN for c in incoming)]
-    if near:
-        r.hits["mfa_code"] = sorted([*r.hits.get("mfa_code", []), *near], key=lambda h: h.start)
+    for the code. The ask to send "it" back alone also goes with a contract to sign."""
+    _ask_in_two_sentences(r, "code_incoming", "send_back", CODE_SEND_BACK_SPAN, "mfa_code")
 
 
 def _prompts_approved_as_mfa(r: Reading) -> None:
-    """"You will receive several Authenticator notifications. Please approve them all": MFA fatigue, asked in two
-    sentences. The announcement alone is how a genuine enrolment notice is written, and "approve it" alone is said of
-    quotes and timesheets; "ne les approuvez pas" was dropped as a negation before this."""
-    incoming, approve = r.hits.get("prompt_incoming"), r.hits.get("approve_prompt")
-    if not incoming or not approve:
-        return
-    near = [h for h in approve if any(0 <= h.start - c.start <= PROMPT_APPROVE_SPAN for c in incoming)]
-    if near:
-        r.hits["mfa_code"] = sorted([*r.hits.get("mfa_code", []), *near], key=lambda h: h.start)
+    """"You will receive several Authenticator notifications. Please approve them all": MFA fatigue. The announcement
+    alone is how a genuine enrolment notice is written, and a single prompt to approve ("il faudra l'approuver") is
+    the one the reader triggers; "ne les approuvez pas" was dropped as a negation before this."""
+    _ask_in_two_sentences(r, "prompt_incoming", "approve_prompt", PROMPT_APPROVE_SPAN, "mfa_code")
 
 
 def _wiring_block_as_payment(r: Reading, ibans: list[FoundIban]) -> None:
