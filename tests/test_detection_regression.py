@@ -450,6 +450,11 @@ _SESSION_17_ROUNDS = [
     # (no profile: the retrain on rounds 1-87 put the payroll provider's portal notice at 0.501)
     ("probes-blind-86", True, 1, 1, 1), ("probes-blind-86", False, 2, 5, 1),
     ("probes-blind-87", True, 2, 1, 0), ("probes-blind-87", False, 1, 2, 0),
+    # rounds 88-90 (a ship agency, a fashion brand, a space-technology SME) scanned blind at d7c6f6f, after the retrain
+    # on rounds 1-87, and not changed for since: the limits are their blind counts
+    ("probes-blind-88", True, 1, 1, 0), ("probes-blind-88", False, 3, 2, 0),
+    ("probes-blind-89", True, 1, 0, 0), ("probes-blind-89", False, 3, 1, 0),
+    ("probes-blind-90", True, 3, 1, 0), ("probes-blind-90", False, 4, 3, 0),
 ]
 
 
