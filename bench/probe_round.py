@@ -62,15 +62,13 @@ def _other_counterparties(company: dict[str, Any]) -> list[dict[str, Any]]:
 def _accounts(value: Any) -> list[str]:
     """The account numbers a writer gave, however written: one string, a list, or entries with an ``iban`` key
     and a label; annotations ("FR76 … (from 01/01/2027)") dropped."""
-    # a mapping of labels to accounts ({"Fund II – EUR": "LU91 …"}) holds its values; lists may nest
+    # lists may nest, and a mapping of labels to accounts ({"Fund II – EUR": "LU91 …"}) holds its values
+    if isinstance(value, list):
+        return [a for v in value for a in _accounts(v)]
     if isinstance(value, dict) and "iban" not in value:
         return [a for v in value.values() for a in _accounts(v)]
-    if isinstance(value, list) and any(isinstance(i, (list, dict)) and not (isinstance(i, dict) and "iban" in i)
-                                       for i in value):
-        return [a for v in value for a in _accounts(v)]
-    items = value if isinstance(value, list) else [value]
-    raw = [str(i.get("iban", "")) if isinstance(i, dict) else str(i) for i in items]
-    accounts = [a.split("(")[0].strip() for a in raw]
+    raw = str(value["iban"]) if isinstance(value, dict) else str(value)
+    accounts = [raw.split("(")[0].strip()]
     # a note where an account would be ("no IBAN: Bank of China, SWIFT …") is not one
     return [a for a in accounts if re.match(r"[A-Z]{2}\d{2}[ A-Z0-9]{8,}$", a)]
 

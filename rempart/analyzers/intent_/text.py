@@ -89,8 +89,19 @@ _QUOTED_LINE = re.compile(r"^[ ]*>[^\n]*", re.MULTILINE)
 # A list of other messages' subjects ("Subject: Facture impayée – dernier rappel" once per message held in a
 # quarantine digest, a report of what was blocked): their words are those messages', not the writer's. One such line
 # alone is left: it heads a forward, which is read on its own terms.
-_LISTED_SUBJECT = re.compile(r"^[ ]*(?:subject|objet|betreff|asunto|oggetto|onderwerp|assunto) ?:[^\n]*", re.MULTILINE)
 _LISTED_SUBJECT_WORDS = ("subject", "objet", "betreff", "asunto", "oggetto", "onderwerp", "assunto")
+_LISTED_SUBJECT = re.compile(rf"^[ ]*(?:{'|'.join(_LISTED_SUBJECT_WORDS)}) ?:[^\n]*", re.MULTILINE)
+
+
+def _blank_matches(text: str, matches: list[re.Match[str]]) -> str:
+    """``text`` with each match replaced by as many spaces (offsets kept), from matches already found."""
+    parts: list[str] = []
+    last = 0
+    for m in matches:
+        parts += [text[last:m.start()], " " * (m.end() - m.start())]
+        last = m.end()
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +175,12 @@ def build_scan_text(subject: str, body: str) -> ScanText:
         quoted_lines = list(_QUOTED_LINE.finditer(blanked))
         if quoted_lines:
             quoted += sum(m.end() - m.start() for m in quoted_lines)
-            blanked = _QUOTED_LINE.sub(lambda m: " " * len(m.group(0)), blanked)
+            blanked = _blank_matches(blanked, quoted_lines)
     if any(w in blanked for w in _LISTED_SUBJECT_WORDS):
         listed = list(_LISTED_SUBJECT.finditer(blanked))
         if len(listed) >= 2:
             quoted += sum(m.end() - m.start() for m in listed)
-            blanked = _LISTED_SUBJECT.sub(lambda m: " " * len(m.group(0)), blanked)
+            blanked = _blank_matches(blanked, listed)
     norm_body = blanked + " " * (total - cut)
     norm_subject = normalise(subject)
     offset = len(subject) + 1
