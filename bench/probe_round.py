@@ -101,6 +101,12 @@ def _staff_with_personal_address(company: dict[str, Any]) -> list[dict[str, Any]
     return out
 
 
+def _banks(company: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entries of top-level lists named for banks ("banks", "banking_partners") that have domains."""
+    return [item for key, value in company.items() if "bank" in key.lower() and isinstance(value, list)
+            for item in value if isinstance(item, dict) and item.get("name") and isinstance(item.get("domains"), list)]
+
+
 def profile(company: dict[str, Any]) -> str:
     lines = ["# Profile of the invented organisation of these probes, built from company.json by",
              "# bench/probe_round.py (its customers listed as vendors).", "[org]",
@@ -134,6 +140,11 @@ def profile(company: dict[str, Any]) -> str:
             lines.append(f"contacts = {_toml_list(contacts)}")
         if party.get("ibans"):
             lines.append(f"ibans = {_toml_list(_accounts(party['ibans']))}")
+    # the organisation's banks, as a company would list them: brands whose names and domains fraudsters imitate
+    for bank in _banks(company):
+        domains = [d for d in _domains(bank.get("domains", [])) if d not in freemail]
+        if domains:
+            lines += ["[[org.brands]]", f"name = {_toml_string(bank['name'])}", f"domains = {_toml_list(domains)}"]
     # only the inbound gateway writes the verdict the mailbox should trust (the MX, in a company.json); hosted
     # mail writes under its provider's id (Google: mx.google.com; Microsoft 365: no id, see exchange_online.py)
     hosts: list[str] = []

@@ -31,6 +31,7 @@ from rempart.analyzers.payload.passwords import candidate_passwords
 from rempart.analyzers.payload.sandbox import Outcome, Sandbox
 from rempart.analyzers.payload.tables import CATEGORY_WEIGHTS, PayloadTables, payload_tables
 from rempart.analyzers.payload.yara_rules import compiled_rules
+from rempart.domains import registered_domain
 from rempart.findings import Finding
 from rempart.message.model import Attachment, Message
 
@@ -71,6 +72,7 @@ CODES = frozenset(
         "attachment.svg_script",
         "attachment.svg_link",
         "attachment.qr_code_url",
+        "attachment.qr_code_own_site",
         "attachment.embedded_urls",
         "attachment.document_text",
         "attachment.yara_match",
@@ -210,4 +212,20 @@ def analyze(message: Message, context: Context) -> Iterable[Finding]:
     outcomes = sandbox.run({"passwords": list(passwords)}, files, settings.timeout_seconds)
     for outcome, base in zip(outcomes, bases, strict=True):
         findings.extend(_from_outcome(outcome, base))
-    return findings
+    return _own_site_qr_codes(findings, context)
+
+
+def _own_site_qr_codes(findings: list[Finding], context: Context) -> list[Finding]:
+    """A QR code that leads to the proven sender's own site (a known hotel's booking page on its flyer) is how such
+    a partner advertises, not a lure: kept as a fact, weight 0. Only when authentication proved the From domain of a
+    known vendor, brand or the organisation (auth.trusted_sender): a look-alike can host a page on its own domain.
+    Reported as ``attachment.qr_code_own_site`` so that rules about QR-code lures leave it alone."""
+    trusted = next((f for f in context.findings if f.code == "auth.trusted_sender" and f.weight < 0), None)
+    if trusted is None:
+        return findings
+    own = registered_domain(str(trusted.evidence.get("domain", "")))
+    if not own:
+        return findings
+    return [Finding("attachment.qr_code_own_site", 0.0, f.evidence)
+            if f.code == "attachment.qr_code_url" and registered_domain(str(f.evidence.get("host", ""))) == own
+            else f for f in findings]

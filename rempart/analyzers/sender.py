@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
-from rempart.analyzers.auth import authenticated_as, failed_authentication, summary_from_findings
+from rempart.analyzers.auth import AuthSummary, authenticated_as, failed_authentication, summary_from_findings
 from rempart.analyzers.base import Context, Resources
 from rempart.analyzers.exchange_online import submitted_inside_tenant
 from rempart.analyzers.internal_route import travelled_inside
@@ -727,9 +727,21 @@ def _internal(message: Message, context: Context) -> Iterator[Finding]:
         yield Finding("sender.internal_unverifiable", 0.0,
                       {"address": sender.address, "domain": sender.domain})
     elif not authenticated_as(summary, sender.domain):
+        if _nothing_checked(summary) and travelled_inside(message, org_domains):
+            # The trusted server wrote a header without checking anything (an on-premises Exchange stamping a
+            # colleague's MAPI submission): the Received trail still shows the message never came from outside
+            yield Finding("sender.internal_route", WEIGHTS["internal_route"],
+                          {"address": sender.address, "domain": sender.domain})
+            return
         yield Finding("sender.internal_unauthenticated", WEIGHTS["internal_unauthenticated"],
                       {"address": sender.address, "domain": sender.domain, "dmarc": summary.dmarc,
                        "spf": summary.spf, "dkim": summary.dkim})
+
+
+def _nothing_checked(summary: AuthSummary) -> bool:
+    """No SPF, DKIM or DMARC result at all: what a server says of mail it did not take from outside. A spoof that
+    came in through the MX was checked there (a failure or a softfail), and its Received trail names the outsider."""
+    return all(result in ("none", "") for result in (summary.spf, summary.dkim, summary.dmarc))
 
 
 def _brand_domain(domain: str, context: Context) -> Iterable[Finding]:

@@ -125,9 +125,11 @@ def build_facts(message: Message, findings: list[Finding], org: OrgProfile,
     for u in facts["urls"]:
         u["is_sender_own"] = bool(own) and u["domain"] == own
     # a security warning that quotes lures rather than being one: its links defanged ("hxxps://…[.]com", which no
-    # lure can use) or it comes from inside the organisation; a warning sentence alone could be a lure's own decoy
+    # lure can use), it comes from inside the organisation, or it is the organisation's own mail filter reporting
+    # what it held (a quarantine digest); a warning sentence alone could be a lure's own decoy
     sender = facts["from"]
-    inside = sender["internal_route"] or (sender["is_org"] and auth.get("dmarc") == "pass")
+    inside = sender["internal_route"] or (sender["is_org"] and auth.get("dmarc") == "pass") \
+        or "auth.mail_gateway_sender" in codes
     facts["quoted_warning"] = "intent.security_warning" in codes and bool(_DEFANGED.search(facts["text"]) or inside)
     return facts
 

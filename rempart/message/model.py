@@ -107,6 +107,9 @@ class Message:
     text: str = ""  # the text/plain body (all text/plain parts joined), normalised newlines
     html: str = ""  # the raw HTML body (all text/html parts joined)
     html_text: str = ""  # visible text of the HTML body (scripts, styles, hidden parts removed)
+    # The HTML's visible text has words the plain part lacks: a bland plain alternative beside a lure written only
+    # in the HTML is a filter-evasion trick, and the reader sees the HTML.
+    html_says_more: bool = False
     urls: tuple[Url, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     received: tuple[ReceivedHop, ...] = ()
@@ -124,8 +127,9 @@ class Message:
 
     @property
     def body_text(self) -> str:
-        """What a reader sees: the plain text, or the HTML's visible text when there is no plain part."""
-        return self.text if self.text.strip() else self.html_text
+        """What a reader sees: the plain text, or the HTML's visible text when there is no plain part or when it
+        says more (mail clients show the HTML alternative)."""
+        return self.html_text if self.html_says_more or not self.text.strip() else self.text
 
     def header(self, name: str) -> str | None:
         """First value of a header, case-insensitive; None when absent."""

@@ -53,6 +53,13 @@ _BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
 _UUENCODINGS = frozenset({"x-uuencode", "uuencode", "x-uue", "uue"})
 NUL = b"\x00"
 _PLAIN_ENCODINGS = frozenset({"", "7bit", "8bit", "binary", "none", "7-bit", "8-bit"})
+# Words of three letters or more, compared between the plain and HTML alternatives (digits and short words are
+# left out: dates, amounts and "de"/"of" say nothing about whether one part hides text from the other).
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+# The HTML says more than the plain part when it has at least this many distinct words the plain part lacks, and
+# they are at least this share of its distinct words (a footer or an "unsubscribe" line alone is not enough).
+_HTML_MORE_WORDS = 10
+_HTML_MORE_SHARE = 0.2
 
 
 @dataclass(slots=True)
@@ -321,6 +328,8 @@ def _build(msg: Part, raw_size: int, limits: Limits, budget: _Budget, embedded_d
     ):
         builder.defect("hidden_html_text", f"{builder.hidden_chars} hidden characters, {visible} visible")
 
+    text = "\n".join(builder.texts)
+    html_text = "\n".join(t for t in builder.html_texts if t)
     return Message(
         headers=tuple(headers),
         subject=first("subject").strip(),
@@ -334,9 +343,10 @@ def _build(msg: Part, raw_size: int, limits: Limits, budget: _Budget, embedded_d
         date=date,
         in_reply_to=first("in-reply-to"),
         references=message_ids(first("references")),
-        text="\n".join(builder.texts),
+        text=text,
         html="\n".join(builder.htmls),
-        html_text="\n".join(t for t in builder.html_texts if t),
+        html_text=html_text,
+        html_says_more=_html_says_more(text, html_text),
         urls=tuple(builder.urls),
         attachments=tuple(builder.attachments),
         received=tuple(parse_received(decoded) for _, _, decoded in by_name.get("received", [])),
@@ -369,3 +379,14 @@ def parse_message(raw: bytes, limits: Limits) -> Message:
     except Exception as err:  # last resort: a parser bug must not lose the message
         detail = f"{type(err).__name__}: {err}"
         return Message(raw_size=len(raw), defects=(ParseDefect("parser_error", detail[:300]),))
+
+
+def _html_says_more(text: str, html_text: str) -> bool:
+    """Whether the HTML alternative's visible text has clearly more words than the plain part (see Message)."""
+    if not text.strip() or not html_text:
+        return False
+    html_words = set(_WORDS.findall(html_text.lower()))
+    if len(html_words) < _HTML_MORE_WORDS:
+        return False
+    missing = html_words.difference(_WORDS.findall(text.lower()))
+    return len(missing) >= _HTML_MORE_WORDS and len(missing) >= _HTML_MORE_SHARE * len(html_words)

@@ -232,6 +232,25 @@ def test_qr_code_image_to_a_lookalike_login_page(run: Run) -> None:
     assert urls.evidence == {**urls.evidence, "urls": [url], "origin": "qr", "location": "code.png"}
 
 
+def test_a_qr_code_to_the_proven_senders_own_site_is_a_fact_not_a_lure() -> None:
+    """A known hotel's flyer points to its own booking page: once authentication proved the From domain of a known
+    partner (auth.trusted_sender), the QR code is reported as attachment.qr_code_own_site with no weight. A QR code
+    to another site, or the same one with no proven sender, stays a lure."""
+    config = Config()
+    image = samples.png(samples.qr_image("https://www.hotel-exemple.fr/groupes/reservation"))
+    message = samples.message("Réservez en scannant le QR.", [("flyer.png", image, "image/png")])
+    trusted = Finding("auth.trusted_sender", -0.3, {"domain": "hotel-exemple.fr", "target_kind": "vendor"})
+    found = list(attachments.analyze(message, Context(config, Resources(config), findings=[trusted])))
+    own = one(found, "attachment.qr_code_own_site")
+    assert own.weight == 0 and own.evidence["host"] == "www.hotel-exemple.fr"
+    assert "attachment.qr_code_url" not in codes(found)
+    elsewhere = Finding("auth.trusted_sender", -0.3, {"domain": "autre-hotel.fr", "target_kind": "vendor"})
+    found = list(attachments.analyze(message, Context(config, Resources(config), findings=[elsewhere])))
+    assert codes(found)["attachment.qr_code_url"] > 0.3
+    found = list(attachments.analyze(message, Context(config, Resources(config))))
+    assert codes(found)["attachment.qr_code_url"] > 0.3
+
+
 def test_qr_code_inside_a_pdf_page_image(run: Run) -> None:
     url = "https://sharepoint-docs.example.invalid/view"
     found = run(samples.message("Document.", [("doc.pdf", samples.pdf_with_qr_image(url), "application/pdf")]))

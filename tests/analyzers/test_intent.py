@@ -166,6 +166,22 @@ def test_quoted_history_is_blanked_but_the_thread_is_noted() -> None:
     assert len(scan.norm) == len(scan.original)
 
 
+def test_a_digests_rows_of_held_messages_are_reported_not_read() -> None:
+    """A quarantine digest's table, one row per held message (sender's address, subject, action), lists other
+    messages' words; two rows or more in a message that names the quarantine are blanked like quoted lines. One row, or
+    rows in a message that does not name a quarantine, are read as written."""
+    body = ("Les messages ci-dessous ont été placés en quarantaine.\nExpéditeur Objet Action\n"
+            "invoice@paiement-express.example Relance facture impayée n° 8812 Libérer\n"
+            "noreply@colis-suivi.example Votre colis est en attente - frais de 1,99 € Libérer\n")
+    scan = build_scan_text("Résumé de quarantaine", body)
+    assert "impayee" not in scan.norm and "colis" not in scan.norm and "quarantaine" in scan.norm
+    assert len(scan.norm) == len(scan.original) and scan.quoted_chars > 0
+    one_row = body.split("noreply@")[0]
+    assert "impayee" in build_scan_text("Résumé de quarantaine", one_row).norm
+    no_quarantine = body.replace("placés en quarantaine", "transférés")
+    assert "impayee" in build_scan_text("Liste", no_quarantine).norm
+
+
 def test_forwarded_message_is_read() -> None:
     body = ("Julien, can you handle this?\n\n---------- Forwarded message ---------\nFrom: Pam\n"
             "Date: today\n\nPlease process the wire transfer immediately.")
@@ -313,6 +329,29 @@ def test_new_bank_details_for_a_direct_debit_the_reader_collects() -> None:
 # Other wordings of the same asks (formal and informal French, English), written for these tests:
 # what is asked must be found whatever the phrasing, not only in the wording of known messages.
 PARAPHRASES: list[tuple[str, str]] = [
+    # session 18: a bank's "review" confirmed in its secure area, restrictions held over the reader, a desk to call,
+    # registers of the people a business bills or meets, German security warnings
+    ("intent.credentials_request", "Merci de valider ces éléments depuis votre espace client avant vendredi."),
+    ("intent.credentials_request", "Kindly verify the beneficiary list through your e-banking before Monday."),
+    ("intent.pressure_threat", "Faute de retour, nous serions contraints de suspendre vos virements internationaux."),
+    ("intent.pressure_threat", "Otherwise we will be obliged to freeze all outgoing transfers pending review."),
+    ("intent.callback_request", "The account holder must contact our fraud prevention unit on 020 7946 0000."),
+    ("intent.callback_request", "Nous ne sommes pas en mesure de traiter votre demande par courriel."),
+    ("intent.personal_data_request", "Envoyez-nous l'extraction intégrale des locataires au format Excel."),
+    ("intent.personal_data_request", "Could you share the list of delegates registered so far, with the e-mail address"
+     " of each?"),
+    ("intent.personal_data_request", "Please send the complete KYC files for your two largest clients."),
+    ("intent.security_warning", "Achtung: betrügerische E-Mails im Namen unserer Bank sind im Umlauf."),
+    ("intent.bank_detail_change", "We are switching our receivables account from Rabobank to ING next month."),
+    ("intent.bank_detail_change", "Future instalments are now to be paid to our account with Revolut rather than"
+     " the account on file."),
+    ("intent.credentials_request", "Merci de vous reconnecter sur l'extranet fournisseurs pour régulariser votre"
+     " dossier."),
+    ("intent.pressure_threat", "Dans l'attente de votre justificatif, le remboursement restera bloqué."),
+    ("intent.bank_detail_change", "Il nostro conto presso Credem è in corso di chiusura, quindi il saldo andrà versato"
+     " sul nuovo conto presso BPER."),
+    ("intent.mfa_code_request", "Demain matin, vous recevrez plusieurs notifications Microsoft Authenticator. Merci de"
+     " les valider une à une."),
     ("intent.fee_payment", "You would then forward the moving company's portion to them once the funds are"
      " received."),
     ("intent.pressure_threat", "À défaut, une taxation d'office sera prononcée."),
@@ -663,6 +702,21 @@ def test_mobile_apps_and_devices_mentioned_in_passing_ask_no_desktop_file() -> N
 @pytest.mark.parametrize(("code", "text"), PARAPHRASES)
 def test_asks_and_pressure_in_other_words(code: str, text: str) -> None:
     assert code in {f.code for f in run(text_message(text))}
+
+
+def test_a_notice_of_a_document_waiting_in_the_client_area_asks_for_nothing() -> None:
+    for text in ("Un nouveau document est disponible dans votre espace client.",
+                 "Your statement for October is available in your online banking.",
+                 "Please find attached the list of participants for the badge printing.",
+                 "Nous sommes contraints de décaler la livraison au 12 décembre.",
+                 'To unsubscribe, click the "Unsubscribe" link below and update your subscription preferences.',
+                 "If you'd prefer not to receive the newsletter anymore, click the Unsubscribe link below and update"
+                 " your profile.",
+                 "Pour vous désinscrire, connectez-vous à votre espace et modifiez vos préférences."):
+        assert not codes(run(text_message(text))), text  # no ask, no pressure
+    # a supplier's genuine dunning asks for payment, but holds the deliveries, not the reader's payments or access
+    dunning = "Sans règlement sous huit jours, nous serons contraints de suspendre les livraisons."
+    assert "intent.pressure_threat" not in codes(run(text_message(dunning)))
 
 
 def test_a_change_made_in_the_payroll_or_supplier_portal_is_reported_not_asked() -> None:

@@ -73,3 +73,21 @@ def test_a_colleague_on_the_road_logged_in_to_submit_from_a_public_address() -> 
     forged_below = ("Received: from relay.example (relay.example [193.42.33.118])\r\n\tby mail.fonderie-martel.fr"
                     " (Postfix) with ESMTPS; Fri, 20 Nov 2026 11:34:20 +0100\r\n") + phone
     assert not travelled_inside(parse_message((forged_below + BODY).encode(), Limits()), ["fonderie-martel.fr"])
+
+
+def test_a_trusted_header_that_checked_nothing_does_not_hide_the_internal_route() -> None:
+    """An on-premises Exchange stamps a colleague's MAPI submission with an Authentication-Results header of the
+    trusted id that evaluated no SPF, DKIM or DMARC: the Received trail still shows the message stayed inside. A spoof
+    of the own domain that came in through the MX was checked there, and its trail names the outsider."""
+    stamped = ("Authentication-Results: mx1.fonderie-martel.fr; auth=pass smtp.auth=claire.martel@fonderie-martel.fr;"
+               " spf=none smtp.mailfrom=fonderie-martel.fr; dkim=none; dmarc=none header.from=fonderie-martel.fr\r\n")
+    inside = _codes(stamped + INTERNAL + BODY, ORG)
+    assert "sender.internal_route" in inside and "sender.internal_unauthenticated" not in inside
+    spoof = ("Authentication-Results: mx1.fonderie-martel.fr; spf=fail smtp.mailfrom=fonderie-martel.fr; dkim=none;"
+             " dmarc=fail header.from=fonderie-martel.fr\r\n")
+    outside = _codes(spoof + FROM_OUTSIDE + BODY, ORG)
+    assert "sender.internal_route" not in outside and "sender.internal_unauthenticated" in outside
+    # nothing checked, but the trail names the outsider: still unauthenticated
+    unchecked_outside = _codes(stamped + FROM_OUTSIDE + BODY, ORG)
+    assert "sender.internal_route" not in unchecked_outside
+    assert "sender.internal_unauthenticated" in unchecked_outside

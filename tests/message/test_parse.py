@@ -329,3 +329,31 @@ def test_invalid_utf8_in_headers_never_leaks_surrogates() -> None:
     for text in strings:
         text.encode("utf-8")
     assert m.attachments[0].filename.endswith(" x")
+
+
+def _alternative(plain: str, html: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Portail <noreply@portail.example>"
+    msg["To"] = "compta@rempart.test"
+    msg["Subject"] = "Action requise"
+    msg.set_content(plain)
+    msg.add_alternative(html, subtype="html")
+    return msg.as_bytes()
+
+
+def test_the_html_alternative_is_read_when_it_says_what_the_plain_part_leaves_out() -> None:
+    """Mail clients show the HTML: a bland plain part beside a lure written only in the HTML must not be all that is
+    read. The same words in both parts, or an HTML part that only adds a footer, leave the plain text as the body."""
+    lure = ("<p>Dear Agent,</p><p>A new proforma requires your action before the principal releases the funds held."
+            " Please sign in with your Microsoft 365 work account to review and approve the statement today.</p>")
+    m = parse_message(_alternative("A new proforma requires your action.\n", lure), Limits())
+    assert m.html_says_more and "Microsoft 365 work account" in m.body_text
+    same = "A new proforma requires your action. Please sign in to review and approve the statement today."
+    m = parse_message(_alternative(same + "\n", f"<p>{same}</p><p>Unsubscribe</p>"), Limits())
+    assert not m.html_says_more and m.body_text.startswith("A new proforma")
+    assert "<p>" not in m.body_text
+    # no plain part at all: the HTML's visible text, as before
+    html_only = EmailMessage()
+    html_only["From"] = "a@b.example"
+    html_only.set_content(lure, subtype="html")
+    assert "Dear Agent" in parse_message(html_only.as_bytes(), Limits()).body_text

@@ -250,6 +250,18 @@ _DONE_REACH = 12
 _READER_DETAILS = ("credentials", "identity_data", "card_data", "mfa_code")
 
 
+# "If you'd prefer not to receive the newsletter anymore, click the Unsubscribe link below and update your profile":
+# the sign-in a newsletter offers to leave it, written just before the ask, is no request for the reader's account.
+_UNSUBSCRIBE = re.compile(r"unsubscrib|desinscri|desabonn|abmelden|uitschrijven|opt[- ]out")
+_UNSUBSCRIBE_REACH = 120
+
+
+def _drop_unsubscribe_steps(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
+    norm = scan.norm
+    _drop_hits(hits, ("credentials",), lambda h: bool(
+        _UNSUBSCRIBE.search(norm, max(scan.body_offset, h.start - _UNSUBSCRIBE_REACH), h.end)))
+
+
 def _drop_third_party(scan: ScanText, hits: dict[str, list[Hit]]) -> None:
     """Details that are someone else's, or a check already done: nothing the reader is asked to hand over. (Not for
     every ask: "je l'ai déposé sur notre espace de partage" is how a file is offered.)"""
@@ -327,6 +339,7 @@ def read_text(subject: str, body: str, data: IntentData, ask_categories: Sequenc
         hits.setdefault("warning", [])
     _drop_advice(scan, hits, ask_categories)
     _drop_third_party(scan, hits)
+    _drop_unsubscribe_steps(scan, hits)
     _drop_refused_terms(scan, hits)
     _drop_payments_made(scan, hits)
     _drop_usual_account(scan, hits)

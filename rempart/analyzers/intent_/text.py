@@ -91,6 +91,11 @@ _QUOTED_LINE = re.compile(r"^[ ]*>[^\n]*", re.MULTILINE)
 # alone is left: it heads a forward, which is read on its own terms.
 _LISTED_SUBJECT_WORDS = ("subject", "objet", "betreff", "asunto", "oggetto", "onderwerp", "assunto")
 _LISTED_SUBJECT = re.compile(rf"^[ ]*(?:{'|'.join(_LISTED_SUBJECT_WORDS)}) ?:[^\n]*", re.MULTILINE)
+# A quarantine digest's table, one row per held message: the sender's address, then its subject ("promo@x.com -40 %
+# sur les copieurs 18/10 Libérer"). Rows of two or more, in a message that names the quarantine, are reported too.
+_LISTED_SENDER_ROW = re.compile(r"^[ ]*[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+[ \t][^\n]*", re.MULTILINE)
+_QUARANTINE_WORDS = ("quarantaine", "quarantine", "quarantane", "cuarentena", "quarantena", "messages retenus",
+                     "held messages", "messages held")
 
 
 def _blank_matches(text: str, matches: list[re.Match[str]]) -> str:
@@ -181,6 +186,11 @@ def build_scan_text(subject: str, body: str) -> ScanText:
         if len(listed) >= 2:
             quoted += sum(m.end() - m.start() for m in listed)
             blanked = _blank_matches(blanked, listed)
+    if "@" in blanked and any(w in blanked for w in _QUARANTINE_WORDS):
+        rows = list(_LISTED_SENDER_ROW.finditer(blanked))
+        if len(rows) >= 2:
+            quoted += sum(m.end() - m.start() for m in rows)
+            blanked = _blank_matches(blanked, rows)
     norm_body = blanked + " " * (total - cut)
     norm_subject = normalise(subject)
     offset = len(subject) + 1
