@@ -343,6 +343,9 @@ PARAPHRASES: list[tuple[str, str]] = [
     ("intent.personal_data_request", "Please send the complete KYC files for your two largest clients."),
     ("intent.security_warning", "Achtung: betrügerische E-Mails im Namen unserer Bank sind im Umlauf."),
     ("intent.bank_detail_change", "We are switching our receivables account from Rabobank to ING next month."),
+    ("intent.bank_detail_change", "Accounts asked us to redirect your remittances to our alternate account at"
+     " Wise from now on."),
+    ("intent.bank_detail_change", "Kindly do not use the bank account shown on the invoice; the new details follow."),
     ("intent.bank_detail_change", "Future instalments are now to be paid to our account with Revolut rather than"
      " the account on file."),
     ("intent.credentials_request", "Merci de vous reconnecter sur l'extranet fournisseurs pour régulariser votre"
