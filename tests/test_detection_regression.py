@@ -472,7 +472,8 @@ _SESSION_18_ROUNDS = [
     ("probes-blind-96", True, 1, 2, 2), ("probes-blind-96", False, 5, 3, 1),
     # rounds 97-102 (a Lyon biotech, a tyre wholesaler, a Monaco estate agency, a mustard maker, a humanitarian NGO, a
     # Pyrenees tourist office) scanned blind at 3c32b29, after the retrain on rounds 1-96: limits are their blind
-    # counts, less the two vendor collection-account changes in English read since (rounds 97, 100). Called malicious with a profile: partners' workbooks with macros, a genuine bank change to a new IBAN
+    # counts, less the two vendor collection-account changes in English read since (rounds 97, 100). Called
+    # malicious with a profile: partners' workbooks with macros, a genuine bank change to a new IBAN
     ("probes-blind-97", True, 3, 0, 0), ("probes-blind-97", False, 3, 1, 0),
     ("probes-blind-98", True, 4, 0, 0), ("probes-blind-98", False, 4, 3, 0),
     ("probes-blind-99", True, 3, 0, 0), ("probes-blind-99", False, 3, 4, 0),
