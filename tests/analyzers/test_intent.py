@@ -182,6 +182,17 @@ def test_a_digests_rows_of_held_messages_are_reported_not_read() -> None:
     assert "impayee" in build_scan_text("Liste", no_quarantine).norm
 
 
+def test_a_companys_abbreviated_legal_form_does_not_end_the_sentence() -> None:
+    """"Beneficiary: Prairie Seeds Ltd. / IBAN: …" is one wiring block: the period of "Ltd." is read as a space, offsets
+    kept, so the phrase's gap reaches the IBAN. A real sentence end still stops it."""
+    scan = build_scan_text("", "Beneficiary: Prairie Seeds Ltd.\nIBAN: LT10 3500 0100 1238 4716")
+    assert "ltd \niban" in scan.norm and len(scan.norm) == len(scan.original)
+    block = "Beneficiary: Prairie Seeds Ltd.\nIBAN: LT10 3500 0100 1238 4716\nBIC: EVIULT2VXXX"
+    assert "intent.payment_request" in codes(run(text_message(block)))
+    assert "ltd." not in build_scan_text("", "Prairie Seeds Ltd. Thanks.").norm
+    assert "we paid. iban" in build_scan_text("", "We paid. IBAN on file.").norm
+
+
 def test_forwarded_message_is_read() -> None:
     body = ("Julien, can you handle this?\n\n---------- Forwarded message ---------\nFrom: Pam\n"
             "Date: today\n\nPlease process the wire transfer immediately.")

@@ -86,6 +86,9 @@ _REPLY_WORDS = ("origin", "ecrit", "wrote", "envoye", "sent", "date")
 _FORWARD_WORDS = ("forwarded message", "message transfere", "message reexpedie")
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:tr|fwd?|wg|trans)\s*:", re.IGNORECASE)
 _QUOTED_LINE = re.compile(r"^[ ]*>[^\n]*", re.MULTILINE)
+# A company's abbreviated legal form ("Beneficiary: Northfield Oligo Technologies Inc. IBAN: …") does not end a
+# sentence, which would stop a phrase's gap: its period is read as a space (same length, offsets kept).
+_ABBREVIATED_FORM = re.compile(r"\b(ltd|inc|llc|corp|gmbh|plc)\.")
 # A list of other messages' subjects ("Subject: Facture impayée – dernier rappel" once per message held in a
 # quarantine digest, a report of what was blocked): their words are those messages', not the writer's. One such line
 # alone is left: it heads a forward, which is read on its own terms.
@@ -153,6 +156,8 @@ def build_scan_text(subject: str, body: str) -> ScanText:
         body = clean_invisible(body)
     subject = clean_invisible(subject[:500]).replace("\n", " ")
     norm_body = normalise(body)
+    if "." in norm_body:
+        norm_body = _ABBREVIATED_FORM.sub(r"\1 ", norm_body)
     total = len(norm_body)
     # Reply history: cut at the first marker that is not the header block of a forward.
     cut = total
