@@ -101,6 +101,11 @@ def _staff_with_personal_address(company: dict[str, Any]) -> list[dict[str, Any]
     return out
 
 
+def _own_domains(party: dict[str, Any], freemail: frozenset[str]) -> list[str]:
+    """A party's domains, less free-mail providers: one on orange.fr is known by its addresses, not the provider's."""
+    return [d for d in _domains(party.get("domains", [])) if d not in freemail]
+
+
 def _banks(company: dict[str, Any]) -> list[dict[str, Any]]:
     """The entries of top-level lists named for banks ("banks", "banking_partners") that have domains."""
     return [item for key, value in company.items() if "bank" in key.lower() and isinstance(value, list)
@@ -131,8 +136,7 @@ def profile(company: dict[str, Any]) -> str:
                   f"personal_addresses = {_toml_list(person['personal_addresses'])}"]
     freemail = load_data_list("freemail")
     for party in [*company.get("vendors", []), *company.get("customers", []), *_other_counterparties(company)]:
-        # a party on free mail (a farmer's orange.fr) is known by its addresses, not by the provider's domain
-        domains = [d for d in _domains(party.get("domains", [])) if d not in freemail]
+        domains = _own_domains(party, freemail)
         lines += ["[[org.vendors]]", f"name = {_toml_string(party['name'])}", f"domains = {_toml_list(domains)}"]
         contacts = [a for c in party.get("contacts", []) if isinstance(c, dict) for a in _contact_addresses(c)]
         contacts = [c for c in dict.fromkeys(contacts) if c.split("@")[-1] in freemail]
@@ -142,7 +146,7 @@ def profile(company: dict[str, Any]) -> str:
             lines.append(f"ibans = {_toml_list(_accounts(party['ibans']))}")
     # the organisation's banks, as a company would list them: brands whose names and domains fraudsters imitate
     for bank in _banks(company):
-        domains = [d for d in _domains(bank.get("domains", [])) if d not in freemail]
+        domains = _own_domains(bank, freemail)
         if domains:
             lines += ["[[org.brands]]", f"name = {_toml_string(bank['name'])}", f"domains = {_toml_list(domains)}"]
     # only the inbound gateway writes the verdict the mailbox should trust (the MX, in a company.json); hosted

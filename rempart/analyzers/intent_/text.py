@@ -101,15 +101,19 @@ _QUARANTINE_WORDS = ("quarantaine", "quarantine", "quarantane", "cuarentena", "q
                      "held messages", "messages held")
 
 
-def _blank_matches(text: str, matches: list[re.Match[str]]) -> str:
-    """``text`` with each match replaced by as many spaces (offsets kept), from matches already found."""
+def _blank_lines(text: str, pattern: re.Pattern[str], at_least: int) -> tuple[str, int]:
+    """``text`` with what ``pattern`` finds replaced by as many spaces (offsets kept) when it finds at least
+    ``at_least`` of them, and the number of characters blanked."""
+    matches = list(pattern.finditer(text))
+    if not matches or len(matches) < at_least:
+        return text, 0
     parts: list[str] = []
     last = 0
     for m in matches:
         parts += [text[last:m.start()], " " * (m.end() - m.start())]
         last = m.end()
     parts.append(text[last:])
-    return "".join(parts)
+    return "".join(parts), sum(m.end() - m.start() for m in matches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,21 +185,16 @@ def build_scan_text(subject: str, body: str) -> ScanText:
         forward_start = -1
     blanked = norm_body[:cut]
     quoted = total - cut
+    # (the cheap ``in`` tests first: most mail has none of these lines)
     if ">" in blanked:
-        quoted_lines = list(_QUOTED_LINE.finditer(blanked))
-        if quoted_lines:
-            quoted += sum(m.end() - m.start() for m in quoted_lines)
-            blanked = _blank_matches(blanked, quoted_lines)
+        blanked, chars = _blank_lines(blanked, _QUOTED_LINE, 1)
+        quoted += chars
     if any(w in blanked for w in _LISTED_SUBJECT_WORDS):
-        listed = list(_LISTED_SUBJECT.finditer(blanked))
-        if len(listed) >= 2:
-            quoted += sum(m.end() - m.start() for m in listed)
-            blanked = _blank_matches(blanked, listed)
+        blanked, chars = _blank_lines(blanked, _LISTED_SUBJECT, 2)
+        quoted += chars
     if "@" in blanked and any(w in blanked for w in _QUARANTINE_WORDS):
-        rows = list(_LISTED_SENDER_ROW.finditer(blanked))
-        if len(rows) >= 2:
-            quoted += sum(m.end() - m.start() for m in rows)
-            blanked = _blank_matches(blanked, rows)
+        blanked, chars = _blank_lines(blanked, _LISTED_SENDER_ROW, 2)
+        quoted += chars
     norm_body = blanked + " " * (total - cut)
     norm_subject = normalise(subject)
     offset = len(subject) + 1
